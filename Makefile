@@ -1,0 +1,33 @@
+# `make run` and `make test` do all set-up on a fresh machine: they create .venv when it is
+# missing and reinstall when pyproject.toml changes.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(BIN)/tactful serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.run-installed
+	$(BIN)/python bench/review_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
