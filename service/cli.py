@@ -1,0 +1,155 @@
+"""The `tactful` command line.
+
+    tactful review TEXT|FILE|-   [--complaint TEXT|FILE] [--lang L] [--format text|json]
+    tactful batch IN --out OUT   [--workers N] [--encoding E] [--no-progress]
+    tactful serve                [--host H] [--port P]
+
+Exit codes: 0 passed / done, 1 the review did not pass, 2 bad input.
+Nothing here imports litellm or FastAPI until a command needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .errors import TactfulError
+
+__all__ = ["main"]
+
+# One colour per category, for the text format.
+COLOURS = {
+    "defensive_language": "bold red",
+    "vague_promise": "bold yellow",
+    "over_promise": "bold magenta",
+    "blame_shifting": "bold cyan",
+    "sensitive_data_request": "bold white on red",
+    "negative_wording": "bold blue",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tactful", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("review", help="review one reply")
+    r.add_argument("reply", help="the reply text, a file holding it, or - for stdin")
+    r.add_argument("--complaint", help="the customer's message it answers (text or file)")
+    r.add_argument("--lang", choices=["zh-Hans", "zh-Hant", "en"], help="force the language")
+    r.add_argument("--format", choices=["text", "json"], default="text")
+    r.add_argument("--rubric", help="a rubric folder (default: rubrics/)")
+
+    b = sub.add_parser("batch", help="review a CSV or JSONL export, streaming")
+    b.add_argument("input", help="CSV or JSONL with id, reply and optional complaint, lang, agent, channel")
+    b.add_argument("--out", required=True, help="JSONL output (CSV when it ends in .csv)")
+    b.add_argument("--workers", type=int, default=1, help="processes to use (0 = all cores)")
+    b.add_argument("--encoding", default="utf-8", help="input encoding (e.g. gbk); default utf-8")
+    b.add_argument("--format", choices=["csv", "jsonl"], help="input format (default: by extension)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    s = sub.add_parser("serve", help="start the HTTP service")
+    s.add_argument("--host", default=None)
+    s.add_argument("--port", type=int, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"review": _review, "batch": _batch, "serve": _serve}[args.command](args)
+    except TactfulError as e:
+        print(f"tactful: {e.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _review(args) -> int:
+    from .batch import read_text_arg
+    from .review import review
+    from .rubric import load_rubric
+
+    reply = read_text_arg(args.reply)
+    complaint = read_text_arg(args.complaint) if args.complaint else None
+    rubric = load_rubric(args.rubric) if args.rubric else None
+    result = review(reply, complaint, args.lang, rubric)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_review(reply, result)
+    return 0 if result.passed else 1
+
+
+def _print_review(reply: str, result) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    text = Text(reply)
+    for f in result.findings:
+        if f.start is not None:
+            text.stylize(COLOURS.get(f.category, "bold"), f.start, f.end)
+    console.print(text)
+    console.print()
+    for f in result.findings:
+        where = f"{f.start}-{f.end} “{f.text}”" if f.start is not None else "(structure)"
+        style = COLOURS.get(f.category, "bold")
+        console.print(Text.assemble((f"{f.severity:<7}", "red" if f.severity == "error" else "yellow"),
+                                    " ", (f"{f.category}", style), f"  {f.rule}  {where}"))
+        console.print(f"         {f.message}")
+        if f.suggestion:
+            console.print(f"         → {f.suggestion}")
+    verdict = "[green]passed[/green]" if result.passed else "[red]not passed[/red]"
+    console.print(f"\nscore {result.score}/100, {verdict} ({result.lang})")
+
+
+def _batch(args) -> int:
+    from .batch import run_batch
+
+    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    if not os.path.isfile(args.input):
+        print(f"tactful: no such file: {args.input}", file=sys.stderr)
+        return 2
+    show = not args.no_progress and sys.stderr.isatty()
+    if show:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("reviewing", total=os.path.getsize(args.input))
+            summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
+                                encoding=args.encoding,
+                                progress=lambda done, total: bar.update(task, completed=done))
+    else:
+        summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
+                            encoding=args.encoding)
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary) -> None:
+    d = summary.to_dict()
+    err = sys.stderr
+    print(f"{d['rows']} rows: {d['reviewed']} reviewed, {d['errors']} errors", file=err)
+    if d["reviewed"]:
+        print(f"pass rate {d['pass_rate']:.1%}, mean score {d['mean_score']}", file=err)
+        for cat, n in d["findings_by_category"].items():
+            print(f"  {cat:<26}{n:>8}  ({n / d['reviewed'] * 100:.1f} per 100 replies)", file=err)
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=args.host or settings.host,
+                port=args.port or settings.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

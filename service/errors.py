@@ -1,0 +1,62 @@
+"""The one error tree. Every error a user can cause or meet is a TactfulError; the API renders
+each with its status in one body shape, the CLI prints its message and exits 2.
+
+    TactfulError
+    ├── InputError          (422) the request or file is not usable as given
+    │   └── TooLarge        (413) over a configured size limit
+    ├── NotFound            (404)
+    ├── RubricError         (500) a rule or policy file is invalid (path and reason)
+    ├── ModelError          (502) a model answered, but not with a usable draft
+    └── ModelUnavailable    (503) no model could be reached
+"""
+
+from __future__ import annotations
+
+__all__ = ["TactfulError", "InputError", "TooLarge", "NotFound", "RubricError", "ModelError",
+           "ModelUnavailable"]
+
+
+class TactfulError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def body(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        return {"ok": False, "status": self.status, "error": error}
+
+
+class InputError(TactfulError):
+    status = 422
+    code = "invalid_input"
+
+
+class TooLarge(InputError):
+    status = 413
+    code = "too_large"
+
+
+class NotFound(TactfulError):
+    status = 404
+    code = "not_found"
+
+
+class RubricError(TactfulError):
+    status = 500
+    code = "rubric_invalid"
+
+
+class ModelError(TactfulError):
+    status = 502
+    code = "model_bad_output"
+
+
+class ModelUnavailable(TactfulError):
+    status = 503
+    code = "model_unavailable"

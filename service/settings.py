@@ -1,0 +1,39 @@
+"""Settings from the environment (prefix TACTFUL_), with defaults that run on a fresh machine:
+the offline drafter and a SQLite file under ./var."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TACTFUL_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_path: Path = ROOT / "var" / "tactful.db"
+    rubric_dir: Path = ROOT / "rubrics"
+    prompt_dir: Path = ROOT / "prompts"
+    policy_path: Path = ROOT / "rubrics" / "policy.yaml"
+    max_body_bytes: int = 2 * 1024 * 1024  # JSON request bodies
+    max_batch_items: int = 1000
+
+    # Models (litellm ids). Empty model means the offline drafter.
+    model: str = ""
+    fallback_models: str = ""  # comma-separated, tried in order after `model`
+    api_base: str | None = None
+    model_timeout_s: float = 30.0
+    model_max_tokens: int = 800
+    model_retries: int = 3
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

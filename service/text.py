@@ -1,0 +1,102 @@
+"""Script detection and normalisation for matching.
+
+Rules are written once, in simplified Chinese and lower-case English. A reply is normalised
+before matching: full-width ASCII folded to ASCII, curly quotes straightened, ASCII lower-cased
+and, for traditional Chinese, converted to simplified with OpenCC. Findings are found in the
+normalised text and mapped back to offsets in the reply exactly as given.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+__all__ = ["Normalized", "detect_lang", "normalize", "to_script", "LANGS"]
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+
+
+def _fold_table() -> dict[int, int]:
+    table = {c: c + 0x20 for c in range(ord("A"), ord("Z") + 1)}
+    for c in range(0xFF01, 0xFF5F):  # full-width ASCII -> ASCII
+        table[c] = c - 0xFEE0
+    for c in range(0xFF21, 0xFF3B):  # full-width capitals -> lower-case
+        table[c] = c - 0xFEE0 + 0x20
+    table.update({0x3000: 0x20, 0x2018: 0x27, 0x2019: 0x27, 0x201C: 0x22, 0x201D: 0x22,
+                  0x00A0: 0x20})
+    return table
+
+
+_FOLD = _fold_table()  # one char to one char: offsets are unchanged
+
+
+@functools.cache
+def _converter(config: str):
+    import opencc  # imported on first Chinese text only
+
+    return opencc.OpenCC(config)
+
+
+@functools.cache
+def _script_classes() -> tuple[re.Pattern, re.Pattern]:
+    """Character classes of traditional-only and simplified-only ideographs, from OpenCC."""
+    chars = "".join(chr(i) for i in range(0x4E00, 0xA000))
+    joined = "\n".join(chars)
+    to_simp = _converter("t2s").convert(joined).split("\n")
+    to_trad = _converter("s2t").convert(joined).split("\n")
+    trad = {a for a, b in zip(chars, to_simp) if a != b}
+    simp = {a for a, b in zip(chars, to_trad) if a != b and a not in trad}
+    return (re.compile("[" + "".join(sorted(trad)) + "]"),
+            re.compile("[" + "".join(sorted(simp)) + "]"))
+
+
+def detect_lang(text: str) -> str:
+    """zh-Hans, zh-Hant or en, from the share of ideographs and which script they are in."""
+    cjk = len(_CJK.findall(text))
+    if cjk == 0 or cjk * 3 < len(_LATIN.findall(text)):
+        return "en"
+    trad_re, simp_re = _script_classes()
+    return "zh-Hant" if len(trad_re.findall(text)) > len(simp_re.findall(text)) else "zh-Hans"
+
+
+def to_script(text: str, lang: str) -> str:
+    """Render simplified-Chinese text in the script of `lang` (identity for zh-Hans and en)."""
+    if lang == "zh-Hant" and text:
+        return _converter("s2twp").convert(text)
+    return text
+
+
+@dataclass(slots=True)
+class Normalized:
+    """The normalised text and, when its length differs from the original, an offset map."""
+
+    original: str
+    text: str
+    index: list[int] | None = None  # index[i] = offset in original of normalised char i
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.index is None:
+            return start, end
+        if start >= len(self.index):
+            return len(self.original), len(self.original)
+        return self.index[start], self.index[end - 1] + 1 if end > start else self.index[start]
+
+
+def normalize(text: str, lang: str) -> Normalized:
+    folded = text.translate(_FOLD)
+    if lang != "zh-Hant":
+        return Normalized(text, folded)
+    converted = _converter("t2s").convert(folded)
+    if len(converted) == len(folded):
+        return Normalized(text, converted)
+    # Rare: a phrase conversion changed the length. Convert char by char and keep a map.
+    sep = "\x1f"
+    pieces = _converter("t2s").convert(sep.join(folded)).split(sep)
+    if len(pieces) != len(folded):  # the text held the separator itself: match unconverted
+        return Normalized(text, folded)
+    index = [i for i, piece in enumerate(pieces) for _ in piece]
+    return Normalized(text, "".join(pieces), index)
