@@ -63,24 +63,30 @@ def iter_records(stream: IO[bytes], fmt: str = "jsonl", encoding: str = "utf-8")
 
 
 def _iter_jsonl(stream: IO[bytes], encoding: str) -> Iterator[Record]:
+    for n, raw in _raw_lines(stream):
+        yield _parse_jsonl(n, raw, encoding)
+
+
+def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of every non-blank line; a leading BOM is dropped."""
     for n, raw in enumerate(stream, 1):
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        if not raw.strip():
-            continue
-        text, bad = _decode(raw, n, encoding)
-        if bad:
-            yield Record(n, error=bad)
-            continue
-        try:
-            data = json.loads(text)
-        except ValueError as e:
-            yield Record(n, error=f"line {n}: not valid JSON: {e}")
-            continue
-        if not isinstance(data, dict):
-            yield Record(n, error=f"line {n}: expected a JSON object, got {type(data).__name__}")
-            continue
-        yield Record(n, data)
+        if raw.strip():
+            yield n, raw
+
+
+def _parse_jsonl(n: int, raw: bytes, encoding: str) -> Record:
+    text, bad = _decode(raw, n, encoding)
+    if bad:
+        return Record(n, error=bad)
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        return Record(n, error=f"line {n}: not valid JSON: {e}")
+    if not isinstance(data, dict):
+        return Record(n, error=f"line {n}: expected a JSON object, got {type(data).__name__}")
+    return Record(n, data)
 
 
 def _iter_csv(stream: IO[bytes], encoding: str) -> Iterator[Record]:
@@ -161,31 +167,36 @@ def review_record(rec: Record) -> dict:
 
 # ---------------------------------------------------------------- output
 
-class _JsonlWriter:
-    def __init__(self, f: IO[str]):
-        self.f = f
-
-    def write(self, row: dict) -> None:
-        self.f.write(json.dumps(row, ensure_ascii=False))
-        self.f.write("\n")
+def _jsonl_lines(rows: list[dict]) -> str:
+    dumps = json.dumps
+    return "".join(dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-class _CsvWriter:
-    def __init__(self, f: IO[str]):
-        self.w = csv.writer(f)
-        self.w.writerow(OUTPUT_FIELDS)
+def _csv_lines(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for row in rows:
+        w.writerow(_csv_row(row))
+    return buf.getvalue()
 
-    def write(self, row: dict) -> None:
-        findings = row.get("findings")
-        self.w.writerow([
-            row.get("line"), row.get("id"), row.get("agent", ""), row.get("channel", ""),
-            row.get("lang", ""), row.get("score", ""),
-            "" if "passed" not in row else str(row["passed"]).lower(),
-            ";".join(sorted({f["category"] for f in findings})) if findings else "",
-            json.dumps(findings, ensure_ascii=False) if findings is not None else "",
-            json.dumps(row["sections"]) if "sections" in row else "",
-            row.get("error", ""),
-        ])
+
+def _csv_header() -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(OUTPUT_FIELDS)
+    return buf.getvalue()
+
+
+def _csv_row(row: dict) -> list:
+    findings = row.get("findings")
+    return [
+        row.get("line"), row.get("id"), row.get("agent", ""), row.get("channel", ""),
+        row.get("lang", ""), row.get("score", ""),
+        "" if "passed" not in row else str(row["passed"]).lower(),
+        ";".join(sorted({f["category"] for f in findings})) if findings else "",
+        json.dumps(findings, ensure_ascii=False) if findings is not None else "",
+        json.dumps(row["sections"]) if "sections" in row else "",
+        row.get("error", ""),
+    ]
 
 
 @dataclass
@@ -195,6 +206,13 @@ class Summary:
     passed: int = 0
     score_total: int = 0
     categories: Counter = field(default_factory=Counter)
+
+    def merge(self, other: "Summary") -> None:
+        self.rows += other.rows
+        self.errors += other.errors
+        self.passed += other.passed
+        self.score_total += other.score_total
+        self.categories.update(other.categories)
 
     def add(self, row: dict) -> None:
         self.rows += 1
@@ -218,14 +236,21 @@ class Summary:
                 "findings_by_category": dict(self.categories.most_common())}
 
 
-def _review_chunk(chunk: list[Record]) -> list[dict]:
-    return [review_record(r) for r in chunk]
+def _review_chunk(chunk: list, encoding: str, out_fmt: str) -> tuple[str, Summary]:
+    """Parse (JSONL lines arrive raw), review and format one chunk: all the per-row work, so
+    that worker processes do it in parallel and the parent only reads and writes."""
+    rows = [review_record(_parse_jsonl(*item, encoding) if isinstance(item, tuple) else item)
+            for item in chunk]
+    summary = Summary()
+    for row in rows:
+        summary.add(row)
+    return (_csv_lines(rows) if out_fmt == "csv" else _jsonl_lines(rows)), summary
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for rec in records:
-        chunk.append(rec)
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -233,16 +258,18 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def _reviewed(records: Iterable[Record], workers: int) -> Iterator[list[dict]]:
-    """Reviewed chunks in input order; with workers > 1, a bounded number in flight."""
+def _reviewed(items: Iterable, workers: int, encoding: str,
+              out_fmt: str) -> Iterator[tuple[str, Summary]]:
+    """Reviewed chunks in input order; with workers > 1, a bounded number in flight, so
+    memory stays flat whatever the input size."""
     if workers <= 1:
-        for chunk in _chunks(records, CHUNK):
-            yield _review_chunk(chunk)
+        for chunk in _chunks(items, CHUNK):
+            yield _review_chunk(chunk, encoding, out_fmt)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
-        for chunk in _chunks(records, CHUNK):
-            pending.append(pool.submit(_review_chunk, chunk))
+        for chunk in _chunks(items, CHUNK):
+            pending.append(pool.submit(_review_chunk, chunk, encoding, out_fmt))
             if len(pending) >= workers * 4:
                 yield pending.popleft().result()
         while pending:
@@ -262,12 +289,13 @@ def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | 
     summary = Summary()
     tmp = dst.with_name(dst.name + ".part")
     with src.open("rb") as raw, tmp.open("w", encoding="utf-8", newline="") as out:
-        writer = _CsvWriter(out) if out_fmt == "csv" else _JsonlWriter(out)
+        if out_fmt == "csv":
+            out.write(_csv_header())
+        items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
         try:
-            for rows in _reviewed(iter_records(raw, fmt, encoding), workers):
-                for row in rows:
-                    writer.write(row)
-                    summary.add(row)
+            for text, part in _reviewed(items, workers, encoding, out_fmt):
+                out.write(text)
+                summary.merge(part)
                 if progress:
                     progress(raw.tell(), total)
         except BaseException:
@@ -293,5 +321,3 @@ def read_text_arg(value: str) -> str:
     except UnicodeDecodeError as e:
         raise InputError(f"input is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
 
-
-_ = io  # io is used by callers that wrap uploads; kept explicit for readers of this module

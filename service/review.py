@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .errors import InputError, TooLarge
@@ -66,10 +65,14 @@ def _localise(text: str, lang: str) -> str:
     return to_script(text, lang)
 
 
-class _Scan:
-    """Everything known about one normalised text: hits, sentences, times, amounts."""
+class _Sentence:
+    """The analysis of one normalised sentence: its rule matches (after conditions), the parts
+    of a reply it belongs to, and lazily its signals. Every rule condition is sentence-local,
+    so this is a pure function of (rubric, sentence text) and is memoised across replies:
+    helpdesk replies are built from macros and repeat the same sentences all day."""
 
-    __slots__ = ("rubric", "t", "hits", "cond_hits", "bounds", "_times", "_amounts")
+    __slots__ = ("rubric", "t", "hits", "_cond_hits", "matches", "sections", "concrete", "_found",
+                 "_terms")
 
     def __init__(self, rubric: Rubric, t: str):
         self.rubric = rubric
@@ -86,65 +89,159 @@ class _Scan:
                 continue
             hits.append((start, end + 1, pid))
         self.hits = hits
-        # Hits that may satisfy a condition: not those inside a longer rule phrase, so that
-        # "是我们的错" inside "不是我们的错" does not count as owning the problem.
-        triggers = rubric.triggers
-        longer = [(hs, he) for hs, he, pid in hits if pid in triggers]
-        self.cond_hits = [h for h in hits
-                          if not any(ls <= h[0] and h[1] <= le and le - ls > h[1] - h[0]
-                                     for ls, le in longer)] if longer else hits
-        self.bounds = [m.end() for m in _BOUNDARY.finditer(t)]
-        self._times: list[tuple[int, int]] | None = None
-        self._amounts: list[tuple[int, int]] | None = None
-
-    def sentence(self, pos: int) -> int:
-        return bisect_right(self.bounds, pos)
-
-    def sentence_span(self, k: int) -> tuple[int, int]:
-        start = self.bounds[k - 1] if k > 0 else 0
-        end = self.bounds[k] if k < len(self.bounds) else len(self.t)
-        return start, end
+        self._cond_hits: list | None = None
+        self._found: dict[str, bool] = {}
+        self._terms: frozenset[str] | None = None
+        self.matches = _match_rules(rubric, self)
+        self.sections, self.concrete = _section_marks(rubric, hits)
 
     @property
-    def times(self) -> list[tuple[int, int]]:
-        if self._times is None:
-            self._times = [m.span() for m in self.rubric.signals["time"].finditer(self.t)]
-        return self._times
+    def cond_hits(self) -> list[tuple[int, int, int]]:
+        """Hits that may satisfy a condition: not those inside a longer rule phrase, so that
+        "是我们的错" inside "不是我们的错" does not count as owning the problem."""
+        if self._cond_hits is None:
+            triggers, wanted = self.rubric.triggers, self.rubric.cond_pids
+            longer = [(hs, he) for hs, he, pid in self.hits if pid in triggers]
+            self._cond_hits = [h for h in self.hits if h[2] in wanted and
+                               not any(ls <= h[0] and h[1] <= le and le - ls > h[1] - h[0]
+                                       for ls, le in longer)]
+        return self._cond_hits
 
-    @property
-    def amounts(self) -> list[tuple[int, int]]:
-        if self._amounts is None:
-            self._amounts = [m.span() for m in self.rubric.signals["amount"].finditer(self.t)]
-        return self._amounts
+    def has(self, kind: str) -> bool:
+        """Whether the sentence holds a time, amount, contact or reference (searched once)."""
+        found = self._found.get(kind)
+        if found is None:
+            hint = self.rubric.hints.get(kind)
+            found = ((hint is None or hint.search(self.t) is not None)
+                     and self.rubric.signals[kind].search(self.t) is not None)
+            self._found[kind] = found
+        return found
+
+    def terms(self, stop: frozenset[str]) -> frozenset[str]:
+        if self._terms is None:
+            self._terms = frozenset(_terms(self.t, stop))
+        return self._terms
 
     def quoted(self, s: int, e: int) -> bool:
         """The span opens right after a quotation mark that closes later in the sentence."""
         t = self.t
         if s == 0 or t[s - 1] not in _OPEN_QUOTES:
             return False
-        _, end = self.sentence_span(self.sentence(s))
-        return any(ch in _CLOSE_QUOTES for ch in t[e:end])
+        return any(ch in _CLOSE_QUOTES for ch in t[e:])
 
     def holds(self, c: Cond, s: int, e: int) -> bool:
         """True when any part of the condition holds around the span [s, e)."""
-        k = self.sentence(s)
-        sentence = self.sentence
         for hs, he, pid in self.cond_hits:
             if hs >= s and he <= e:  # the match itself
                 continue
-            if pid in c.before and hs < s and he <= e and s - he <= c.window and sentence(hs) == k:
+            if pid in c.before and hs < s and he <= e and s - he <= c.window:
                 return True
-            if pid in c.after and hs >= s and he > e and hs - e <= c.window and sentence(hs) == k:
+            if pid in c.after and hs >= s and he > e and hs - e <= c.window:
                 return True
-            if pid in c.sentence and sentence(hs) == k:
+            if pid in c.sentence:
                 return True
-        if c.time and any(sentence(ts) == k for ts, _ in self.times):
+        if c.time and self.has("time"):
             return True
-        if c.amount and any(sentence(as_) == k for as_, _ in self.amounts):
+        if c.amount and self.has("amount"):
             return True
         if c.quoted and self.quoted(s, e):
             return True
         return False
+
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, str | None]]:
+    """Rule matches in a sentence that survive their conditions, one per span and category:
+    the longest match wins, then the most severe."""
+    rules = rubric.rules
+    candidates: list[tuple[int, int, int, str | None]] = []
+    triggers = rubric.triggers
+    for s, e, pid in sent.hits:
+        for ridx, suggestion in triggers.get(pid, ()):
+            candidates.append((s, e, ridx, suggestion))
+    if rubric.pattern_rules:
+        present = {pid for _, _, pid in sent.hits}
+        for ridx in rubric.pattern_rules:
+            rule = rules[ridx]
+            if rule.when is not None and not (rule.when & present):
+                continue
+            for m in rule.pattern.finditer(sent.t):
+                candidates.append((*m.span(), ridx, None))
+    if not candidates:
+        return []
+    kept = []
+    for cand in candidates:
+        s, e, ridx, _ = cand
+        rule = rules[ridx]
+        if rule.requires and not all(sent.holds(c, s, e) for c in rule.requires):
+            continue
+        if rule.unless is not None and sent.holds(rule.unless, s, e):
+            continue
+        kept.append(cand)
+    kept.sort(key=lambda c: (c[0], -(c[1] - c[0]), _ORDER[rules[c[2]].severity]))
+    taken: dict[str, list[tuple[int, int]]] = {}
+    out = []
+    for cand in kept:
+        s, e = cand[0], cand[1]
+        spans = taken.setdefault(rules[cand[2]].category, [])
+        if any(s < te and ts < e for ts, te in spans):
+            continue
+        spans.append((s, e))
+        out.append(cand)
+    return out
+
+
+def _section_marks(rubric: Rubric, hits) -> tuple[frozenset[str], bool]:
+    """The parts of a reply a sentence's markers put it in, and whether it holds a remedy
+    that is already carried out (concrete without a time)."""
+    section_of = rubric.section_of
+    generic = rubric.sections["restatement"].generic
+    concrete_ids = rubric.sections["remedy"].concrete
+    names: set[str] = set()
+    concrete = False
+    generic_spans = None
+    for s, e, pid in hits:
+        marks = section_of.get(pid)
+        if marks:
+            for name in marks:
+                if name == "restatement":
+                    if generic_spans is None:
+                        generic_spans = [(gs, ge) for gs, ge, g in hits if g in generic]
+                    if any(gs <= s and e <= ge for gs, ge in generic_spans):
+                        continue
+                names.add(name)
+        if pid in concrete_ids:
+            concrete = True
+            names.add("remedy")
+    return frozenset(names), concrete
+
+
+SENTENCE_CACHE_SIZE = 50_000
+
+
+def _sentences(rubric: Rubric, t: str) -> list[tuple[int, int, _Sentence]]:
+    """The sentences of a normalised text, each with its (memoised) analysis."""
+    cache = rubric.cache
+    out = []
+    a = 0
+    ends = [m.end() for m in _BOUNDARY.finditer(t)]
+    if not ends or ends[-1] < len(t):
+        ends.append(len(t))
+    for b in ends:
+        if b <= a:
+            continue
+        piece = t[a:b]
+        sent = cache.get(piece)
+        if sent is None:
+            sent = _Sentence(rubric, piece)
+            if len(cache) >= SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache[piece] = sent
+        out.append((a, b, sent))
+        a = b
+    return out
 
 
 def _check_input(reply: str, lang: str | None) -> None:
@@ -164,59 +261,27 @@ def review(reply: str, complaint: str | None = None, lang: str | None = None,
     rubric = rubric or load_rubric()
     lang = lang or detect_lang(reply)
     norm = normalize(reply, lang)
-    scan = _Scan(rubric, norm.text)
-
-    findings = _phrase_findings(rubric, scan, norm, lang)
-    sections, structure = _structure(rubric, scan, norm, lang, complaint)
+    sentences = _sentences(rubric, norm.text)
+    findings = _phrase_findings(rubric, sentences, norm, lang)
+    sections, structure = _structure(rubric, sentences, norm, lang, complaint)
     findings.extend(structure)
     score, passed = _score(rubric, findings)
     return Review(lang, score, passed, sections, findings, rubric.version)
 
 
-def _phrase_findings(rubric: Rubric, scan: _Scan, norm: Normalized, lang: str) -> list[Finding]:
-    candidates: list[tuple[int, int, int, str | None]] = []  # (start, end, rule index, suggestion)
-    triggers = rubric.triggers
+def _phrase_findings(rubric: Rubric, sentences, norm: Normalized, lang: str) -> list[Finding]:
     rules = rubric.rules
-    for s, e, pid in scan.hits:
-        for ridx, suggestion in triggers.get(pid, ()):
-            candidates.append((s, e, ridx, suggestion))
-    if rubric.pattern_rules:
-        present = {pid for _, _, pid in scan.hits}
-        for ridx in rubric.pattern_rules:
-            rule = rules[ridx]
-            if rule.when is not None and not (rule.when & present):
-                continue
-            for m in rule.pattern.finditer(scan.t):
-                s, e = m.span("m") if "m" in rule.pattern.groupindex and m.group("m") else m.span()
-                candidates.append((s, e, ridx, None))
-
-    kept: list[tuple[int, int, int, str | None]] = []
-    for cand in candidates:
-        s, e, ridx, _ = cand
-        rule = rules[ridx]
-        if rule.requires and not all(scan.holds(c, s, e) for c in rule.requires):
-            continue
-        if rule.unless is not None and scan.holds(rule.unless, s, e):
-            continue
-        kept.append(cand)
-
-    # One finding per span and category: the longest match wins, then the most severe.
-    order = {"error": 0, "warning": 1, "info": 2}
-    kept.sort(key=lambda c: (c[0], -(c[1] - c[0]), order[rules[c[2]].severity]))
-    taken: dict[str, list[tuple[int, int]]] = {}
     out: list[Finding] = []
-    for s, e, ridx, suggestion in kept:
-        rule = rules[ridx]
-        spans = taken.setdefault(rule.category, [])
-        if any(s < te and ts < e for ts, te in spans):
-            continue
-        spans.append((s, e))
-        os_, oe = norm.span(s, e)
-        message, suggestion = rule.message, suggestion if suggestion is not None else rule.suggestion
-        if lang == "zh-Hant" and rule.lang == "zh":
-            message, suggestion = _localise(message, lang), _localise(suggestion, lang)
-        out.append(Finding(rule.id, rule.category, rule.severity, os_, oe, norm.original[os_:oe],
-                           message, suggestion))
+    for a, _, sent in sentences:
+        for s, e, ridx, suggestion in sent.matches:
+            rule = rules[ridx]
+            os_, oe = norm.span(a + s, a + e)
+            message = rule.message
+            suggestion = suggestion if suggestion is not None else rule.suggestion
+            if lang == "zh-Hant" and rule.lang == "zh":
+                message, suggestion = _localise(message, lang), _localise(suggestion, lang)
+            out.append(Finding(rule.id, rule.category, rule.severity, os_, oe,
+                               norm.original[os_:oe], message, suggestion))
     return out
 
 
@@ -242,54 +307,31 @@ def _stop_terms(rubric: Rubric) -> frozenset[str]:
     return frozenset(t.lower() for t in rubric.sections["restatement"].spec.stop_terms)
 
 
-def _structure(rubric: Rubric, scan: _Scan, norm: Normalized, lang: str,
+def _structure(rubric: Rubric, sentences, norm: Normalized, lang: str,
                complaint: str | None) -> tuple[dict, list[Finding]]:
-    marked: dict[str, set[int]] = {name: set() for name in SECTIONS}
-    generic_spans = [(s, e) for s, e, pid in scan.hits
-                     if pid in rubric.sections["restatement"].generic]
-    concrete_sentences: set[int] = set()
-    concrete = rubric.sections["remedy"].concrete
-    for s, e, pid in scan.hits:
-        names = rubric.section_of.get(pid)
-        if names:
-            for name in names:
-                if name == "restatement" and any(gs <= s and e <= ge for gs, ge in generic_spans):
-                    continue
-                marked[name].add(scan.sentence(s))
-        if pid in concrete:  # a remedy already carried out is a concrete remedy
-            concrete_sentences.add(scan.sentence(s))
-            marked["remedy"].add(scan.sentence(s))
-    for m in rubric.signals["reference"].finditer(scan.t):
-        marked["restatement"].add(scan.sentence(m.start()))
-    contacts = [scan.sentence(m.start()) for m in rubric.signals["contact"].finditer(scan.t)]
-    marked["close"].update(contacts)
-
+    marked: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    for k, (_, _, sent) in enumerate(sentences):
+        for name in sent.sections:
+            marked[name].append(k)
+    if not marked["restatement"]:  # an order number or a date restates the problem too
+        marked["restatement"] = [k for k, (_, _, s) in enumerate(sentences) if s.has("reference")]
+    if not marked["close"]:  # a phone number or an email is a contact
+        marked["close"] = [k for k, (_, _, s) in enumerate(sentences) if s.has("contact")]
     if complaint and complaint.strip():
         wanted = _complaint_terms(rubric, complaint)
         stop = _stop_terms(rubric)
         need = rubric.sections["restatement"].spec.min_overlap
-        n_sent = len(scan.bounds) + 1
-        matching = set()
-        for k in range(n_sent):
-            a, b = scan.sentence_span(k)
-            overlap = len(_terms(scan.t[a:b], stop) & wanted)
-            if overlap >= need:
-                matching.add(k)
-        marked["restatement"] = matching
+        marked["restatement"] = [k for k, (_, _, s) in enumerate(sentences)
+                                 if len(s.terms(stop) & wanted) >= need]
+    concrete_remedy = [k for k in marked["remedy"]
+                       if sentences[k][2].concrete or sentences[k][2].has("time")]
 
-    time_sentences = {scan.sentence(s) for s, _ in scan.times}
-    concrete_remedy = {k for k in marked["remedy"] if k in time_sentences or k in concrete_sentences}
-
-    present = {
-        "apology": bool(marked["apology"]),
-        "restatement": bool(marked["restatement"]),
-        "remedy": bool(concrete_remedy),
-        "close": bool(marked["close"]),
-    }
+    present = {"apology": bool(marked["apology"]), "restatement": bool(marked["restatement"]),
+               "remedy": bool(concrete_remedy), "close": bool(marked["close"])}
     spans: dict[str, list[int] | None] = {}
     for name in SECTIONS:
-        ks = concrete_remedy or marked["remedy"] if name == "remedy" else marked[name]
-        spans[name] = _span_of(scan, norm, ks) if ks else None
+        ks = (concrete_remedy or marked["remedy"]) if name == "remedy" else marked[name]
+        spans[name] = _span_of(norm, sentences, ks) if ks else None
 
     findings = []
     for name in SECTIONS:
@@ -305,10 +347,10 @@ def _structure(rubric: Rubric, scan: _Scan, norm: Normalized, lang: str,
     return spans, findings
 
 
-def _span_of(scan: _Scan, norm: Normalized, sentences: set[int]) -> list[int]:
-    a, _ = scan.sentence_span(min(sentences))
-    _, b = scan.sentence_span(max(sentences))
-    t = scan.t
+def _span_of(norm: Normalized, sentences, ks: list[int]) -> list[int]:
+    a = sentences[min(ks)][0]
+    b = sentences[max(ks)][1]
+    t = norm.text
     while a < b and t[a].isspace():
         a += 1
     while b > a and t[b - 1].isspace():

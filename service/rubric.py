@@ -36,7 +36,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from .errors import RubricError
-from .text import _FOLD
+from .text import fold
 
 __all__ = ["Rubric", "load_rubric", "default_rubric_dir", "expand", "PHRASE_CATEGORIES",
            "STRUCTURE_CATEGORIES", "SECTIONS"]
@@ -154,6 +154,7 @@ class SignalSpec(_Strict):
     amount: list[str] = Field(min_length=1)
     contact: list[str] = Field(min_length=1)
     reference: list[str] = Field(min_length=1)
+    hints: dict[Literal["time", "amount", "contact", "reference"], list[str]] = {}
 
 
 # ---------------------------------------------------------------- compiled form
@@ -221,7 +222,10 @@ class Rubric:
     sections: dict[str, Section]
     automaton: ahocorasick.Automaton
     signals: dict[str, re.Pattern]
+    hints: dict[str, re.Pattern]
     pattern_rules: list[int] = field(default_factory=list)
+    cond_pids: frozenset[int] = frozenset()  # phrases that some condition looks for
+    cache: dict = field(default_factory=dict)  # sentence text -> its analysis (review.py)
 
     @property
     def version(self) -> str:
@@ -236,7 +240,7 @@ class _Builder:
     def add(self, phrase: str) -> list[int]:
         out = []
         for p in expand(phrase):
-            key = p.translate(_FOLD)
+            key = fold(p)
             if not key.strip():
                 continue
             pid = self.ids.get(key)
@@ -276,9 +280,14 @@ def _validate(model, data, where: str):
         raise RubricError(f"{where}: {loc + ': ' if loc else ''}{first['msg']}") from e
 
 
-def _compile_signals(spec: SignalSpec) -> dict[str, re.Pattern]:
-    return {name: re.compile("|".join(f"(?:{p})" for p in pats))
-            for name, pats in spec.model_dump().items()}
+def _compile_signals(spec: SignalSpec) -> tuple[dict[str, re.Pattern], dict[str, re.Pattern]]:
+    """One pattern per kind, and per kind a hint: an alternation of plain literals, which
+    Python's re scans for in C by first character, so most sentences are ruled out cheaply."""
+    kinds = ("time", "amount", "contact", "reference")
+    patterns = {k: re.compile("|".join(f"(?:{p})" for p in getattr(spec, k))) for k in kinds}
+    hints = {k: re.compile("|".join(re.escape(h) for h in sorted(spec.hints[k], key=len, reverse=True)))
+             for k in kinds if spec.hints.get(k)}
+    return patterns, hints
 
 
 @functools.cache
@@ -290,8 +299,8 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     structure = _validate(StructureSpec, _read_yaml(root / "structure.yaml"),
                           str(root / "structure.yaml"))
     signals = _validate(SignalSpec, _read_yaml(root / "signals.yaml"), str(root / "signals.yaml"))
-    for name, pats in signals.model_dump().items():
-        for p in pats:
+    for name in ("time", "amount", "contact", "reference"):
+        for p in getattr(signals, name):
             try:
                 re.compile(p)
             except re.error as e:
@@ -346,5 +355,9 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     for pid, (key, _, _) in enumerate(b.phrases):
         automaton.add_word(key, pid)
     automaton.make_automaton()
+    cond_pids = frozenset(
+        pid for r in rules for c in (r.unless, *r.requires) if c is not None
+        for pid in (c.before | c.after | c.sentence))
+    patterns, hints = _compile_signals(signals)
     return Rubric(root, spec, rules, b.phrases, triggers, section_of, sections, automaton,
-                  _compile_signals(signals), pattern_rules)
+                  patterns, hints, pattern_rules, cond_pids)

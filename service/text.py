@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Normalized", "detect_lang", "normalize", "to_script", "LANGS"]
+__all__ = ["Normalized", "detect_lang", "fold", "normalize", "to_script", "LANGS"]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
@@ -56,6 +56,8 @@ def _script_classes() -> tuple[re.Pattern, re.Pattern]:
 
 def detect_lang(text: str) -> str:
     """zh-Hans, zh-Hant or en, from the share of ideographs and which script they are in."""
+    if text.isascii():
+        return "en"
     cjk = len(_CJK.findall(text))
     if cjk == 0 or cjk * 3 < len(_LATIN.findall(text)):
         return "en"
@@ -86,8 +88,22 @@ class Normalized:
         return self.index[start], self.index[end - 1] + 1 if end > start else self.index[start]
 
 
+_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u2018\u2019\u201c\u201d\u00a0]")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII, full-width ASCII to ASCII, curly quotes straightened: one char to one
+    char. `str.lower()` is fast but may lengthen a few non-ASCII letters, so it is checked."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return text.translate(_FOLD)
+    if _NEEDS_FOLD.search(lowered) is None:
+        return lowered
+    return lowered.translate(_FOLD)
+
+
 def normalize(text: str, lang: str) -> Normalized:
-    folded = text.translate(_FOLD)
+    folded = fold(text)
     if lang != "zh-Hant":
         return Normalized(text, folded)
     converted = _converter("t2s").convert(folded)

@@ -1,0 +1,118 @@
+"""The FastAPI application: create_app() wires settings, routes and the one error handler.
+
+Every error response has one shape: {"ok": false, "status": N, "error": {"code", "message",
+"field"?}}. No stack trace ever reaches a client; unexpected errors are logged and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .errors import TactfulError, TooLarge
+from .routes import reviews
+from .schemas import ErrorBody
+from .settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("tactful")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+          422: "invalid_input", 429: "rate_limited"}
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return JSONResponse({"ok": False, "status": status, "error": error}, status_code=status)
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, by Content-Length before reading
+    and by counting while reading when the length is not declared."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limit
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > limit:
+                    response = _error(413, "too_large",
+                                      f"request body is {declared} bytes; the limit is {limit}")
+                    return await response(scope, receive, send)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise TooLarge(f"request body is over the limit of {limit} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="tactful",
+        version=__version__,
+        description="Drafts and reviews customer-service replies (zh-Hans, zh-Hant, en). "
+                    "Every error has the body shape of `ErrorBody`.",
+        responses={422: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(TactfulError)
+    async def _tactful_error(request: Request, exc: TactfulError):
+        if exc.status >= 500:
+            log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(x) for x in first.get("loc", ()) if x != "body"]
+        field = ".".join(loc) or None
+        message = f"{field}: {first['msg']}" if field else first["msg"]
+        return _error(422, "invalid_input", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        return _error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(500, "internal_error", "internal error; the server log has the details")
+
+    @app.get("/healthz", tags=["meta"], summary="Liveness and the rubric in use")
+    def healthz() -> dict:
+        from .rubric import load_rubric
+
+        rubric = load_rubric(settings.rubric_dir)
+        return {"ok": True, "version": __version__, "rubric_version": rubric.version,
+                "rules": len(rubric.rules)}
+
+    app.include_router(reviews.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,49 @@
+"""POST /v1/reviews and POST /v1/reviews/batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter
+
+from ..errors import InputError, TactfulError
+from ..review import review
+from ..schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
+
+router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+
+
+@router.post("", response_model=ReviewOut, summary="Review one reply")
+def create_review(body: ReviewRequest) -> dict:
+    if not body.reply.strip():
+        raise InputError("reply is empty", field="reply")
+    return review(body.reply, body.complaint, body.lang).to_dict()
+
+
+@router.post("/batch", response_model=BatchReviewOut, summary="Review up to 1,000 replies")
+def create_reviews(body: BatchReviewRequest) -> dict:
+    """Each item is reviewed on its own: a bad item gets an `error`, the others still get
+    their `review`, and results keep the order of `items`."""
+    results = []
+    categories: Counter = Counter()
+    passed = 0
+    for i, item in enumerate(body.items):
+        try:
+            if not item.reply.strip():
+                raise InputError("reply is empty", field=f"items.{i}.reply")
+            r = review(item.reply, item.complaint, item.lang)
+        except TactfulError as e:
+            results.append({"index": i, "error": {"code": e.code, "message": e.message,
+                                                  "field": e.field}})
+            continue
+        passed += r.passed
+        categories.update(f.category for f in r.findings)
+        results.append({"index": i, "review": r.to_dict()})
+    reviewed = sum(1 for r in results if "review" in r)
+    return {"results": results,
+            "summary": {"items": len(results), "reviewed": reviewed, "passed": passed,
+                        "errors": len(results) - reviewed,
+                        "findings_by_category": dict(categories.most_common())}}
+
+
+__all__ = ["router", "BatchItemOut"]
