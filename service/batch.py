@@ -132,7 +132,8 @@ def _iter_csv(stream: IO[bytes], encoding: str) -> Iterator[Record]:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            yield Record(start, error=f"line {start}: {len(row)} fields, the header has {width}")
+            yield Record(start, dict(zip(columns, row)),
+                         error=f"line {start}: {len(row)} fields, the header has {width}")
             continue
         yield Record(start, dict(zip(columns, row)))
 

@@ -22,8 +22,11 @@ MAX_REPLY_CHARS = 20_000
 
 # Sentence ends: Chinese and ASCII punctuation (after folding), line breaks, block-level HTML.
 _BOUNDARY = re.compile(r"[。!?;\n…]+|\.(?=\s|$)|<br\s*/?>|</(?:p|li|div)>")
-_OPEN_QUOTES = frozenset("\"'「『《‘“")
-_CLOSE_QUOTES = frozenset("\"'」』》’”")
+def _letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+_QUOTES = {'"': '"', "'": "'", "「": "」", "『": "』", "《": "》", "‘": "’", "“": "”"}
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _WORD = re.compile(r"[a-z][a-z'-]{3,}|\d{3,}")
 
@@ -123,11 +126,21 @@ class _Sentence:
         return self._terms
 
     def quoted(self, s: int, e: int) -> bool:
-        """The span opens right after a quotation mark that closes later in the sentence."""
+        """The span stands inside a quotation in the sentence: reported speech, not the agent's
+        own words. A quote mark opens when it does not follow a letter (so the apostrophe of
+        "don't" is no quote) and closes when no letter follows it."""
         t = self.t
-        if s == 0 or t[s - 1] not in _OPEN_QUOTES:
-            return False
-        return any(ch in _CLOSE_QUOTES for ch in t[e:])
+        for i in range(s - 1, -1, -1):
+            q = t[i]
+            if q in _QUOTES and not (i > 0 and _letter(t[i - 1]) and q in "'\""):
+                close = _QUOTES[q]
+                if close in t[i + 1:s] and close != q:
+                    return False
+                for j in range(e, len(t)):
+                    if t[j] == close and not (j + 1 < len(t) and _letter(t[j + 1])):
+                        return True
+                return False
+        return False
 
     def holds(self, c: Cond, s: int, e: int) -> bool:
         """True when any part of the condition holds around the span [s, e)."""
@@ -154,7 +167,7 @@ _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, str | None]]:
     """Rule matches in a sentence that survive their conditions, one per span and category:
-    the longest match wins, then the most severe."""
+    the longest match wins, then the earliest, then the most severe."""
     rules = rubric.rules
     candidates: list[tuple[int, int, int, str | None]] = []
     triggers = rubric.triggers
@@ -180,7 +193,7 @@ def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, s
         if rule.unless is not None and sent.holds(rule.unless, s, e):
             continue
         kept.append(cand)
-    kept.sort(key=lambda c: (c[0], -(c[1] - c[0]), _ORDER[rules[c[2]].severity]))
+    kept.sort(key=lambda c: (-(c[1] - c[0]), c[0], _ORDER[rules[c[2]].severity]))
     taken: dict[str, list[tuple[int, int]]] = {}
     out = []
     for cand in kept:
@@ -190,6 +203,7 @@ def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, s
             continue
         spans.append((s, e))
         out.append(cand)
+    out.sort(key=lambda c: (c[0], c[1]))
     return out
 
 

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     rubric_dir: Path = ROOT / "rubrics"
     prompt_dir: Path = ROOT / "prompts"
     policy_path: Path = ROOT / "rubrics" / "policy.yaml"
-    max_body_bytes: int = 2 * 1024 * 1024  # JSON request bodies
+    max_body_bytes: int = 4 * 1024 * 1024  # JSON request bodies
     max_batch_items: int = 1000
 
     # Models (litellm ids). Empty model means the offline drafter.

@@ -1,0 +1,23 @@
+import os
+
+# No test may reach a network or a real model: the offline drafter is the default and
+# litellm must use its bundled price list.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.pop("TACTFUL_MODEL", None)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from service.app import create_app  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(db_path=tmp_path / "tactful.db", model="")
+
+
+@pytest.fixture
+def client(settings) -> TestClient:
+    with TestClient(create_app(settings)) as c:
+        yield c

@@ -1,0 +1,223 @@
+"""The checker's contract: categories, exceptions, offsets, structure, scoring, languages."""
+
+import pytest
+
+from service.errors import InputError, TooLarge
+from service.review import review
+from service.rubric import load_rubric
+
+
+def spans(reply: str, **kw) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in review(reply, **kw).findings:
+        if f.start is not None:
+            out.setdefault(f.category, []).append(f.text)
+    return out
+
+
+# (reply, category, offending text) straight from the issue's definitions
+POSITIVES = [
+    ("根据条款第5条,不予退换。", "defensive_language", "根据条款第5条,不予"),
+    ("您下单前应该看清楚。", "defensive_language", "应该"),
+    ("这不是我们的错。", "defensive_language", "这不是我们的错"),
+    ("As per our policy we are unable to refund this order.", "defensive_language", "As per our policy we are unable"),
+    ("我们会进行了解。", "vague_promise", "会进行了解"),
+    ("我们会尽快处理。", "vague_promise", "尽快"),
+    ("稍后联系您。", "vague_promise", "稍后"),
+    ("We'll look into it.", "vague_promise", "We'll look into it"),
+    ("We will fix this as soon as possible.", "vague_promise", "as soon as possible"),
+    ("Someone will call you shortly.", "vague_promise", "shortly"),
+    ("保证一定全额退款。", "over_promise", "保证"),
+    ("这种事绝对不会再发生。", "over_promise", "绝对"),
+    ("百分之百解决您的问题。", "over_promise", "百分之百"),
+    ("I guarantee you a refund.", "over_promise", "I guarantee"),
+    ("This will never happen again.", "over_promise", "will never happen again"),
+    ("这是物流公司的问题。", "blame_shifting", "物流公司的问题"),
+    ("请直接联系厂家。", "blame_shifting", "请直接联系厂家"),
+    ("这笔是系统自动扣的。", "blame_shifting", "系统自动扣的"),
+    ("Sorry, that's the courier's fault.", "blame_shifting", "the courier's fault"),
+    ("请提供您的身份证号码。", "sensitive_data_request", "身份证"),
+    ("请把银行卡号和背面的三位安全码发给我。", "sensitive_data_request", "银行卡号"),
+    ("Please reply with your password so we can check.", "sensitive_data_request", "password"),
+    ("请告诉我您收到的验证码。", "sensitive_data_request", "验证码"),
+    ("我不知道。", "negative_wording", "不知道"),
+    ("这个我也不清楚。", "negative_wording", "不清楚"),
+    ("我们也没办法。", "negative_wording", "没办法"),
+    ("这个不归我们管。", "negative_wording", "不归我们管"),
+    ("I don't know, sorry.", "negative_wording", "I don't know"),
+    ("That's not my department.", "negative_wording", "not my department"),
+]
+
+# Hard negatives: the same words where they are not a problem.
+NEGATIVES = [
+    ("根据售后政策,您可享受7天无理由退货,我现在为您提交。", "defensive_language"),
+    ("尽快处理,最迟明天12点前答复您。", "vague_promise"),
+    ("We will fix it as soon as possible, and no later than 5 pm tomorrow.", "vague_promise"),
+    ("为了保证账户安全,请您修改密码。", "over_promise"),
+    ("这件T恤是100%纯棉的。", "over_promise"),
+    ("请一定保管好单号。", "over_promise"),
+    ("只要商品未拆封,您一定可以全额退款。", "over_promise"),
+    ("I absolutely understand how frustrating this is.", "over_promise"),
+    ("我们合作的物流伙伴出现延误,我们已与其检讨流程。", "blame_shifting"),
+    ("请勿向任何人透露验证码。", "sensitive_data_request"),
+    ("We will never ask for your password.", "sensitive_data_request"),
+    ("请提供订单号或手机号后四位。", "sensitive_data_request"),
+    ("Please send the last 4 digits of your card number.", "sensitive_data_request"),
+    ("让您一直不知道包裹下落,非常抱歉。", "negative_wording"),
+    ("如有不清楚的地方,欢迎随时问我。", "negative_wording"),
+    ("I'm sorry you had no idea where your parcel was.", "negative_wording"),
+    ("您说之前对方只回了一句“不清楚”,这是我们的失误。", "negative_wording"),
+]
+
+
+@pytest.mark.parametrize("reply,category,text", POSITIVES)
+def test_flags_each_category(reply, category, text):
+    found = spans(reply).get(category, [])
+    # the flagged span covers the offending words (it may be the longer phrase around them)
+    assert any(text in span for span in found), spans(reply)
+
+
+@pytest.mark.parametrize("reply,category", NEGATIVES)
+def test_hard_negatives_are_not_flagged(reply, category):
+    assert category not in spans(reply)
+
+
+def test_traditional_text_is_checked_by_simplified_rules_at_original_offsets():
+    reply = "您好,我們會盡快處理,請提供您的身分證號碼。"
+    r = review(reply)
+    assert r.lang == "zh-Hant"
+    texts = {f.category: f.text for f in r.findings if f.start is not None}
+    assert texts == {"vague_promise": "盡快", "sensitive_data_request": "身分證"}
+    for f in r.findings:
+        if f.start is not None:
+            assert reply[f.start:f.end] == f.text
+    # messages are rendered in the reply's script
+    vague = next(f for f in r.findings if f.category == "vague_promise")
+    assert "時間" in vague.message
+
+
+@pytest.mark.parametrize("reply", [
+    "😡😡 非常抱歉!!我们会尽快处理。",
+    "<p>您好,</p><p>我们会尽快处理。</p>",
+    "ＯＫ,我们会尽快处理,ＡＳＡＰ。",
+    "Dear Ｍｒ. Li,我们会尽快处理 as soon as possible。",
+    "a\u0130\u0130我们会尽快处理",  # İ lower-cases to two chars: offsets must still hold
+])
+def test_offsets_index_the_reply_exactly_as_given(reply):
+    r = review(reply)
+    located = [f for f in r.findings if f.start is not None]
+    assert located
+    for f in located:
+        assert reply[f.start:f.end] == f.text
+
+
+def test_mixed_chinese_and_english_runs_both_rule_sets():
+    r = review("您好,我们会尽快处理,that's not my department。")
+    cats = {f.category for f in r.findings}
+    assert {"vague_promise", "negative_wording"} <= cats
+    assert r.lang == "zh-Hans"
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("非常抱歉让您久等了,我们马上处理。", "zh-Hans"),
+    ("非常抱歉讓您久等了,我們馬上處理。", "zh-Hant"),
+    ("I'm sorry for the wait.", "en"),
+    ("您的 iPhone 15 Pro Max 订单已发货", "zh-Hans"),
+])
+def test_language_is_detected(text, lang):
+    assert review(text).lang == lang
+
+
+def test_language_can_be_forced():
+    assert review("我们会尽快处理。", lang="zh-Hant").lang == "zh-Hant"
+
+
+@pytest.mark.parametrize("sentence", [
+    "我们会在3个工作日内处理完毕", "今天18点前处理完毕", "明早9点前处理完毕", "48小时内处理完毕",
+    "3個工作天內處理完畢", "We will fix it by 5 pm tomorrow", "We will fix it within 2 business days",
+    "预计11月25日前处理完毕", "We will fix it by Friday",
+])
+def test_time_expressions_make_a_vague_word_concrete(sentence):
+    # the same vague word, in the same sentence as the time and without it
+    if sentence.isascii():
+        with_time, without = f"As soon as possible, {sentence}.", "We will fix it as soon as possible."
+    else:
+        with_time, without = f"尽快处理,{sentence}。", "我们会尽快处理完毕。"
+    assert "vague_promise" not in spans(with_time)
+    assert "vague_promise" in spans(without)
+
+
+@pytest.mark.parametrize("text", ["¥500", "￥35.5", "$35", "500元", "NT$300", "HK$ 88"])
+def test_amounts_are_recognised(text):
+    assert load_rubric().signals["amount"].search(text.lower())
+
+
+GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音,给您添麻烦了。"
+        "我们已为您安排换新,新耳机今天18点前发出,预计2天内送达,运费由我们承担。"
+        "如有任何问题,欢迎随时联系我:客服小李,电话400-820-1234。")
+
+
+def test_a_four_part_reply_passes_with_all_sections():
+    r = review(GOOD)
+    assert r.passed and r.score == 100 and r.findings == []
+    for name in ("apology", "restatement", "remedy", "close"):
+        start, end = r.sections[name]
+        assert 0 <= start < end <= len(GOOD)
+    assert r.sections["apology"][0] < r.sections["remedy"][0] < r.sections["close"][0]
+
+
+@pytest.mark.parametrize("reply,missing", [
+    ("您11月3日购买的耳机(订单20261103886)没有声音。我们今天18点前为您补发。如有问题请联系我,电话400-820-1234。", "missing_apology"),
+    ("非常抱歉给您带来不便。我们今天18点前为您处理。如有问题请联系我,电话400-820-1234。", "missing_restatement"),
+    ("非常抱歉,您11月3日购买的耳机(订单20261103886)没有声音。我们会为您补发。如有问题请联系我,电话400-820-1234。", "missing_concrete_remedy"),
+    ("非常抱歉,您11月3日购买的耳机(订单20261103886)没有声音。我们今天18点前为您补发新耳机。", "missing_open_close"),
+])
+def test_each_missing_part_is_a_structure_finding_without_offsets(reply, missing):
+    r = review(reply)
+    structural = [f for f in r.findings if f.category.startswith("missing_")]
+    assert [f.category for f in structural] == [missing]
+    assert structural[0].start is None and structural[0].end is None
+
+
+def test_restatement_is_judged_against_the_complaint():
+    reply = ("非常抱歉给您带来不便。您反映的账户无法登录问题,我们已为您重置,今天18点前恢复。"
+             "如有问题请联系我,电话400-820-1234。")
+    on_topic = "我的账户无法登录,试了好几次了"
+    off_topic = "我买的耳机左耳没有声音,订单20261103886"
+    assert "missing_restatement" not in {f.category for f in review(reply, complaint=on_topic).findings}
+    assert "missing_restatement" in {f.category for f in review(reply, complaint=off_topic).findings}
+
+
+def test_passed_is_false_only_with_an_error_finding():
+    # missing_open_close is a warning in the shipped rubric: the reply still passes
+    r = review("非常抱歉,您11月3日购买的耳机(订单20261103886)没有声音。我们今天18点前为您补发新耳机。")
+    assert {f.severity for f in r.findings} == {"warning"}
+    assert r.passed and r.score < 100
+
+
+def test_score_weights_come_from_the_rubric_file(tmp_path):
+    import shutil
+
+    root = tmp_path / "rubrics"
+    shutil.copytree(load_rubric().path, root)
+    text = (root / "rubric.yaml").read_text(encoding="utf-8")
+    (root / "rubric.yaml").write_text(
+        text.replace("vague_promise:           {weight: 10", "vague_promise:           {weight: 40"),
+        encoding="utf-8")
+    reply = GOOD + "后续进展我们会尽快告诉您。"
+    default = review(reply)
+    heavier = review(reply, rubric=load_rubric(root))
+    assert [f.category for f in default.findings] == ["vague_promise"]
+    assert default.score == 90 and heavier.score == 60
+
+
+@pytest.mark.parametrize("reply,error", [("", InputError), ("   \n ", InputError), ("好" * 20_001, TooLarge)])
+def test_bad_replies_are_refused_clearly(reply, error):
+    with pytest.raises(error) as e:
+        review(reply)
+    assert e.value.field == "reply"
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(InputError, match="lang must be one of"):
+        review("hello", lang="fr")
