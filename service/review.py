@@ -334,7 +334,8 @@ def _structure(rubric: Rubric, sentences, norm: Normalized, lang: str,
     if complaint and complaint.strip():
         wanted = _complaint_terms(rubric, complaint)
         stop = _stop_terms(rubric)
-        need = rubric.sections["restatement"].spec.min_overlap
+        # a short complaint has few specific terms: ask for at most a third of them
+        need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
         marked["restatement"] = [k for k, (_, _, s) in enumerate(sentences)
                                  if len(s.terms(stop) & wanted) >= need]
     concrete_remedy = [k for k in marked["remedy"]

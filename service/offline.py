@@ -1,0 +1,98 @@
+"""The offline drafter: composes a policy-grounded reply from per-scenario, per-language
+Jinja2 templates (prompts/offline/<lang>/<scenario>.j2 and parts.j2), with no model.
+
+zh-Hant uses prompts/offline/zh-Hant/ when a template is there, and otherwise renders the
+zh-Hans template and converts it with OpenCC (s2twp: Taiwan phrasing, e.g. 工作日 -> 工作天)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .policy import Policy
+from .prompts import module, template_hash
+from .text import to_script
+from .triage import Triage
+
+__all__ = ["compose", "Sections"]
+
+from pydantic import BaseModel
+
+
+class Sections(BaseModel):
+    apology: str
+    restatement: str
+    remedy: str
+    close: str
+    emergency: str | None = None
+    greeting: str | None = None
+    subject: str | None = None
+
+
+def _money(policy: Policy):
+    def money(value: float) -> str:
+        return f"{policy.currency.symbol}{value:g}"
+    return money
+
+
+def _quotable(clause: str) -> bool:
+    """Whether the customer's own words can be quoted back: nothing the rubric would flag in
+    a reply, and no contact details."""
+    from .review import review
+    from .rubric import load_rubric
+
+    if load_rubric().signals["contact"].search(clause.lower()):
+        return False
+    return not any(f.start is not None for f in review(clause).findings)
+
+
+def _source_lang(root: Path, lang: str, scenario: str) -> str:
+    if lang == "zh-Hant" and (root / "offline" / "zh-Hant" / f"{scenario}.j2").is_file():
+        return "zh-Hant"
+    return "zh-Hans" if lang.startswith("zh") else "en"
+
+
+def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: str = "chat",
+            tone: str = "warm", customer_name: str | None = None,
+            order_id: str | None = None) -> tuple[Sections, str]:
+    """The draft's sections and the hash of the scenario template used."""
+    src = _source_lang(root, lang, triage.scenario)
+    e = triage.entities
+    if e.clause and channel == "social":  # a public reply: no order numbers
+        from .rubric import load_rubric
+
+        e = e.model_copy(update={"clause": re.sub(
+            r"\s+", " ", load_rubric().signals["reference"].sub("", e.clause)).strip() or None})
+    if e.clause and not _quotable(e.clause):
+        e = e.model_copy(update={"clause": None})
+    hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
+    ctx = dict(
+        e=e, name=customer_name or e.customer_name, order_id=order_id or e.order_id,
+        channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
+        em=policy.emergency[lang], money=_money(policy), hours_within=hours,
+        contact={
+            "name": policy.contact.name(src), "hotline": policy.contact.hotline,
+            "email": policy.contact.email, "hours": policy.contact.hours(src),
+            "private_channel": policy.contact.private_channel(src),
+        },
+    )
+    name = f"offline/{src}/{triage.scenario}.j2"
+    scenario = module(root, name, ctx)
+    parts = module(root, f"offline/{src}/parts.j2", ctx)
+    close = str(parts.close())
+    if channel == "phone":
+        close = str(parts.readback(scenario)) + close
+    emergency = str(scenario.emergency()) if hasattr(scenario, "emergency") else None
+    sections = Sections(
+        emergency=emergency or None,
+        greeting=str(parts.greeting()),
+        apology=str(parts.apology(scenario)),
+        restatement=str(parts.restatement(scenario)),
+        remedy=str(scenario.remedy()),
+        close=close,
+        subject=str(scenario.subject()) if channel == "email" else None,
+    )
+    if lang != src:  # zh-Hant from the zh-Hans templates
+        sections = Sections(**{k: to_script(v, lang) if v else v
+                               for k, v in sections.model_dump().items()})
+    return sections, template_hash(root, name)

@@ -1,0 +1,189 @@
+"""Triage of a customer message, with no model: language, scenario, severity tier, response
+deadline, who answers, and the entities a reply should restate (rubrics/triage.yaml)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+from pydantic import BaseModel, ConfigDict, Field
+
+from .policy import Policy
+from .rubric import _read_yaml, _validate, default_rubric_dir, expand, load_rubric
+from .text import detect_lang, fold, normalize
+
+__all__ = ["Triage", "triage", "SCENARIOS"]
+
+SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
+             "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
+TIERS = ("minor", "medium", "severe")
+
+
+class _ScenarioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    severity: str = Field(pattern="^(minor|medium|severe)$")
+    keywords: list[str]
+
+
+class _TriageSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenarios: dict[str, _ScenarioSpec]
+    escalate_to_severe: list[str]
+    escalate_to_medium: list[str]
+    product_after: list[str]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    spec: _TriageSpec
+    automaton: ahocorasick.Automaton  # keyword -> (kind, scenario)
+    product_re: re.Pattern
+
+
+@functools.cache
+def _compiled(path: Path | None = None) -> _Compiled:
+    path = path or default_rubric_dir() / "triage.yaml"
+    spec = _validate(_TriageSpec, _read_yaml(path), str(path))
+    missing = set(SCENARIOS) - set(spec.scenarios)
+    if missing:
+        from .errors import RubricError
+
+        raise RubricError(f"{path}: scenarios missing: {', '.join(sorted(missing))}")
+    automaton = ahocorasick.Automaton()
+    entries: dict[str, list[tuple[str, str]]] = {}
+    for name, sc in spec.scenarios.items():
+        for k in sc.keywords:
+            for word in expand(k):
+                entries.setdefault(fold(word), []).append(("scenario", name))
+    for kind in ("escalate_to_severe", "escalate_to_medium"):
+        for k in getattr(spec, kind):
+            for word in expand(k):
+                entries.setdefault(fold(word), []).append((kind, ""))
+    for word, values in entries.items():
+        automaton.add_word(word, (word, values))
+    automaton.make_automaton()
+    after = "|".join(re.escape(fold(w)) for w in sorted(spec.product_after, key=len, reverse=True))
+    product_re = re.compile(
+        rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>[\u4e00-\u9fff]{{2,10}}?|[a-z][a-z0-9 -]{{1,30}}?)(?=[,.!?;:，。！？；:\s]|$|(?:出现|有|竟然|居然|一直|还|坏|是|不|没|收到|到了|arrived|is|was|has|had|keeps|stopped|came|broke|doesn't))")
+    return _Compiled(spec, automaton, product_re)
+
+
+_ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
+_LONG_ID = re.compile(r"(?<![\d\w])(?P<id>[A-Za-z]{1,4}\d{6,}|\d{8,20})(?![\d\w])")
+_NAME = re.compile(r"(?:我(?:是|叫)|my name is|this is)\s*(?P<n>[\u4e00-\u9fff]{2,3}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+_SIGN = re.compile(r"(?:^|\n)\s*(?:[-–—]{1,2}\s*|regards,?\s*|thanks,?\s*|best,?\s*)(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+)?|[\u4e00-\u9fff]{2,3})\s*$", re.I)
+
+
+class Entities(BaseModel):
+    order_id: str | None = None
+    product: str | None = None
+    date: str | None = None
+    amount: str | None = None
+    customer_name: str | None = None
+    keyword: str | None = None  # the customer's own words that named the problem
+    clause: str | None = None  # the clause around them, for restating the problem
+
+
+class Triage(BaseModel):
+    lang: str
+    scenario: str
+    severity: str
+    respond_within: str
+    escalate_to: str
+    entities: Entities
+
+
+def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: str | None = None,
+           customer_name: str | None = None) -> Triage:
+    c = _compiled()
+    lang = lang or detect_lang(message)
+    norm = normalize(message, "zh-Hant" if lang == "zh-Hant" else lang).text
+    first: dict[str, int] = {}
+    keyword_at: dict[str, tuple[int, int]] = {}
+    escalate = set()
+    for end, (word, values) in c.automaton.iter(norm):
+        start = end - len(word) + 1
+        if word[0].isascii() and word[0].isalnum() and start > 0 and norm[start - 1].isalnum():
+            continue
+        if word[-1].isascii() and word[-1].isalnum() and end + 1 < len(norm) and norm[end + 1].isalnum():
+            continue
+        for kind, scenario in values:
+            if kind == "scenario":
+                first.setdefault(scenario, start)
+                keyword_at.setdefault(scenario, (start, end + 1))
+            else:
+                escalate.add(kind)
+    scenario = next((s for s in c.spec.scenarios if s in first), "other")
+    severity = c.spec.scenarios[scenario].severity
+    if "escalate_to_severe" in escalate:
+        severity = "severe"
+    elif "escalate_to_medium" in escalate and severity == "minor":
+        severity = "medium"
+    tier = policy.severity[severity]
+
+    keyword = clause = None
+    if scenario in keyword_at:
+        s, e = keyword_at[scenario]
+        keyword = message[s:e]  # normalisation keeps offsets for every script we use
+        clause = _clause(message, s, e)
+    elif message.strip():  # no keyword: the first clause of the message
+        clause = _clause(message, 0, 0)
+    return Triage(lang=lang, scenario=scenario, severity=severity,
+                  respond_within=tier.respond_within, escalate_to=tier.escalate_to,
+                  entities=_entities(message, norm, c, order_id, customer_name, keyword, clause))
+
+
+def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,
+              customer_name: str | None, keyword: str | None, clause: str | None) -> Entities:
+    rubric = load_rubric()
+    if not order_id:
+        m = _ORDER.search(message) or _LONG_ID.search(message)
+        order_id = m.group("id") if m else None
+    product = None
+    m = c.product_re.search(norm)
+    if m:
+        s, e = m.span("p")
+        product = message[s:e].strip() or None
+    date = amount = None
+    m = rubric.signals["reference"].search(norm)
+    for m in rubric.signals["reference"].finditer(norm):
+        text = message[m.start():m.end()]
+        if not re.fullmatch(r"[A-Za-z]{0,4}-?\d{5,}[A-Za-z0-9]*|#\s?\d{4,}", text):
+            date = text
+            break
+    m = rubric.signals["amount"].search(norm)
+    if m:
+        amount = message[m.start():m.end()]
+    if not customer_name:
+        m = _NAME.search(message) or _SIGN.search(message.strip())
+        customer_name = m.group("n") if m else None
+    return Entities(order_id=order_id, product=product, date=date, amount=amount,
+                    customer_name=customer_name, keyword=keyword, clause=clause)
+
+
+_CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
+
+
+def _clause(message: str, s: int, e: int) -> str | None:
+    """The customer's clause around a keyword (their own words): up to the nearest clause
+    punctuation, at most 24 characters (Chinese) or 60 (English, cut at a word) each side."""
+    limit = 24 if _CJK.search(message[s:e] or message) else 60
+    left = s
+    while left > 0 and s - left < limit and not _CLAUSE_END.match(message[left - 1]):
+        left -= 1
+    right = e
+    while right < len(message) and right - e < limit and not _CLAUSE_END.match(message[right]):
+        right += 1
+    if limit == 60:  # do not cut a word in two
+        while left < s and left > 0 and message[left - 1].isalnum():
+            left += 1
+        while right > e and right < len(message) and message[right].isalnum():
+            right -= 1
+    clause = message[left:right].strip()
+    return clause if 2 <= len(clause) <= 2 * limit else None
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
