@@ -6,6 +6,7 @@ Every error response has one shape: {"ok": false, "status": N, "error": {"code",
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import TactfulError, TooLarge
-from .routes import reviews
+from .routes import drafts, reviews
 from .schemas import ErrorBody
 from .settings import Settings, get_settings
 
@@ -73,7 +74,25 @@ class BodyLimit:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from .models import ModelClient
+        from .policy import load_policy
+        from .rubric import load_rubric
+        from .store import migrate
+
+        load_rubric(settings.rubric_dir)  # a bad rule file stops start-up with its path
+        app.state.policy = load_policy(settings.policy_path)
+        migrate(settings.db_path)
+        app.state.models = ModelClient.from_settings(settings)
+        log.info("tactful ready: model %s, database %s",
+                 ", ".join(app.state.models.models) if app.state.models else "offline",
+                 settings.db_path)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="tactful",
         version=__version__,
         description="Drafts and reviews customer-service replies (zh-Hans, zh-Hant, en). "
@@ -114,5 +133,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "rules": len(rubric.rules)}
 
     app.include_router(reviews.router)
+    app.include_router(drafts.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -49,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=["csv", "jsonl"], help="input format (default: by extension)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
+    d = sub.add_parser("draft", help="draft a reply to a customer's message")
+    d.add_argument("--message", required=True, help="the message text, a file holding it, or - for stdin")
+    d.add_argument("--customer-name")
+    d.add_argument("--order-id")
+    d.add_argument("--channel", choices=["chat", "email", "social", "phone"], default="chat")
+    d.add_argument("--lang", choices=["zh-Hans", "zh-Hant", "en"])
+    d.add_argument("--tone", choices=["warm", "formal", "brief"], default="warm")
+    d.add_argument("--model", help="a litellm model id, or 'offline' (default: TACTFUL_MODEL)")
+    d.add_argument("--json", action="store_true", help="print the whole draft as JSON")
+
     s = sub.add_parser("serve", help="start the HTTP service")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -58,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"review": _review, "batch": _batch, "serve": _serve}[args.command](args)
+        return {"review": _review, "batch": _batch, "draft": _draft,
+                "serve": _serve}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
         return 2
@@ -137,6 +148,46 @@ def _print_summary(summary) -> None:
         print(f"pass rate {d['pass_rate']:.1%}, mean score {d['mean_score']}", file=err)
         for cat, n in d["findings_by_category"].items():
             print(f"  {cat:<26}{n:>8}  ({n / d['reviewed'] * 100:.1f} per 100 replies)", file=err)
+
+
+def _draft(args) -> int:
+    import asyncio
+
+    from .batch import read_text_arg
+    from .drafting import create_draft
+    from .models import ModelClient
+    from .policy import load_policy
+    from .schemas import DraftRequest
+    from .settings import get_settings
+    from .store import migrate
+
+    settings = get_settings()
+    if args.model is not None:
+        settings = settings.model_copy(update={"model": "" if args.model == "offline" else args.model})
+    try:
+        req = DraftRequest(message=read_text_arg(args.message), customer_name=args.customer_name,
+                           order_id=args.order_id, channel=args.channel, lang=args.lang,
+                           tone=args.tone)
+    except ValueError as e:  # pydantic's ValidationError
+        print(f"tactful: {str(e).splitlines()[-1].strip() if str(e) else e}", file=sys.stderr)
+        return 2
+    migrate(settings.db_path)
+    draft = asyncio.run(create_draft(req, settings, load_policy(settings.policy_path),
+                                     ModelClient.from_settings(settings)))
+    if args.json:
+        print(json.dumps(draft, ensure_ascii=False, indent=2))
+    else:
+        from .review import Finding, Review
+
+        if draft["subject"]:
+            print(f"Subject: {draft['subject']}\n")
+        r = draft["review"]
+        _print_review(draft["text"], Review(r["lang"], r["score"], r["passed"], r["sections"],
+                                            [Finding(**f) for f in r["findings"]]))
+        t = draft["triage"]
+        print(f"\n{t['scenario']} · {t['severity']} · respond within {t['respond_within']} · "
+              f"{t['escalate_to']} · model {draft['model']} · id {draft['id']}")
+    return 0 if draft["review"]["passed"] else 1
 
 
 def _serve(args) -> int:

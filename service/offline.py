@@ -14,7 +14,7 @@ from .prompts import module, template_hash
 from .text import to_script
 from .triage import Triage
 
-__all__ = ["compose", "Sections"]
+__all__ = ["compose", "greeting_for", "Sections"]
 
 from pydantic import BaseModel
 
@@ -50,6 +50,13 @@ def _source_lang(root: Path, lang: str, scenario: str) -> str:
     if lang == "zh-Hant" and (root / "offline" / "zh-Hant" / f"{scenario}.j2").is_file():
         return "zh-Hant"
     return "zh-Hans" if lang.startswith("zh") else "en"
+
+
+def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
+    """The opening line for a draft written by a model, from the same template as offline."""
+    src = "en" if lang == "en" else "zh-Hans"
+    parts = module(root, f"offline/{src}/parts.j2", {"tone": tone, "name": name})
+    return to_script(str(parts.greeting()), lang)
 
 
 def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: str = "chat",

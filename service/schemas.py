@@ -22,6 +22,9 @@ class ReviewRequest(_In):
 
 
 class FindingOut(BaseModel):
+    """`category` is one of the rubric's categories; drafts may also carry `ungrounded`
+    (a time, amount or link the policy does not hold)."""
+
     rule: str
     category: str
     severity: Severity
@@ -40,6 +43,7 @@ class Sections(BaseModel):
 
 
 class ReviewOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
     lang: Lang
     score: int = Field(ge=0, le=100)
     passed: bool
@@ -80,3 +84,92 @@ class ErrorBody(BaseModel):
     ok: Literal[False] = False
     status: int
     error: ErrorDetail
+
+
+# ---------------------------------------------------------------- drafts
+
+Channel = Literal["chat", "email", "social", "phone"]
+Tone = Literal["warm", "formal", "brief"]
+
+
+class ThreadMessage(_In):
+    role: Literal["customer", "agent"]
+    text: str = Field(max_length=20_000)
+
+
+class DraftRequest(_In):
+    message: str = Field(min_length=1, max_length=20_000, description="The customer's message.")
+    customer_name: str | None = Field(None, max_length=100)
+    order_id: str | None = Field(None, max_length=64)
+    channel: Channel = "chat"
+    lang: Lang | None = Field(None, description="Reply language; the message's when absent.")
+    thread: list[ThreadMessage] = Field([], max_length=50, description="Earlier messages, oldest first.")
+    tone: Tone = "warm"
+    require_model: bool = Field(False, description="Answer 503 instead of falling back to the offline drafter.")
+
+
+class DraftSections(BaseModel):
+    apology: str
+    restatement: str
+    remedy: str
+    close: str
+    emergency: str | None = None
+
+
+class TriageEntities(BaseModel):
+    order_id: str | None = None
+    product: str | None = None
+    date: str | None = None
+    amount: str | None = None
+    customer_name: str | None = None
+    keyword: str | None = None
+    clause: str | None = None
+
+
+class TriageOut(BaseModel):
+    lang: Lang
+    scenario: str
+    severity: Literal["minor", "medium", "severe"]
+    respond_within: str
+    escalate_to: Literal["frontline", "supervisor", "executive"]
+    entities: TriageEntities
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    latency_ms: float
+    model_calls: int = 0
+
+
+class DraftOut(BaseModel):
+    id: str
+    created_at: str
+    text: str
+    sections: DraftSections
+    subject: str | None
+    lang: Lang
+    channel: Channel
+    model: str = Field(description="offline, or the litellm model id that wrote the draft")
+    fallback: bool = Field(description="true when every configured model failed and the offline drafter answered")
+    repaired: bool
+    prompt_hash: str
+    triage: TriageOut
+    review: ReviewOut
+    usage: Usage
+
+
+class FeedbackRequest(_In):
+    action: Literal["sent_as_is", "edited", "discarded"]
+    final_text: str | None = Field(None, max_length=20_000, description="The text actually sent.")
+    agent: str | None = Field(None, max_length=100)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    draft_id: str
+    created_at: str
+    action: str
+    final_text: str | None
+    agent: str | None

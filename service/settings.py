@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     api_base: str | None = None
     model_timeout_s: float = 30.0
     model_max_tokens: int = 800
-    model_retries: int = 3
+    model_retries: int = 3  # attempts per model, on rate limits, timeouts and 5xx only
+    model_backoff_s: float = 0.5  # first backoff; doubles, full jitter, capped by model_backoff_cap_s
+    model_backoff_cap_s: float = 8.0
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Normalized", "detect_lang", "fold", "normalize", "to_script", "LANGS"]
+__all__ = ["Normalized", "detect_lang", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
@@ -70,6 +70,11 @@ def to_script(text: str, lang: str) -> str:
     if lang == "zh-Hant" and text:
         return _converter("s2twp").convert(text)
     return text
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (a model's zh-Hans answer may mix them)."""
+    return _converter("t2s").convert(text) if text else text
 
 
 @dataclass(slots=True)

@@ -147,6 +147,8 @@ def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,
     if m:
         s, e = m.span("p")
         product = message[s:e].strip() or None
+        if product and keyword and keyword in product:  # "咖啡机漏水了" -> "咖啡机"
+            product = product[:product.index(keyword)].strip() or None
     date = amount = None
     m = rubric.signals["reference"].search(norm)
     for m in rubric.signals["reference"].finditer(norm):

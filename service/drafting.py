@@ -1,0 +1,278 @@
+"""Drafting a reply to a ticket: triage, a model (or the offline drafter), the rubric review
+plus the grounding check, one repair round, storage.
+
+    triage ─► model draft (JSON, validated) ─► review + grounding ─► repair once ─► store
+          └─► offline draft (templates) ──────┘        (no model configured, or all failed)
+
+A draft that still fails after the repair round is returned with review.passed false and its
+findings, never silently."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import grounding, store
+from .errors import ModelError, ModelUnavailable
+from .masking import mask
+from .models import Completion, ModelClient
+from .offline import Sections, compose, greeting_for
+from .policy import Policy
+from .prompts import render
+from .review import review
+from .schemas import DraftRequest
+from .settings import Settings
+from .text import to_script, to_simplified
+from .triage import Triage, triage
+
+__all__ = ["create_draft", "compose_text"]
+
+log = logging.getLogger("tactful.drafts")
+
+
+class _ModelSections(BaseModel):
+    """What the model must answer: the four parts (and a subject for email)."""
+
+    model_config = ConfigDict(extra="ignore")
+    apology: str = Field(min_length=1, max_length=3000)
+    restatement: str = Field(min_length=1, max_length=3000)
+    remedy: str = Field(min_length=1, max_length=3000)
+    close: str = Field(min_length=1, max_length=3000)
+    subject: str | None = Field(None, max_length=300)
+
+
+def _parse(text: str) -> _ModelSections:
+    body = text.strip()
+    if body.startswith("```"):  # a fenced block despite JSON mode
+        body = body.strip("`")
+        body = body[body.find("{"):]
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the answer")
+    return _ModelSections.model_validate(json.loads(body[start:end + 1]))
+
+
+def _in_script(value: str | None, lang: str) -> str | None:
+    if not value:
+        return value
+    if lang == "zh-Hant":
+        return to_script(value, lang)
+    if lang == "zh-Hans":
+        return to_simplified(value)
+    return value
+
+
+def compose_text(s: Sections, *, channel: str, lang: str, signature: str) -> str:
+    """The whole reply from its sections, laid out for the channel."""
+    zh = lang.startswith("zh")
+    join = "" if zh else " "
+    opening = [x for x in (s.emergency, s.greeting) if x]
+    if channel == "email":
+        paragraphs = [*opening, join.join([s.apology, s.restatement]), s.remedy, s.close, signature]
+        return "\n\n".join(p for p in paragraphs if p)
+    if channel == "phone":
+        return "\n".join([*opening, s.apology, s.restatement, s.remedy, s.close])
+    return join.join([*opening, s.apology, s.restatement, s.remedy, s.close])
+
+
+def _usage(calls: list[Completion], started: float) -> dict:
+    return {"prompt_tokens": sum(c.prompt_tokens for c in calls),
+            "completion_tokens": sum(c.completion_tokens for c in calls),
+            "cost_usd": round(sum(c.cost_usd for c in calls), 6),
+            "model_calls": len(calls),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _facts(policy: Policy, lang: str) -> list[str]:
+    p = policy
+    c = p.currency.symbol
+    return [
+        f"Replacement or missing item ships within {p.shipping.resend_hours} hours; lost-parcel trace result within {p.shipping.lost_parcel_trace_hours} hours",
+        f"Returns for any reason within {p.returns.no_reason_days} days of delivery; defects within {p.returns.defective_days} days",
+        f"Refunds reach the original payment method within {p.refunds.processing_business_days} business days; a duplicate charge is reversed within {p.refunds.duplicate_charge_hours} hours",
+        f"Account freeze takes effect within {p.account_security.freeze_minutes} minutes; security investigation within {p.account_security.investigation_hours} hours",
+        f"During an outage, updates every {p.outage.update_every_minutes} minutes at {p.links.get('status_page', '')}",
+        f"A supervisor calls back within {p.service.supervisor_callback_hours} hours; a full answer to a question within {p.service.answer_hours} hours",
+        f"A safety officer calls within {p.safety.callback_minutes} minutes",
+        "Compensation vouchers by severity: " + ", ".join(
+            f"{t} {c}{v.coupon:g} (cap {c}{v.cap:g})" for t, v in p.compensation.items()),
+        f"Contact hours: {p.contact.hours(lang)}",
+    ]
+
+
+class _Drafter:
+    def __init__(self, req: DraftRequest, settings: Settings, policy: Policy,
+                 client: ModelClient | None):
+        self.req, self.settings, self.policy, self.client = req, settings, policy, client
+        self.root = Path(settings.prompt_dir)
+        self.t: Triage = triage(req.message, policy, lang=req.lang, order_id=req.order_id,
+                                customer_name=req.customer_name)
+        self.lang = req.lang or self.t.lang
+        self.calls: list[Completion] = []
+        self.prompt_hash = ""
+
+    # ------------------------------------------------------------ offline
+
+    def offline(self) -> Sections:
+        sections, digest = compose(self.root, self.t, self.policy, lang=self.lang,
+                                   channel=self.req.channel, tone=self.req.tone,
+                                   customer_name=self.req.customer_name, order_id=self.req.order_id)
+        self.prompt_hash = digest
+        return sections
+
+    # ------------------------------------------------------------ model
+
+    def _messages(self) -> list[dict]:
+        p, lang = self.policy, self.lang
+        language = {"zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English"}[lang]
+        system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
+                            lang=lang, channel=self.req.channel, contact_name=p.contact.name(lang),
+                            hotline=p.contact.hotline, email=p.contact.email,
+                            facts=_facts(p, lang), links=list(p.links.values()))
+        e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause"})
+        tier = p.compensation[self.t.severity]
+        emergency = None
+        if self.t.scenario == "safety_emergency":
+            em = p.emergency[lang]
+            emergency = (f"如有人受伤或仍有危险,请立即拨打{em.ambulance}" if lang.startswith("zh")
+                         else f"If anyone is hurt or in danger, call {em.ambulance} now.")
+        user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
+                          triage=self.t, customer_name=self.req.customer_name or e.get("customer_name"),
+                          order_id=self.req.order_id or e.get("order_id"),
+                          entities=json.dumps(e, ensure_ascii=False) if e else "",
+                          compensation=f"a voucher of {p.currency.symbol}{tier.coupon:g}, cap {p.currency.symbol}{tier.cap:g}",
+                          emergency=emergency, thread=self.req.thread,
+                          private_channel=p.contact.private_channel(lang),
+                          message=self.req.message, nonce=secrets.token_hex(6))
+        self.prompt_hash = f"{h1}+{h2}"
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    async def _ask(self, messages: list[dict], models: list[str] | None = None) -> tuple[_ModelSections, str]:
+        """One answer, parsed. Malformed output is asked for once more, then a 502."""
+        completion = await self.client.complete(messages, models=models)
+        self.calls.append(completion)
+        try:
+            return _parse(completion.text), completion.model
+        except (ValueError, ValidationError) as first:
+            log.warning("model %s returned malformed output: %s", completion.model, str(first)[:200])
+            retry = messages + [{"role": "assistant", "content": completion.text[:4000]},
+                                {"role": "user", "content": "That was not the JSON object asked for. "
+                                 "Answer with the JSON object only."}]
+            again = await self.client.complete(retry, models=[completion.model])
+            self.calls.append(again)
+            try:
+                return _parse(again.text), again.model
+            except (ValueError, ValidationError) as second:
+                raise ModelError(f"model {again.model} did not return a valid draft twice: "
+                                 f"{str(second)[:300]}") from None
+
+    def _sections(self, m: _ModelSections) -> Sections:
+        lang = self.lang
+        emergency = None
+        if self.t.scenario == "safety_emergency":
+            emergency = self.offline().emergency  # the policy's numbers, first, whatever the model said
+        return Sections(apology=_in_script(m.apology, lang), restatement=_in_script(m.restatement, lang),
+                        remedy=_in_script(m.remedy, lang), close=_in_script(m.close, lang),
+                        subject=_in_script(m.subject, lang) if self.req.channel == "email" else None,
+                        emergency=emergency,
+                        greeting=greeting_for(self.root, lang, self.req.tone,
+                                              self.req.customer_name or self.t.entities.customer_name))
+
+    # ------------------------------------------------------------ checking
+
+    def check(self, sections: Sections) -> tuple[str, dict, list]:
+        p = self.policy
+        signature = f"{p.contact.name(self.lang)}\n{p.company.name(self.lang)}"
+        text = compose_text(sections, channel=self.req.channel, lang=self.lang, signature=signature)
+        result = review(text, complaint=self.req.message, lang=self.lang)
+        extra = grounding.check(text, p, self.t, self.lang)
+        findings = sorted(result.findings + extra,
+                          key=lambda f: (f.start is None, f.start or 0))
+        from .review import _score
+        from .rubric import load_rubric
+
+        score, passed = _score(load_rubric(), findings)
+        body = {"lang": result.lang, "score": score, "passed": passed, "sections": result.sections,
+                "findings": [f.to_dict() for f in findings], "rubric_version": result.rubric_version}
+        return text, body, findings
+
+    async def run(self) -> dict:
+        started = time.perf_counter()
+        model_id, fallback, repaired = "offline", False, False
+        if self.client is None:
+            sections = self.offline()
+        else:
+            try:
+                answer, model_id = await self._ask(self._messages())
+                sections = self._sections(answer)
+            except ModelUnavailable as e:
+                if self.req.require_model:
+                    raise
+                log.warning("every model failed, using the offline drafter: %s", e.message)
+                sections, model_id, fallback = self.offline(), "offline", True
+        text, body, findings = self.check(sections)
+        if not body["passed"] and model_id != "offline":
+            repaired = True
+            errors = [f for f in findings if f.severity == "error"]
+            repair, _ = render(self.root, "repair.j2", findings=errors,
+                               previous=json.dumps(sections.model_dump(include={"apology", "restatement", "remedy", "close", "subject"}),
+                                                   ensure_ascii=False))
+            messages = self._messages() + [{"role": "assistant", "content": json.dumps(
+                sections.model_dump(include={"apology", "restatement", "remedy", "close", "subject"}),
+                ensure_ascii=False)}, {"role": "user", "content": repair}]
+            try:
+                answer, model_id = await self._ask(messages, models=[model_id])
+                sections = self._sections(answer)
+                text, body, findings = self.check(sections)
+            except (ModelUnavailable, ModelError) as e:
+                log.warning("repair round failed, keeping the first draft: %s", e.message)
+        usage = _usage(self.calls, started)
+        return {
+            "id": uuid.uuid4().hex,
+            "created_at": store.now(),
+            "text": text,
+            "sections": {k: getattr(sections, k) for k in ("apology", "restatement", "remedy", "close")}
+                        | ({"emergency": sections.emergency} if sections.emergency else {}),
+            "subject": sections.subject,
+            "lang": self.lang,
+            "channel": self.req.channel,
+            "model": model_id,
+            "fallback": fallback,
+            "repaired": repaired,
+            "prompt_hash": self.prompt_hash,
+            "triage": self.t.model_dump(),
+            "review": body,
+            "usage": usage,
+        }
+
+
+async def create_draft(req: DraftRequest, settings: Settings, policy: Policy,
+                       client: ModelClient | None) -> dict:
+    draft = await _Drafter(req, settings, policy, client).run()
+    _save(settings, req, draft)
+    return draft
+
+
+def _save(settings: Settings, req: DraftRequest, d: dict) -> None:
+    """Store the draft with personal data masked in everything that came from the customer."""
+    keep = tuple(x for x in (req.order_id, d["triage"]["entities"].get("order_id")) if x)
+    request = req.model_dump()
+    request["message"] = mask(request["message"], keep)
+    request["thread"] = [{"role": m["role"], "text": mask(m["text"], keep)} for m in request["thread"]]
+    triage_ = json.loads(mask(json.dumps(d["triage"], ensure_ascii=False), keep))
+    store.save_draft(settings.db_path, {
+        "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],
+        "channel": d["channel"], "tone": req.tone, "scenario": d["triage"]["scenario"],
+        "severity": d["triage"]["severity"], "triage": triage_, "model": d["model"],
+        "fallback": int(d["fallback"]), "prompt_hash": d["prompt_hash"],
+        "text": mask(d["text"], keep), "sections": json.loads(mask(json.dumps(d["sections"], ensure_ascii=False), keep)),
+        "subject": d["subject"], "review": json.loads(mask(json.dumps(d["review"], ensure_ascii=False), keep)),
+        "passed": int(d["review"]["passed"]), "score": d["review"]["score"],
+        "repaired": int(d["repaired"]), "usage": d["usage"], "latency_ms": d["usage"]["latency_ms"],
+    })

@@ -1,0 +1,123 @@
+"""Storage in SQLite with sqlite-utils: numbered migrations, WAL, a busy timeout, one
+connection per operation (a sqlite3 connection belongs to one thread) and writers that take
+the write lock up front (BEGIN IMMEDIATE), so nothing half-written is ever left behind.
+
+Everything stored here has already been masked (masking.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .errors import NotFound
+
+__all__ = ["connect", "migrate", "transaction", "save_draft", "get_draft", "save_feedback",
+           "migrations"]
+
+migrations = Migrations("tactful")
+
+
+@migrations()
+def m001_drafts(db: sqlite_utils.Database) -> None:
+    db["drafts"].create({
+        "id": str, "created_at": str, "request": str, "lang": str, "channel": str, "tone": str,
+        "scenario": str, "severity": str, "triage": str, "model": str, "fallback": int,
+        "prompt_hash": str, "text": str, "sections": str, "subject": str, "review": str,
+        "passed": int, "score": int, "repaired": int, "usage": str, "latency_ms": float,
+    }, pk="id")
+    db["drafts"].create_index(["created_at"])
+
+
+@migrations()
+def m002_feedback(db: sqlite_utils.Database) -> None:
+    db["feedback"].create({
+        "id": int, "draft_id": str, "created_at": str, "action": str, "final_text": str,
+        "agent": str,
+    }, pk="id", foreign_keys=[("draft_id", "drafts", "id")])
+    db["feedback"].create_index(["draft_id"])
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=True)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return sqlite_utils.Database(conn)
+
+
+def migrate(path: Path | str) -> None:
+    db = connect(path)
+    try:
+        migrations.apply(db)
+    finally:
+        db.conn.close()
+
+
+@contextlib.contextmanager
+def transaction(path: Path | str) -> Iterator[sqlite_utils.Database]:
+    """A write transaction on its own connection: BEGIN IMMEDIATE, commit, or roll back."""
+    db = connect(path)
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+    finally:
+        db.conn.close()
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def save_draft(path: Path | str, row: dict) -> None:
+    row = {k: _dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
+    with transaction(path) as db:
+        db["drafts"].insert(row)
+
+
+_JSON_FIELDS = ("request", "triage", "sections", "review", "usage")
+
+
+def get_draft(path: Path | str, draft_id: str) -> dict:
+    db = connect(path)
+    try:
+        try:
+            row = db["drafts"].get(draft_id)
+        except sqlite_utils.db.NotFoundError:
+            raise NotFound(f"no draft with id {draft_id!r}") from None
+        for key in _JSON_FIELDS:
+            if row.get(key):
+                row[key] = json.loads(row[key])
+        row["feedback"] = list(db["feedback"].rows_where("draft_id = ?", [draft_id], order_by="id"))
+        return row
+    finally:
+        db.conn.close()
+
+
+def save_feedback(path: Path | str, draft_id: str, action: str, final_text: str | None,
+                  agent: str | None) -> dict:
+    with transaction(path) as db:
+        if not db.execute("SELECT 1 FROM drafts WHERE id = ?", [draft_id]).fetchone():
+            raise NotFound(f"no draft with id {draft_id!r}")
+        row = {"draft_id": draft_id, "created_at": now(), "action": action,
+               "final_text": final_text, "agent": agent}
+        row["id"] = db["feedback"].insert(row).last_pk
+    return row

@@ -1,0 +1,62 @@
+import pytest
+
+from service.grounding import check
+from service.masking import id_checksum_ok, luhn_ok, mask
+from service.policy import load_policy
+from service.triage import triage
+
+P = load_policy()
+
+
+def rules(text, message="耳机坏了,订单20261103886", lang="zh-Hans"):
+    return sorted(f.rule for f in check(text, P, triage(message, P), lang))
+
+
+@pytest.mark.parametrize("text", [
+    "我们将在24小时内补发,并发放30元优惠券。",
+    "退款会在3个工作日内原路退回,进展见 https://status.yuexiang.example 。",
+    "Updates at https://status.yuexiang.example, every 30 minutes.",
+    "We will ship it within 24 hours and add a ¥30 voucher.",
+])
+def test_policy_times_amounts_and_links_are_grounded(text):
+    assert rules(text) == []
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("我们赔偿您¥10000。", "grounding.amount"),
+    ("我们将在2小时内补发。", "grounding.time"),
+    ("详情见 https://evil.example/x", "grounding.link"),
+    ("![logo](https://tracker.example/p.png?d=secret)", "grounding.link"),
+    ("We will refund $999 today.", "grounding.amount"),
+])
+def test_ungrounded_promises_are_flagged(text, rule):
+    assert rule in rules(text)
+
+
+def test_a_billing_refund_may_return_what_was_charged():
+    assert rules("多扣的¥299会在24小时内退回。", "扣了两次款,每次¥299") == []
+    assert rules("补偿您¥299。", "耳机坏了") == ["grounding.amount"]
+
+
+@pytest.mark.parametrize("raw,tag", [
+    ("13812345678", "[PHONE …5678]"), ("+86 138 1234 5678", "[PHONE …5678]"),
+    ("138-1234-5678", "[PHONE …5678]"), ("11010519491231002X", "[ID …002X]"),
+    ("6222 0212 3456 7890 123", "[CARD …0123]"), ("4111111111111111", "[CARD …1111]"),
+    ("li.lei@example.com", "[EMAIL …ecom]"), ("护照号E12345678", "护照号[PASSPORT …5678]"),
+])
+def test_personal_data_is_masked(raw, tag):
+    assert mask(f"联系我 {raw} 谢谢") == f"联系我 {tag} 谢谢"
+
+
+@pytest.mark.parametrize("text", ["订单20261103886", "order 55123", "运单SF1234567890123", "11010519491231002Y"])
+def test_order_numbers_and_invalid_ids_are_left_alone(text):
+    assert mask(text) == text
+
+
+def test_kept_values_are_not_masked():
+    assert mask("订单13812345678", keep=("13812345678",)) == "订单13812345678"
+
+
+def test_checksums():
+    assert id_checksum_ok("11010519491231002X") and not id_checksum_ok("110105194912310021")
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")

@@ -1,0 +1,90 @@
+"""The offline drafter: every scenario, every language, every channel and tone passes the
+rubric with no findings, carries the order number and the customer's name, in the right script."""
+
+import itertools
+
+import pytest
+
+from service.text import detect_lang, to_script
+from service.triage import SCENARIOS
+
+ORDER = "20261103886"
+TICKETS = {
+    "zh-Hans": {
+        "safety_emergency": "我买的电暖器冒烟了,还有烧焦味", "account_security": "我的账号被盗了,有人异地登录",
+        "billing": "同一笔订单扣了两次款,每次¥299", "outage": "你们的App崩了,一直登不上",
+        "defective_or_wrong_item": "我买的蓝牙耳机左耳没有声音", "late_or_lost_parcel": "快递一直没到,都一周了",
+        "poor_service": "打电话问客服,态度太差了还挂我电话", "inquiry": "请问可以开发票吗",
+        "other": "我想把赠品换个颜色",
+    },
+    "en": {
+        "safety_emergency": "My heater is giving off smoke and a burning smell!",
+        "account_security": "My account was hacked, someone logged in from abroad",
+        "billing": "I was charged twice, $35 each", "outage": "Your app is down, I cannot log in",
+        "defective_or_wrong_item": "My kettle arrived cracked", "late_or_lost_parcel": "My parcel has not arrived after two weeks",
+        "poor_service": "Your agent was rude and hung up on me", "inquiry": "Can I get an invoice?",
+        "other": "I would like to change the gift colour",
+    },
+}
+TICKETS["zh-Hant"] = {k: to_script(v, "zh-Hant") for k, v in TICKETS["zh-Hans"].items()}
+NAMES = {"zh-Hans": "王芳", "zh-Hant": "陳怡君", "en": "Anna Li"}
+
+
+def draft(client, lang, scenario, **kw):
+    body = {"message": TICKETS[lang][scenario], "customer_name": NAMES[lang], "order_id": ORDER, **kw}
+    r = client.post("/v1/drafts", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("lang,scenario", list(itertools.product(["zh-Hans", "zh-Hant", "en"], SCENARIOS)))
+def test_offline_drafts_pass_with_no_findings(client, lang, scenario):
+    d = draft(client, lang, scenario)
+    assert d["model"] == "offline"
+    assert d["triage"]["scenario"] == scenario
+    assert d["review"]["findings"] == [] and d["review"]["passed"] and d["review"]["score"] == 100
+    assert ORDER in d["text"] and NAMES[lang] in d["text"]
+    assert d["lang"] == lang and detect_lang(d["text"]) == lang
+    assert all(d["sections"][k] for k in ("apology", "restatement", "remedy", "close"))
+
+
+@pytest.mark.parametrize("lang,channel,tone", list(itertools.product(
+    ["zh-Hans", "zh-Hant", "en"], ["chat", "email", "social", "phone"], ["warm", "formal", "brief"])))
+def test_every_channel_and_tone_passes(client, lang, channel, tone):
+    d = draft(client, lang, "late_or_lost_parcel", channel=channel, tone=tone)
+    assert d["review"]["findings"] == []
+    if channel == "email":
+        assert d["subject"] and "\n\n" in d["text"]
+    else:
+        assert d["subject"] is None
+    if channel == "social":  # a public post: no order number, details moved to a private channel
+        assert ORDER not in d["text"]
+        assert any(w in d["text"] for w in ("私信", "私訊", "direct message"))
+    if channel == "phone":  # the remedy is read back for confirmation
+        assert any(w in d["sections"]["close"] for w in ("确认一下", "確認一下", "Let me confirm"))
+
+
+def test_tone_changes_wording_not_structure(client):
+    warm, formal = (draft(client, "zh-Hans", "billing", tone=t) for t in ("warm", "formal"))
+    assert warm["sections"]["apology"] != formal["sections"]["apology"]
+    assert warm["sections"]["remedy"] == formal["sections"]["remedy"]
+    assert warm["review"]["sections"].keys() == formal["review"]["sections"].keys()
+
+
+@pytest.mark.parametrize("lang,numbers", [("zh-Hans", ["120", "119"]), ("zh-Hant", ["119"]), ("en", ["911"])])
+def test_safety_emergencies_put_the_emergency_numbers_first(client, lang, numbers):
+    d = draft(client, lang, "safety_emergency")
+    first_line = d["text"].split("。")[0].split(". ")[0]
+    for n in numbers:
+        assert n in first_line
+    assert d["triage"]["severity"] == "severe" and d["triage"]["respond_within"] == "immediate"
+    assert d["triage"]["escalate_to"] == "executive"
+
+
+def test_every_time_and_amount_comes_from_the_policy(client):
+    from service.policy import load_policy
+
+    numbers = load_policy().numbers()
+    d = draft(client, "zh-Hans", "defective_or_wrong_item")
+    assert "24小时内" in d["sections"]["remedy"] and "30元" in d["sections"]["remedy"]
+    assert {24.0, 30.0, 3.0} <= numbers

@@ -1,0 +1,48 @@
+import pytest
+
+from service.policy import load_policy
+from service.triage import triage
+
+P = load_policy()
+
+
+@pytest.mark.parametrize("message,scenario,severity", [
+    ("家里的电暖器冒烟了!", "safety_emergency", "severe"),
+    ("我的帳號被盜了,有人異地登錄", "account_security", "severe"),
+    ("I was charged twice for my order", "billing", "medium"),
+    ("你们的App崩了,登不上", "outage", "medium"),
+    ("My kettle arrived cracked", "defective_or_wrong_item", "medium"),
+    ("快递还没收到", "late_or_lost_parcel", "minor"),
+    ("快递三天了还没收到", "late_or_lost_parcel", "medium"),  # a long wait raises the tier
+    ("快递还没收到,这已经是第三次催了", "late_or_lost_parcel", "medium"),
+    ("你们客服态度太差", "poor_service", "medium"),
+    ("请问营业时间是几点", "inquiry", "minor"),
+    ("hello", "other", "minor"),
+    ("包裹还没收到,我要找律师起诉你们", "late_or_lost_parcel", "severe"),
+])
+def test_scenario_and_severity(message, scenario, severity):
+    t = triage(message, P)
+    assert (t.scenario, t.severity) == (scenario, severity)
+    tier = P.severity[severity]
+    assert (t.respond_within, t.escalate_to) == (tier.respond_within, tier.escalate_to)
+
+
+@pytest.mark.parametrize("severity,within,who", [("minor", "24h", "frontline"), ("medium", "4h", "supervisor"),
+                                                 ("severe", "immediate", "executive")])
+def test_tiers_follow_the_guide(severity, within, who):
+    assert (P.severity[severity].respond_within, P.severity[severity].escalate_to) == (within, who)
+
+
+def test_entities_are_extracted():
+    t = triage("我11月3日买的咖啡机漏水了,订单号 SF20261103886,付了¥1,299。我是张伟", P)
+    e = t.entities
+    assert e.order_id == "SF20261103886" and e.date == "11月3日" and e.amount == "¥1,299"
+    assert e.product == "咖啡机" and e.customer_name == "张伟" and e.keyword == "漏水"
+    en = triage("My new blender from order #55123 stopped working on March 3.\n-- Maria Lopez", P).entities
+    assert en.order_id == "55123" and en.product == "blender" and en.date == "March 3"
+    assert en.customer_name == "Maria Lopez"
+
+
+def test_request_fields_win_over_extraction():
+    e = triage("订单12345678的耳机坏了", P, order_id="A-1", customer_name="李雷").entities
+    assert e.order_id == "A-1" and e.customer_name == "李雷"
