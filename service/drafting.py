@@ -9,6 +9,7 @@ findings, never silently."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -255,7 +256,7 @@ class _Drafter:
 async def create_draft(req: DraftRequest, settings: Settings, policy: Policy,
                        client: ModelClient | None) -> dict:
     draft = await _Drafter(req, settings, policy, client).run()
-    _save(settings, req, draft)
+    await asyncio.to_thread(_save, settings, req, draft)  # SQLite off the event loop
     return draft
 
 

@@ -157,10 +157,14 @@ class ModelClient:
         response = await lt.acompletion(**kwargs)
         latency = (time.perf_counter() - started) * 1000
         usage = getattr(response, "usage", None)
-        try:
-            cost = float(lt.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # noqa: BLE001 - unknown price: report 0, never fail a draft for it
-            cost = 0.0
+        # litellm prices every response itself; an unknown model's price is None: report 0
+        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+        if cost is None:
+            try:
+                cost = lt.completion_cost(completion_response=response)
+            except Exception:  # noqa: BLE001 - unknown price: never fail a draft for it
+                cost = 0.0
+        cost = float(cost or 0.0)
         text = response.choices[0].message.content or ""
         return Completion(text=text, model=model,
                           prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,

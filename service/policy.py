@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .errors import RubricError
 from .rubric import _read_yaml, _validate
@@ -114,25 +114,27 @@ class Policy(_Strict):
     severity: dict[Tier, Tier_]
     emergency: dict[Lang, Emergency]
 
+    _numbers: frozenset[float] | None = PrivateAttr(None)
+
     def numbers(self) -> set[float]:
         """Every number the policy states: the only figures a draft may promise."""
-        found: set[float] = set()
+        if self._numbers is None:
+            found: set[float] = set()
 
-        def walk(value) -> None:
-            if isinstance(value, bool):
-                return
-            if isinstance(value, (int, float)):
-                found.add(float(value))
-            elif isinstance(value, str):
-                found.update(float(n) for n in re.findall(r"\d+(?:\.\d+)?", value))
-            elif isinstance(value, dict):
-                for v in value.values():
-                    walk(v)
-            elif isinstance(value, BaseModel):
-                walk(value.model_dump())
+            def walk(value) -> None:
+                if isinstance(value, bool):
+                    return
+                if isinstance(value, (int, float)):
+                    found.add(float(value))
+                elif isinstance(value, str):
+                    found.update(float(n) for n in re.findall(r"\d+(?:\.\d+)?", value))
+                elif isinstance(value, dict):
+                    for v in value.values():
+                        walk(v)
 
-        walk(self)
-        return found
+            walk(self.model_dump())
+            self._numbers = frozenset(found)
+        return set(self._numbers)
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -44,10 +45,12 @@ def m002_feedback(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["draft_id"])
 
 
-def connect(path: Path | str) -> sqlite_utils.Database:
+def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
+    """A connection with WAL and a busy timeout. `shared` connections may be used from more
+    than one thread, and only ever under the writer lock."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=True)
+    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=not shared)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -63,20 +66,47 @@ def migrate(path: Path | str) -> None:
         db.conn.close()
 
 
-@contextlib.contextmanager
-def transaction(path: Path | str) -> Iterator[sqlite_utils.Database]:
-    """A write transaction on its own connection: BEGIN IMMEDIATE, commit, or roll back."""
-    db = connect(path)
-    try:
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
-    finally:
-        db.conn.close()
+class _Writer:
+    """The process's one writer for a database file: a long-lived connection behind a lock.
+    Opening a connection costs ten times the insert itself, and SQLite serialises writers
+    anyway; readers open their own connections and run alongside it under WAL."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.db: sqlite_utils.Database | None = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        with self.lock:
+            if self.db is None:
+                self.db = connect(self.path, shared=True)
+            db = self.db
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
+
+
+_writers: dict[Path, _Writer] = {}
+_writers_lock = threading.Lock()
+
+
+def _writer(path: Path | str) -> _Writer:
+    key = Path(path).resolve()
+    with _writers_lock:
+        if key not in _writers:
+            _writers[key] = _Writer(key)
+        return _writers[key]
+
+
+def transaction(path: Path | str):
+    """A write transaction: BEGIN IMMEDIATE, then commit, or roll back on any error, so
+    nothing half-written is left behind."""
+    return _writer(path).transaction()
 
 
 def now() -> str:
