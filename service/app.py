@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import TactfulError, TooLarge
-from .routes import drafts, reviews
+from .routes import batches, drafts, reviews
 from .schemas import ErrorBody
 from .settings import Settings, get_settings
 
@@ -37,17 +37,20 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, by Content-Length before reading
-    and by counting while reading when the length is not declared."""
+    """Refuse request bodies over the limit with 413, by Content-Length before reading and by
+    counting while reading when the length is not declared. Batch uploads have their own,
+    larger limit."""
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, upload_limit: int):
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.limit
+        upload = scope["method"] == "POST" and scope["path"].rstrip("/") == "/v1/batches"
+        limit = self.upload_limit if upload else self.limit
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -86,10 +89,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.policy = load_policy(settings.policy_path)
         migrate(settings.db_path)
         app.state.models = ModelClient.from_settings(settings)
+        from .jobs import JobRunner
+
+        app.state.jobs = JobRunner(settings)
+        app.state.jobs.start()  # resumes jobs a stopped process left running
         log.info("tactful ready: model %s, database %s",
                  ", ".join(app.state.models.models) if app.state.models else "offline",
                  settings.db_path)
         yield
+        app.state.jobs.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -134,5 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(reviews.router)
     app.include_router(drafts.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.include_router(batches.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       upload_limit=settings.max_upload_bytes)
     return app

@@ -20,6 +20,9 @@ from typing import IO, Callable, Iterable, Iterator
 from .errors import InputError, TactfulError
 from .review import review
 
+if False:  # typing only
+    from .report import ReportBuilder  # noqa: F401
+
 __all__ = ["Record", "iter_records", "review_record", "Summary", "run_batch", "OUTPUT_FIELDS"]
 
 CHUNK = 256
@@ -237,15 +240,25 @@ class Summary:
                 "findings_by_category": dict(self.categories.most_common())}
 
 
-def _review_chunk(chunk: list, encoding: str, out_fmt: str) -> tuple[str, Summary]:
+def _review_chunk(chunk: list, encoding: str, out_fmt: str,
+                  report: bool = False) -> tuple[str, Summary, "ReportBuilder | None"]:
     """Parse (JSONL lines arrive raw), review and format one chunk: all the per-row work, so
     that worker processes do it in parallel and the parent only reads and writes."""
-    rows = [review_record(_parse_jsonl(*item, encoding) if isinstance(item, tuple) else item)
-            for item in chunk]
+    records = [_parse_jsonl(*item, encoding) if isinstance(item, tuple) else item for item in chunk]
+    rows = [review_record(r) for r in records]
     summary = Summary()
     for row in rows:
         summary.add(row)
-    return (_csv_lines(rows) if out_fmt == "csv" else _jsonl_lines(rows)), summary
+    builder = None
+    if report:
+        from .report import ReportBuilder
+
+        builder = ReportBuilder()
+        for rec, row in zip(records, rows):
+            data = rec.data or {}
+            reply = data.get("reply") if isinstance(data.get("reply"), str) else None
+            builder.add(row, reply, data.get("created_at"))
+    return (_csv_lines(rows) if out_fmt == "csv" else _jsonl_lines(rows)), summary, builder
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -259,18 +272,18 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _reviewed(items: Iterable, workers: int, encoding: str,
-              out_fmt: str) -> Iterator[tuple[str, Summary]]:
+def _reviewed(items: Iterable, workers: int, encoding: str, out_fmt: str,
+              report: bool = False) -> Iterator[tuple[str, Summary, "ReportBuilder | None"]]:
     """Reviewed chunks in input order; with workers > 1, a bounded number in flight, so
     memory stays flat whatever the input size."""
     if workers <= 1:
         for chunk in _chunks(items, CHUNK):
-            yield _review_chunk(chunk, encoding, out_fmt)
+            yield _review_chunk(chunk, encoding, out_fmt, report)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
         for chunk in _chunks(items, CHUNK):
-            pending.append(pool.submit(_review_chunk, chunk, encoding, out_fmt))
+            pending.append(pool.submit(_review_chunk, chunk, encoding, out_fmt, report))
             if len(pending) >= workers * 4:
                 yield pending.popleft().result()
         while pending:
@@ -279,9 +292,10 @@ def _reviewed(items: Iterable, workers: int, encoding: str,
 
 def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | None = None,
               out_fmt: str | None = None, encoding: str = "utf-8",
-              progress: Callable[[int, int], None] | None = None) -> Summary:
+              progress: Callable[[int, int], None] | None = None,
+              report: "ReportBuilder | None" = None) -> Summary:
     """Review every record of `src` into `dst`. `progress(bytes_read, total_bytes)` is called
-    after each chunk. The output is written to a temporary file and renamed at the end, so a
+    after each chunk; a ReportBuilder given as `report` receives every row. The output is written to a temporary file and renamed at the end, so a
     crashed run never leaves a half-written output behind."""
     src, dst = Path(src), Path(dst)
     fmt = _format(src, fmt)
@@ -294,9 +308,11 @@ def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | 
             out.write(_csv_header())
         items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
         try:
-            for text, part in _reviewed(items, workers, encoding, out_fmt):
+            for text, part, built in _reviewed(items, workers, encoding, out_fmt, report is not None):
                 out.write(text)
                 summary.merge(part)
+                if report is not None:
+                    report.merge(built)
                 if progress:
                     progress(raw.tell(), total)
         except BaseException:

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--encoding", default="utf-8", help="input encoding (e.g. gbk); default utf-8")
     b.add_argument("--format", choices=["csv", "jsonl"], help="input format (default: by extension)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    b.add_argument("--report", help="also write the QA report: .html (self-contained) or .json")
 
     d = sub.add_parser("draft", help="draft a reply to a customer's message")
     d.add_argument("--message", required=True, help="the message text, a file holding it, or - for stdin")
@@ -123,6 +124,11 @@ def _batch(args) -> int:
     if not os.path.isfile(args.input):
         print(f"tactful: no such file: {args.input}", file=sys.stderr)
         return 2
+    report = None
+    if args.report:
+        from .report import ReportBuilder
+
+        report = ReportBuilder()
     show = not args.no_progress and sys.stderr.isatty()
     if show:
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -131,13 +137,27 @@ def _batch(args) -> int:
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("reviewing", total=os.path.getsize(args.input))
             summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
-                                encoding=args.encoding,
+                                encoding=args.encoding, report=report,
                                 progress=lambda done, total: bar.update(task, completed=done))
     else:
         summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
-                            encoding=args.encoding)
+                            encoding=args.encoding, report=report)
     _print_summary(summary)
+    if report is not None:
+        _write_report(report.to_dict({"filename": os.path.basename(args.input)}), args.report)
+        print(f"report written to {args.report}", file=sys.stderr)
     return 0
+
+
+def _write_report(data: dict, path: str) -> None:
+    from pathlib import Path
+
+    if path.lower().endswith((".html", ".htm")):
+        from .report_html import render_html
+
+        Path(path).write_text(render_html(data), encoding="utf-8")
+    else:
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def _print_summary(summary) -> None:

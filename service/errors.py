@@ -5,6 +5,7 @@ each with its status in one body shape, the CLI prints its message and exits 2.
     ├── InputError          (422) the request or file is not usable as given
     │   └── TooLarge        (413) over a configured size limit
     ├── NotFound            (404)
+    ├── Conflict            (409) the resource is not in a state that allows this
     ├── RubricError         (500) a rule or policy file is invalid (path and reason)
     ├── ModelError          (502) a model answered, but not with a usable draft
     └── ModelUnavailable    (503) no model could be reached
@@ -12,7 +13,7 @@ each with its status in one body shape, the CLI prints its message and exits 2.
 
 from __future__ import annotations
 
-__all__ = ["TactfulError", "InputError", "TooLarge", "NotFound", "RubricError", "ModelError",
+__all__ = ["TactfulError", "InputError", "TooLarge", "NotFound", "Conflict", "RubricError", "ModelError",
            "ModelUnavailable"]
 
 
@@ -45,6 +46,11 @@ class TooLarge(InputError):
 class NotFound(TactfulError):
     status = 404
     code = "not_found"
+
+
+class Conflict(TactfulError):
+    status = 409
+    code = "conflict"
 
 
 class RubricError(TactfulError):

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     policy_path: Path = ROOT / "rubrics" / "policy.yaml"
     max_body_bytes: int = 4 * 1024 * 1024  # JSON request bodies
     max_batch_items: int = 1000
+    max_upload_bytes: int = 1024 * 1024 * 1024  # batch uploads (CSV/JSONL), checked before reading
+    data_dir: Path = ROOT / "var"  # uploaded batch files live in data_dir/uploads
 
     # Models (litellm ids). Empty model means the offline drafter.
     model: str = ""

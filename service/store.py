@@ -20,7 +20,7 @@ from sqlite_utils.migrations import Migrations
 from .errors import NotFound
 
 __all__ = ["connect", "migrate", "transaction", "save_draft", "get_draft", "save_feedback",
-           "migrations"]
+           "migrations", "reader"]
 
 migrations = Migrations("tactful")
 
@@ -43,6 +43,25 @@ def m002_feedback(db: sqlite_utils.Database) -> None:
         "agent": str,
     }, pk="id", foreign_keys=[("draft_id", "drafts", "id")])
     db["feedback"].create_index(["draft_id"])
+
+
+@migrations()
+def m003_batches(db: sqlite_utils.Database) -> None:
+    db["jobs"].create({
+        "id": str, "created_at": str, "filename": str, "path": str, "format": str,
+        "encoding": str, "state": str, "rows_total": int, "rows_done": int, "errors": int,
+        "bytes_total": int, "started_at": str, "finished_at": str, "run_started_at": str,
+        "run_rows_start": int, "error": str, "judge": str, "rubric_version": str, "report": str,
+    }, pk="id")
+    db["jobs"].create_index(["created_at"])
+    # One row per input record, in input order (seq). `row` is the output line as JSON;
+    # `reply` is the reply with personal data masked, for the report's examples.
+    db["results"].create({
+        "job_id": str, "seq": int, "line": int, "rid": str, "agent": str, "channel": str,
+        "created_at": str, "passed": int, "score": int, "error": str, "duplicate": int,
+        "row": str, "reply": str,
+    }, pk=("job_id", "seq"))
+    db["results"].create_index(["job_id", "rid"])
 
 
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
@@ -107,6 +126,16 @@ def transaction(path: Path | str):
     """A write transaction: BEGIN IMMEDIATE, then commit, or roll back on any error, so
     nothing half-written is left behind."""
     return _writer(path).transaction()
+
+
+@contextlib.contextmanager
+def reader(path: Path | str) -> Iterator[sqlite_utils.Database]:
+    """A read connection of its own (WAL lets readers run beside the writer)."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.conn.close()
 
 
 def now() -> str:

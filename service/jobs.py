@@ -1,0 +1,319 @@
+"""Batch scoring jobs: an uploaded CSV/JSONL file is reviewed in the background, row by row,
+into SQLite. Each chunk's results and the job's counters are written in one transaction, so a
+job killed at any moment resumes from the last committed row after a restart: no row lost,
+none counted twice.
+
+    queued ──► running ──► done
+                  │   └──► failed      (the file could not be read at all)
+                  └──────► cancelled   (DELETE /v1/batches/{id})
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import queue
+import threading
+import uuid
+from pathlib import Path
+
+from . import store
+from .batch import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_record
+from .errors import Conflict, InputError, NotFound
+from .masking import mask
+from .report import ReportBuilder
+from .rubric import load_rubric
+
+__all__ = ["JobRunner", "create_job", "detect_encoding", "job_status", "list_jobs"]
+
+log = logging.getLogger("tactful.jobs")
+ACTIVE = ("queued", "running")
+
+
+def detect_encoding(path: Path, declared: str | None = None) -> str:
+    """The file's encoding: as declared, else UTF-8 when its first megabyte decodes as UTF-8,
+    else GB18030 (a superset of GBK, common in Chinese helpdesk exports)."""
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            raise InputError(f"unknown encoding {declared!r}", field="encoding") from None
+        return declared
+    with path.open("rb") as f:
+        sample = f.read(1 << 20)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "utf-8"  # undecodable lines become error rows with their line numbers
+
+
+def _records(path: Path, fmt: str, encoding: str):
+    """The file's records, in order, each as a Record (JSONL lines are parsed here)."""
+    with path.open("rb") as raw:
+        if fmt == "csv":
+            yield from _iter_csv(raw, encoding)
+        else:
+            for n, line in _raw_lines(raw):
+                yield _parse_jsonl(n, line, encoding)
+
+
+def create_job(settings, upload: Path, filename: str, *, encoding: str | None = None,
+               judge: str | None = None) -> dict:
+    """Register an uploaded file as a queued job. Refuses (422) an empty file or a CSV with no
+    `reply` column before anything is queued."""
+    size = upload.stat().st_size
+    if size == 0:
+        raise InputError("the uploaded file is empty", field="file")
+    name = filename.lower()
+    fmt = "csv" if name.endswith((".csv", ".tsv", ".txt")) else "jsonl"
+    enc = detect_encoding(upload, encoding)
+    if fmt == "csv":
+        first = next(_records(upload, fmt, enc), None)  # reads the header; raises InputError
+        if first is None:
+            raise InputError("the CSV has a header but no rows", field="file")
+    with upload.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    job_id = uuid.uuid4().hex
+    dest = Path(settings.data_dir) / "uploads" / f"{job_id}.{fmt}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    upload.replace(dest)
+    job = {"id": job_id, "created_at": store.now(), "filename": filename, "path": str(dest),
+           "format": fmt, "encoding": enc, "state": "queued",
+           "rows_total": max(lines - (1 if fmt == "csv" else 0), 0), "rows_done": 0, "errors": 0,
+           "bytes_total": size, "judge": judge, "rubric_version": load_rubric().version}
+    with store.transaction(settings.db_path) as db:
+        db["jobs"].insert(job)
+    return job_status(settings, job_id)
+
+
+def job_status(settings, job_id: str) -> dict:
+    with store.reader(settings.db_path) as db:
+        rows = list(db["jobs"].rows_where("id = ?", [job_id]))
+    if not rows:
+        raise NotFound(f"no batch with id {job_id!r}")
+    return _public(rows[0])
+
+
+def list_jobs(settings, limit: int = 50) -> list[dict]:
+    with store.reader(settings.db_path) as db:
+        return [_public(r) for r in db["jobs"].rows_where(order_by="created_at desc", limit=limit)]
+
+
+def _public(job: dict) -> dict:
+    rate = None
+    if job.get("run_started_at") and job["state"] in ("running", "done"):
+        end = job.get("finished_at") or store.now()
+        seconds = _seconds(job["run_started_at"], end)
+        done = job["rows_done"] - (job.get("run_rows_start") or 0)
+        rate = round(done / seconds, 1) if seconds > 0 else None
+    return {
+        "id": job["id"], "state": job["state"], "filename": job["filename"],
+        "format": job["format"], "encoding": job["encoding"], "created_at": job["created_at"],
+        "started_at": job.get("started_at"), "finished_at": job.get("finished_at"),
+        "rows_total": job["rows_total"], "rows_done": job["rows_done"], "errors": job["errors"],
+        "rows_per_s": rate, "error": job.get("error"), "judge": job.get("judge"),
+        "rubric_version": job.get("rubric_version"),
+    }
+
+
+def _seconds(start: str, end: str) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def cancel(settings, job_id: str) -> dict:
+    with store.transaction(settings.db_path) as db:
+        rows = list(db["jobs"].rows_where("id = ?", [job_id]))
+        if not rows:
+            raise NotFound(f"no batch with id {job_id!r}")
+        if rows[0]["state"] not in ACTIVE:
+            raise Conflict(f"batch {job_id} is already {rows[0]['state']}")
+        db["jobs"].update(job_id, {"state": "cancelled", "finished_at": store.now()})
+    return job_status(settings, job_id)
+
+
+def _store_reply(reply, findings: list[dict]) -> tuple[str | None, list[dict]]:
+    """The reply with personal data masked, and the findings' offsets moved to match: each
+    stretch between finding boundaries is masked on its own."""
+    if not isinstance(reply, str):
+        return None, findings
+    cuts = sorted({0, len(reply), *(x for f in findings if f.get("start") is not None
+                                     for x in (f["start"], f["end"]))})
+    new_at = {}
+    out = []
+    pos = 0
+    for a, b in zip(cuts, cuts[1:]):
+        new_at[a] = pos
+        piece = mask(reply[a:b]) or ""
+        out.append(piece)
+        pos += len(piece)
+    new_at[len(reply)] = pos
+    moved = [dict(f, start=new_at[f["start"]], end=new_at[f["end"]]) if f.get("start") is not None else f
+             for f in findings]
+    return "".join(out), moved
+
+
+class JobRunner:
+    """One background thread works through queued jobs in order. Jobs left running or queued
+    by a stopped process are picked up again at start."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with store.reader(self.settings.db_path) as db:
+            pending = [r["id"] for r in db["jobs"].rows_where(
+                "state in ('queued', 'running')", order_by="created_at")]
+        for job_id in pending:
+            log.info("resuming batch %s", job_id)
+            self.queue.put(job_id)
+        self.thread = threading.Thread(target=self._loop, name="tactful-jobs", daemon=True)
+        self.thread.start()
+
+    def submit(self, job_id: str) -> None:
+        self.queue.put(job_id)
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        if self.thread:
+            self.thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                job_id = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self.run(job_id)
+            except Exception as e:  # noqa: BLE001 - a broken job must not stop the runner
+                log.exception("batch %s failed", job_id)
+                with store.transaction(self.settings.db_path) as db:
+                    db["jobs"].update(job_id, {"state": "failed", "error": str(e)[:500],
+                                               "finished_at": store.now()})
+
+    def _state(self, job_id: str) -> str | None:
+        with store.reader(self.settings.db_path) as db:
+            row = db.execute("select state from jobs where id = ?", [job_id]).fetchone()
+        return row[0] if row else None
+
+    def run(self, job_id: str) -> None:
+        path = self.settings.db_path
+        with store.reader(path) as db:
+            job = db["jobs"].get(job_id)
+        if job["state"] not in ACTIVE:
+            return
+        done = job["rows_done"]
+        with store.transaction(path) as db:
+            db["jobs"].update(job_id, {"state": "running", "started_at": job["started_at"] or store.now(),
+                                       "run_started_at": store.now(), "run_rows_start": done})
+        records = _records(Path(job["path"]), job["format"], job["encoding"])
+        seq = 0
+        chunk: list[tuple[int, Record]] = []
+        for rec in records:
+            if seq >= done:  # resume: the first `done` records are already stored
+                chunk.append((seq, rec))
+            seq += 1
+            if len(chunk) >= CHUNK:
+                if not self._commit(job_id, chunk):
+                    return
+                chunk = []
+            if self.stopping.is_set():
+                return  # the process is stopping: the job stays `running` and resumes later
+        if chunk and not self._commit(job_id, chunk):
+            return
+        report = build_report(self.settings, job_id)
+        with store.transaction(path) as db:
+            state = db.execute("select state from jobs where id = ?", [job_id]).fetchone()[0]
+            if state == "running":
+                db["jobs"].update(job_id, {"state": "done", "finished_at": store.now(),
+                                           "report": json.dumps(report, ensure_ascii=False)})
+
+    def _commit(self, job_id: str, chunk: list[tuple[int, Record]]) -> bool:
+        """Review one chunk and store it with the job's counters in one transaction. False when
+        the job was cancelled meanwhile (nothing of this chunk is stored then)."""
+        rows = []
+        for seq, rec in chunk:
+            out = review_record(rec)
+            data = rec.data or {}
+            reply, findings = _store_reply(data.get("reply"), out.get("findings", []))
+            if "findings" in out:
+                out["findings"] = findings  # offsets into the stored (masked) reply
+            rid = out.get("id")
+            rows.append({"job_id": job_id, "seq": seq, "line": rec.line,
+                         "rid": None if rid is None else str(rid),
+                         "agent": None if data.get("agent") is None else str(data.get("agent")),
+                         "channel": None if data.get("channel") is None else str(data.get("channel")),
+                         "created_at": None if data.get("created_at") is None else str(data.get("created_at")),
+                         "passed": out.get("passed"), "score": out.get("score"), "error": out.get("error"),
+                         "duplicate": 0, "row": out, "reply": reply})
+        with store.transaction(self.settings.db_path) as db:
+            state = db.execute("select state from jobs where id = ?", [job_id]).fetchone()[0]
+            if state != "running":
+                return False
+            ids = [r["rid"] for r in rows if r["rid"] is not None]
+            seen = set()
+            if ids:
+                for i in range(0, len(ids), 500):
+                    part = ids[i:i + 500]
+                    seen.update(x for (x,) in db.execute(
+                        f"select rid from results where job_id = ? and rid in ({','.join('?' * len(part))})",
+                        [job_id, *part]))
+            for r in rows:
+                if r["rid"] is not None:
+                    if r["rid"] in seen:
+                        r["duplicate"] = 1
+                        r["row"]["duplicate"] = True
+                    seen.add(r["rid"])
+                r["row"] = json.dumps(r["row"], ensure_ascii=False)
+            db["results"].insert_all(rows, batch_size=CHUNK)
+            errors = sum(1 for r in rows if r["error"])
+            db.execute("update jobs set rows_done = rows_done + ?, errors = errors + ? where id = ?",
+                       [len(rows), errors, job_id])
+        return True
+
+
+def build_report(settings, job_id: str) -> dict:
+    job = job_status(settings, job_id)
+    builder = ReportBuilder()
+    with store.reader(settings.db_path) as db:
+        for row, reply, created_at in db.execute(
+                "select row, reply, created_at from results where job_id = ? order by seq", [job_id]):
+            builder.add(json.loads(row), reply, created_at)
+    return builder.to_dict({k: job[k] for k in ("id", "filename", "created_at", "rows_total",
+                                                "rubric_version")})
+
+
+def cached_report(settings, job_id: str) -> dict:
+    """The stored report of a finished job, or one built now from the rows done so far."""
+    with store.reader(settings.db_path) as db:
+        row = db.execute("select report from jobs where id = ?", [job_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no batch with id {job_id!r}")
+    if row[0]:
+        return json.loads(row[0])
+    return build_report(settings, job_id)
+
+
+def iter_results(settings, job_id: str, page: int = 2000):
+    """Output lines (JSON text) of a job, in input order, read a page at a time."""
+    job_status(settings, job_id)  # 404 for an unknown job
+    last = -1
+    while True:
+        with store.reader(settings.db_path) as db:
+            rows = db.execute("select seq, row from results where job_id = ? and seq > ? "
+                              "order by seq limit ?", [job_id, last, page]).fetchall()
+        if not rows:
+            return
+        for seq, row in rows:
+            yield row
+        last = rows[-1][0]
+

@@ -1,0 +1,152 @@
+"""The QA report: pass rate, mean score, findings per 100 replies by category, the most
+frequent offending phrases, the same by agent and by channel (worst first, with example
+replies), and weekly trends when `created_at` is given.
+
+A ReportBuilder takes reviewed rows one at a time and merges with another builder, so batch
+workers can each build part of a report and the parent adds them up. Its memory is bounded by
+the number of agents, channels, weeks and distinct phrases, not by the number of rows."""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter
+from datetime import date, datetime
+
+from .rubric import load_rubric
+
+__all__ = ["ReportBuilder", "iso_week"]
+
+EXAMPLES = 3
+TOP_PHRASES = 20
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+
+
+def iso_week(value) -> str | None:
+    """'2026-W47' for a date-like value (ISO timestamps, 2026/11/23, 2026年11月23日, epoch s)."""
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+            d = datetime.fromtimestamp(float(value)).date()
+        else:
+            m = _DATE.search(str(value))
+            if not m:
+                return None
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except (ValueError, OverflowError, OSError):
+        return None
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class _Group:
+    __slots__ = ("rows", "reviewed", "errors", "passed", "score", "categories", "phrases", "examples")
+
+    def __init__(self) -> None:
+        self.rows = self.reviewed = self.errors = self.passed = self.score = 0
+        self.categories: Counter = Counter()
+        self.phrases: Counter = Counter()
+        self.examples: list = []  # a min-heap of (-score, seq, example): the worst replies
+
+    def add(self, row: dict, reply: str | None, seq: int, keep_examples: bool) -> None:
+        self.rows += 1
+        if "error" in row:
+            self.errors += 1
+            return
+        self.reviewed += 1
+        self.passed += bool(row["passed"])
+        self.score += row["score"]
+        for f in row["findings"]:
+            self.categories[f["category"]] += 1
+            if f.get("text"):
+                self.phrases[(f["category"], f["text"])] += 1
+        if keep_examples and reply and row["findings"]:
+            item = (-row["score"], -seq, {"id": row.get("id"), "line": row.get("line"), "reply": reply,
+                                          "score": row["score"], "findings": row["findings"]})
+            if len(self.examples) < EXAMPLES:
+                heapq.heappush(self.examples, item)
+            elif item[:2] > self.examples[0][:2]:
+                heapq.heapreplace(self.examples, item)
+
+    def merge(self, other: "_Group") -> None:
+        self.rows += other.rows
+        self.reviewed += other.reviewed
+        self.errors += other.errors
+        self.passed += other.passed
+        self.score += other.score
+        self.categories.update(other.categories)
+        self.phrases.update(other.phrases)
+        for item in other.examples:
+            if len(self.examples) < EXAMPLES:
+                heapq.heappush(self.examples, item)
+            elif item[:2] > self.examples[0][:2]:
+                heapq.heapreplace(self.examples, item)
+
+    def figures(self, categories: list[str]) -> dict:
+        n = self.reviewed
+        return {
+            "rows": self.rows, "reviewed": n, "errors": self.errors,
+            "pass_rate": round(self.passed / n, 4) if n else None,
+            "mean_score": round(self.score / n, 2) if n else None,
+            "per_100": {c: round(self.categories[c] * 100 / n, 2) if n else 0.0 for c in categories},
+            "top_phrases": [{"category": c, "text": t, "count": k}
+                            for (c, t), k in self.phrases.most_common(TOP_PHRASES)],
+        }
+
+
+class ReportBuilder:
+    def __init__(self) -> None:
+        self.overall = _Group()
+        self.agents: dict[str, _Group] = {}
+        self.channels: dict[str, _Group] = {}
+        self.weeks: dict[str, _Group] = {}
+        self.seq = 0
+
+    def add(self, row: dict, reply: str | None = None, created_at=None) -> None:
+        seq = self.seq = self.seq + 1
+        self.overall.add(row, reply, seq, False)
+        agent = str(row.get("agent") or "(none)")
+        self.agents.setdefault(agent, _Group()).add(row, reply, seq, True)
+        channel = str(row.get("channel") or "(none)")
+        self.channels.setdefault(channel, _Group()).add(row, None, seq, False)
+        week = iso_week(created_at)
+        if week:
+            self.weeks.setdefault(week, _Group()).add(row, None, seq, False)
+
+    def merge(self, other: "ReportBuilder") -> None:
+        self.overall.merge(other.overall)
+        for mine, theirs in ((self.agents, other.agents), (self.channels, other.channels),
+                             (self.weeks, other.weeks)):
+            for key, group in theirs.items():
+                mine.setdefault(key, _Group()).merge(group)
+        self.seq += other.seq
+
+    def to_dict(self, job: dict | None = None) -> dict:
+        rubric = load_rubric()
+        cats = [c for c in rubric.spec.categories if c != "ungrounded"]
+        labels = [{"id": c, "label": rubric.spec.categories[c].label.get("en", c),
+                   "labels": rubric.spec.categories[c].label} for c in cats]
+
+        def worst_first(groups: dict[str, _Group], key: str, examples: bool) -> list[dict]:
+            out = []
+            for name, g in groups.items():
+                item = {key: name, **g.figures(cats)}
+                if examples:
+                    item["examples"] = [e for _, _, e in sorted(g.examples, reverse=True)]
+                out.append(item)
+            out.sort(key=lambda x: (x["pass_rate"] if x["pass_rate"] is not None else 2,
+                                    x["mean_score"] if x["mean_score"] is not None else 101))
+            return out
+
+        return {
+            "job": job or {},
+            "rubric_version": rubric.version,
+            "categories": labels,
+            "overall": self.overall.figures(cats),
+            "by_agent": worst_first(self.agents, "agent", True),
+            "by_channel": worst_first(self.channels, "channel", False),
+            "weekly": [{"week": w, **{k: v for k, v in g.figures(cats).items() if k != "top_phrases"}}
+                       for w, g in sorted(self.weeks.items())],
+        }

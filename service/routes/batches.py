@@ -1,0 +1,134 @@
+"""Batch scoring jobs: POST /v1/batches (upload), GET /v1/batches[/{id}], DELETE /v1/batches/{id},
+GET /v1/batches/{id}/results, GET /v1/batches/{id}/report."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from .. import jobs
+from ..batch import OUTPUT_FIELDS, _csv_row
+from ..errors import InputError
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+
+
+async def _receive_upload(request: Request, tmp_dir: Path) -> tuple[Path, str, dict]:
+    """Stream the upload to a temporary file: multipart (field `file`, plus optional
+    `encoding`, `judge`) or a raw body with ?filename=. Never held in memory whole."""
+    ctype = request.headers.get("content-type", "")
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkstemp(dir=tmp_dir, suffix=".upload")[1])
+    fields: dict = {}
+    try:
+        if ctype.startswith("multipart/form-data"):
+            form = await request.form(max_files=1, max_fields=10)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise InputError("multipart upload needs a `file` field", field="file")
+            filename = upload.filename or "upload.jsonl"
+            with target.open("wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    await run_in_threadpool(out.write, chunk)
+            await upload.close()
+            fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str) and v}
+        else:
+            filename = request.query_params.get("filename") or (
+                "upload.csv" if "csv" in ctype else "upload.jsonl")
+            with target.open("wb") as out:
+                async for chunk in request.stream():
+                    out.write(chunk)
+            fields = {k: v for k, v in request.query_params.items() if k in ("encoding", "judge")}
+        return target, filename, fields
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+@router.post("", status_code=202, summary="Upload a CSV or JSONL export to score in the background")
+async def create_batch(request: Request) -> dict:
+    """Columns: `id`, `reply`, optional `complaint`, `agent`, `channel`, `created_at`, `lang`.
+    Send multipart/form-data with a `file` field (and optional `encoding`, e.g. gbk), or the
+    raw file as the body with `?filename=export.csv`. Returns the job at once."""
+    settings = request.app.state.settings
+    path, filename, fields = await _receive_upload(request, Path(settings.data_dir) / "uploads")
+    try:
+        job = await run_in_threadpool(jobs.create_job, settings, path, filename,
+                                      encoding=fields.get("encoding"), judge=fields.get("judge"))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    request.app.state.jobs.submit(job["id"])
+    return job
+
+
+@router.get("", summary="Past batches, newest first")
+def get_batches(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
+    return jobs.list_jobs(request.app.state.settings, limit)
+
+
+@router.get("/{job_id}", summary="State and progress of a batch")
+def get_batch(job_id: str, request: Request) -> dict:
+    return jobs.job_status(request.app.state.settings, job_id)
+
+
+@router.delete("/{job_id}", summary="Cancel a queued or running batch")
+def cancel_batch(job_id: str, request: Request) -> dict:
+    return jobs.cancel(request.app.state.settings, job_id)
+
+
+@router.get("/{job_id}/results", summary="One row per input row, in order (streamed)")
+def get_results(job_id: str, request: Request,
+                format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
+    settings = request.app.state.settings
+    lines = jobs.iter_results(settings, job_id)
+    jobs.job_status(settings, job_id)
+
+    if format == "csv":
+        import csv
+        import io
+
+        def body():
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(OUTPUT_FIELDS + ["duplicate"])
+            for n, line in enumerate(lines, 1):
+                row = json.loads(line)
+                w.writerow(_csv_row(row) + ["true" if row.get("duplicate") else ""])
+                if n % 1000 == 0:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue()
+
+        return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
+                                 headers={"content-disposition": f'attachment; filename="{job_id}.csv"'})
+
+    def body_jsonl():
+        batch = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= 1000:
+                yield "\n".join(batch) + "\n"
+                batch = []
+        if batch:
+            yield "\n".join(batch) + "\n"
+
+    return StreamingResponse(body_jsonl(), media_type="application/x-ndjson",
+                             headers={"content-disposition": f'attachment; filename="{job_id}.jsonl"'})
+
+
+@router.get("/{job_id}/report", summary="The QA report: overall, by agent, by channel, weekly")
+def get_report(job_id: str, request: Request, format: Literal["json", "html"] = "json"):
+    report = jobs.cached_report(request.app.state.settings, job_id)
+    if format == "html":
+        from ..report_html import render_html
+
+        return HTMLResponse(render_html(report))
+    return report
