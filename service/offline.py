@@ -78,9 +78,9 @@ def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: s
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
         contact={
-            "name": policy.contact.name(src), "hotline": policy.contact.hotline,
-            "email": policy.contact.email, "hours": policy.contact.hours(src),
-            "private_channel": policy.contact.private_channel(src),
+            "name": policy.contact.name(lang), "hotline": policy.contact.hotline,
+            "email": policy.contact.email, "hours": policy.contact.hours(lang),
+            "private_channel": policy.contact.private_channel(lang),
         },
     )
     name = f"offline/{src}/{triage.scenario}.j2"

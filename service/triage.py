@@ -77,6 +77,10 @@ _NAME = re.compile(r"(?:我(?:是|叫)|my name is|this is)\s*(?P<n>[\u4e00-\u9ff
 _SIGN = re.compile(r"(?:^|\n)\s*(?:[-–—]{1,2}\s*|regards,?\s*|thanks,?\s*|best,?\s*)(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+)?|[\u4e00-\u9fff]{2,3})\s*$", re.I)
 
 
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 class Entities(BaseModel):
     order_id: str | None = None
     product: str | None = None
@@ -106,9 +110,9 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
     escalate = set()
     for end, (word, values) in c.automaton.iter(norm):
         start = end - len(word) + 1
-        if word[0].isascii() and word[0].isalnum() and start > 0 and norm[start - 1].isalnum():
-            continue
-        if word[-1].isascii() and word[-1].isalnum() and end + 1 < len(norm) and norm[end + 1].isalnum():
+        if _ascii_word(word[0]) and start > 0 and _ascii_word(norm[start - 1]):
+            continue  # "sue" inside "issue"; but "去12315投诉" keeps its keyword
+        if _ascii_word(word[-1]) and end + 1 < len(norm) and _ascii_word(norm[end + 1]):
             continue
         for kind, scenario in values:
             if kind == "scenario":
