@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=["csv", "jsonl"], help="input format (default: by extension)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     b.add_argument("--report", help="also write the QA report: .html (self-contained) or .json")
+    b.add_argument("--judge", metavar="MODEL", help="add an LLM-graded score (empathy, remedy fit, tone) per reply")
+    b.add_argument("--yes", action="store_true", help="run the judge without asking to confirm its cost")
 
     d = sub.add_parser("draft", help="draft a reply to a customer's message")
     d.add_argument("--message", required=True, help="the message text, a file holding it, or - for stdin")
@@ -124,6 +126,9 @@ def _batch(args) -> int:
     if not os.path.isfile(args.input):
         print(f"tactful: no such file: {args.input}", file=sys.stderr)
         return 2
+    if args.judge:
+        if not _confirm_judge(args):
+            return 2
     report = None
     if args.report:
         from .report import ReportBuilder
@@ -142,11 +147,48 @@ def _batch(args) -> int:
     else:
         summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
                             encoding=args.encoding, report=report)
+    if args.judge:
+        from pathlib import Path
+
+        from .judge import Judge, judge_file
+        from .models import ModelClient
+        from .settings import get_settings
+        from .store import migrate
+
+        s = get_settings()
+        migrate(s.db_path)
+        client = ModelClient([args.judge], api_base=s.api_base, timeout_s=s.model_timeout_s,
+                             max_tokens=200, attempts=s.model_retries)
+        fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
+        calls = judge_file(Path(args.input), fmt, args.encoding, Path(args.out),
+                           Judge(client, s.db_path, s.prompt_dir))
+        print(f"judge: {calls} model calls (the rest from the cache)", file=sys.stderr)
     _print_summary(summary)
     if report is not None:
         _write_report(report.to_dict({"filename": os.path.basename(args.input)}), args.report)
         print(f"report written to {args.report}", file=sys.stderr)
     return 0
+
+
+def _confirm_judge(args) -> bool:
+    """Print the judge's cost estimate (rows x expected tokens x price) and ask to go on."""
+    from .judge import estimate_cost
+
+    if args.out.lower().endswith(".csv"):
+        print("tactful: --judge writes JSONL output; use an --out ending in .jsonl", file=sys.stderr)
+        return False
+    with open(args.input, "rb") as f:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    cost = estimate_cost(rows, args.judge)
+    money = f"about ${cost:,.2f}" if cost is not None else "unknown (no price for this model)"
+    print(f"judge {args.judge}: up to {rows:,} calls, estimated cost {money} "
+          f"(cached replies cost nothing)", file=sys.stderr)
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print("tactful: pass --yes to run the judge without a terminal to confirm", file=sys.stderr)
+        return False
+    return input("go on? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def _write_report(data: dict, path: str) -> None:

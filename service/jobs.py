@@ -216,6 +216,7 @@ class JobRunner:
             db["jobs"].update(job_id, {"state": "running", "started_at": job["started_at"] or store.now(),
                                        "run_started_at": store.now(), "run_rows_start": done})
         records = _records(Path(job["path"]), job["format"], job["encoding"])
+        self.judge = self._judge(job.get("judge"))
         seq = 0
         chunk: list[tuple[int, Record]] = []
         for rec in records:
@@ -237,12 +238,35 @@ class JobRunner:
                 db["jobs"].update(job_id, {"state": "done", "finished_at": store.now(),
                                            "report": json.dumps(report, ensure_ascii=False)})
 
+    def _judge(self, model: str | None):
+        if not model:
+            return None
+        import asyncio  # noqa: F401 - the judge runs one event loop per chunk in this thread
+
+        from .judge import Judge
+        from .models import ModelClient
+
+        s = self.settings
+        client = ModelClient([model], api_base=s.api_base, timeout_s=s.model_timeout_s,
+                             max_tokens=200, attempts=s.model_retries, backoff_s=s.model_backoff_s,
+                             backoff_cap_s=s.model_backoff_cap_s)
+        return Judge(client, s.db_path, s.prompt_dir)
+
     def _commit(self, job_id: str, chunk: list[tuple[int, Record]]) -> bool:
         """Review one chunk and store it with the job's counters in one transaction. False when
         the job was cancelled meanwhile (nothing of this chunk is stored then)."""
+        outs = [review_record(rec) for _, rec in chunk]
+        judge = getattr(self, "judge", None)
+        if judge is not None:
+            import asyncio
+
+            todo = [(out, rec) for out, (_, rec) in zip(outs, chunk) if "error" not in out]
+            scores = asyncio.run(judge.grade_many(
+                [(rec.data["reply"], rec.data.get("complaint")) for _, rec in todo]))
+            for (out, _), score in zip(todo, scores):
+                out["judge"] = score
         rows = []
-        for seq, rec in chunk:
-            out = review_record(rec)
+        for (seq, rec), out in zip(chunk, outs):
             data = rec.data or {}
             reply, findings = _store_reply(data.get("reply"), out.get("findings", []))
             if "findings" in out:

@@ -64,6 +64,11 @@ def m003_batches(db: sqlite_utils.Database) -> None:
     db["results"].create_index(["job_id", "rid"])
 
 
+@migrations()
+def m004_judge_cache(db: sqlite_utils.Database) -> None:
+    db["judge_cache"].create({"key": str, "model": str, "result": str, "created_at": str}, pk="key")
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""
