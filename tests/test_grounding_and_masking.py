@@ -43,12 +43,14 @@ def test_a_billing_refund_may_return_what_was_charged():
     ("138-1234-5678", "[PHONE …5678]"), ("11010519491231002X", "[ID …002X]"),
     ("6222 0212 3456 7890 123", "[CARD …0123]"), ("4111111111111111", "[CARD …1111]"),
     ("li.lei@example.com", "[EMAIL …ecom]"), ("护照号E12345678", "护照号[PASSPORT …5678]"),
+    ("0912-345-678", "[PHONE …5678]"), ("+886 912 345 678", "[PHONE …5678]"), ("A123456789", "[ID …6789]"),
 ])
 def test_personal_data_is_masked(raw, tag):
     assert mask(f"联系我 {raw} 谢谢") == f"联系我 {tag} 谢谢"
 
 
-@pytest.mark.parametrize("text", ["订单20261103886", "order 55123", "运单SF1234567890123", "11010519491231002Y"])
+@pytest.mark.parametrize("text", ["订单20261103886", "order 55123", "运单SF1234567890123", "11010519491231002Y",
+                                  "A123456788"])
 def test_order_numbers_and_invalid_ids_are_left_alone(text):
     assert mask(text) == text
 

@@ -60,6 +60,7 @@ NEGATIVES = [
     ("I absolutely understand how frustrating this is.", "over_promise"),
     ("我们合作的物流伙伴出现延误,我们已与其检讨流程。", "blame_shifting"),
     ("请勿向任何人透露验证码。", "sensitive_data_request"),
+    ("请不要在公开留言或对话中提供手机号码、身分证字号或完整卡号。", "sensitive_data_request"),
     ("We will never ask for your password.", "sensitive_data_request"),
     ("请提供订单号或手机号后四位。", "sensitive_data_request"),
     ("Please send the last 4 digits of your card number.", "sensitive_data_request"),
