@@ -15,13 +15,13 @@ from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .errors import InputError, TactfulError
 from .review import review
 
-if False:  # typing only
-    from .report import ReportBuilder  # noqa: F401
+if TYPE_CHECKING:
+    from .report import ReportBuilder
 
 __all__ = ["Record", "iter_records", "review_record", "Summary", "run_batch", "OUTPUT_FIELDS"]
 

@@ -26,7 +26,8 @@ from .models import Completion, ModelClient
 from .offline import Sections, compose, greeting_for
 from .policy import Policy
 from .prompts import render
-from .review import review
+from .review import review, score_findings
+from .rubric import load_rubric
 from .schemas import DraftRequest
 from .settings import Settings
 from .text import to_script, to_simplified
@@ -195,10 +196,7 @@ class _Drafter:
         extra = grounding.check(text, p, self.t, self.lang)
         findings = sorted(result.findings + extra,
                           key=lambda f: (f.start is None, f.start or 0))
-        from .review import _score
-        from .rubric import load_rubric
-
-        score, passed = _score(load_rubric(), findings)
+        score, passed = score_findings(load_rubric(), findings)
         body = {"lang": result.lang, "score": score, "passed": passed, "sections": result.sections,
                 "findings": [f.to_dict() for f in findings], "rubric_version": result.rubric_version}
         return text, body, findings

@@ -16,7 +16,7 @@ from .errors import InputError, TooLarge
 from .rubric import SECTIONS, Cond, Rubric, load_rubric
 from .text import LANGS, Normalized, detect_lang, normalize, to_script
 
-__all__ = ["Finding", "Review", "review", "MAX_REPLY_CHARS"]
+__all__ = ["Finding", "Review", "review", "score_findings", "MAX_REPLY_CHARS"]
 
 MAX_REPLY_CHARS = 20_000
 
@@ -279,7 +279,7 @@ def review(reply: str, complaint: str | None = None, lang: str | None = None,
     findings = _phrase_findings(rubric, sentences, norm, lang)
     sections, structure = _structure(rubric, sentences, norm, lang, complaint)
     findings.extend(structure)
-    score, passed = _score(rubric, findings)
+    score, passed = score_findings(rubric, findings)
     return Review(lang, score, passed, sections, findings, rubric.version)
 
 
@@ -373,7 +373,7 @@ def _span_of(norm: Normalized, sentences, ks: list[int]) -> list[int]:
     return list(norm.span(a, b))
 
 
-def _score(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
+def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
     spec = rubric.spec
     factor = spec.score.severity_factor
     decay = spec.score.repeat_decay

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .triage import Triage  # the triage model is the response schema too
+
 Lang = Literal["zh-Hans", "zh-Hant", "en"]
 Severity = Literal["error", "warning", "info"]
 
@@ -116,25 +118,6 @@ class DraftSections(BaseModel):
     emergency: str | None = None
 
 
-class TriageEntities(BaseModel):
-    order_id: str | None = None
-    product: str | None = None
-    date: str | None = None
-    amount: str | None = None
-    customer_name: str | None = None
-    keyword: str | None = None
-    clause: str | None = None
-
-
-class TriageOut(BaseModel):
-    lang: Lang
-    scenario: str
-    severity: Literal["minor", "medium", "severe"]
-    respond_within: str
-    escalate_to: Literal["frontline", "supervisor", "executive"]
-    entities: TriageEntities
-
-
 class Usage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
@@ -155,7 +138,7 @@ class DraftOut(BaseModel):
     fallback: bool = Field(description="true when every configured model failed and the offline drafter answered")
     repaired: bool
     prompt_hash: str
-    triage: TriageOut
+    triage: Triage
     review: ReviewOut
     usage: Usage
 
