@@ -23,7 +23,7 @@ from . import grounding, store
 from .errors import ModelError, ModelUnavailable
 from .masking import mask
 from .models import Completion, ModelClient
-from .offline import Sections, compose, greeting_for
+from .offline import Sections, compose, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
 from .review import review, score_findings
@@ -118,6 +118,8 @@ class _Drafter:
         self.lang = req.lang or self.t.lang
         self.calls: list[Completion] = []
         self.prompt_hash = ""
+        self.emergency = emergency_line(self.root, self.t, policy, self.lang)
+        self._prompt: list[dict] | None = None
 
     # ------------------------------------------------------------ offline
 
@@ -131,6 +133,12 @@ class _Drafter:
     # ------------------------------------------------------------ model
 
     def _messages(self) -> list[dict]:
+        """The system and draft prompts, rendered once per draft (the repair round reuses them)."""
+        if self._prompt is None:
+            self._prompt = self._render_prompt()
+        return list(self._prompt)
+
+    def _render_prompt(self) -> list[dict]:
         p, lang = self.policy, self.lang
         language = {"zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English"}[lang]
         system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
@@ -139,17 +147,12 @@ class _Drafter:
                             facts=_facts(p, lang), links=list(p.links.values()))
         e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause"})
         tier = p.compensation[self.t.severity]
-        emergency = None
-        if self.t.scenario == "safety_emergency":
-            em = p.emergency[lang]
-            emergency = (f"如有人受伤或仍有危险,请立即拨打{em.ambulance}" if lang.startswith("zh")
-                         else f"If anyone is hurt or in danger, call {em.ambulance} now.")
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
                           triage=self.t, customer_name=self.req.customer_name or e.get("customer_name"),
                           order_id=self.req.order_id or e.get("order_id"),
                           entities=json.dumps(e, ensure_ascii=False) if e else "",
                           compensation=f"a voucher of {p.currency.symbol}{tier.coupon:g}, cap {p.currency.symbol}{tier.cap:g}",
-                          emergency=emergency, thread=self.req.thread,
+                          emergency=self.emergency, thread=self.req.thread,
                           private_channel=p.contact.private_channel(lang),
                           message=self.req.message, nonce=secrets.token_hex(6))
         self.prompt_hash = f"{h1}+{h2}"
@@ -176,13 +179,10 @@ class _Drafter:
 
     def _sections(self, m: _ModelSections) -> Sections:
         lang = self.lang
-        emergency = None
-        if self.t.scenario == "safety_emergency":
-            emergency = self.offline().emergency  # the policy's numbers, first, whatever the model said
         return Sections(apology=_in_script(m.apology, lang), restatement=_in_script(m.restatement, lang),
                         remedy=_in_script(m.remedy, lang), close=_in_script(m.close, lang),
                         subject=_in_script(m.subject, lang) if self.req.channel == "email" else None,
-                        emergency=emergency,
+                        emergency=self.emergency,  # the policy's numbers first, whatever the model said
                         greeting=greeting_for(self.root, lang, self.req.tone,
                                               self.req.customer_name or self.t.entities.customer_name))
 

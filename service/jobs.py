@@ -241,8 +241,6 @@ class JobRunner:
     def _judge(self, model: str | None):
         if not model:
             return None
-        import asyncio  # noqa: F401 - the judge runs one event loop per chunk in this thread
-
         from .judge import Judge
         from .models import ModelClient
 
@@ -328,8 +326,13 @@ def cached_report(settings, job_id: str) -> dict:
 
 
 def iter_results(settings, job_id: str, page: int = 2000):
-    """Output lines (JSON text) of a job, in input order, read a page at a time."""
-    job_status(settings, job_id)  # 404 for an unknown job
+    """Output lines (JSON text) of a job, in input order, read a page at a time. Raises
+    NotFound at once (not on first iteration) for an unknown job."""
+    job_status(settings, job_id)
+    return _result_pages(settings, job_id, page)
+
+
+def _result_pages(settings, job_id: str, page: int):
     last = -1
     while True:
         with store.reader(settings.db_path) as db:

@@ -14,7 +14,7 @@ from .prompts import module, template_hash
 from .text import to_script
 from .triage import Triage
 
-__all__ = ["compose", "greeting_for", "Sections"]
+__all__ = ["compose", "emergency_line", "greeting_for", "Sections"]
 
 from pydantic import BaseModel
 
@@ -59,11 +59,8 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
-def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: str = "chat",
-            tone: str = "warm", customer_name: str | None = None,
-            order_id: str | None = None) -> tuple[Sections, str]:
-    """The draft's sections and the hash of the scenario template used."""
-    src = _source_lang(root, lang, triage.scenario)
+def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: str,
+             customer_name: str | None, order_id: str | None) -> dict:
     e = triage.entities
     if e.clause and channel == "social":  # a public reply: no order numbers
         from .rubric import load_rubric
@@ -73,7 +70,7 @@ def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: s
     if e.clause and not _quotable(e.clause):
         e = e.model_copy(update={"clause": None})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
-    ctx = dict(
+    return dict(
         e=e, name=customer_name or e.customer_name, order_id=order_id or e.order_id,
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
@@ -83,6 +80,27 @@ def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: s
             "private_channel": policy.contact.private_channel(lang),
         },
     )
+
+
+def emergency_line(root: Path, triage: Triage, policy: Policy, lang: str) -> str | None:
+    """The safety line that opens a reply (the policy's emergency numbers), from the same
+    template the offline drafter uses; None for any other scenario."""
+    if triage.scenario != "safety_emergency":
+        return None
+    src = _source_lang(root, lang, triage.scenario)
+    ctx = _context(triage, policy, lang=lang, channel="chat", tone="warm",
+                   customer_name=None, order_id=None)
+    line = str(module(root, f"offline/{src}/{triage.scenario}.j2", ctx).emergency())
+    return to_script(line, lang) if lang != src else line
+
+
+def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: str = "chat",
+            tone: str = "warm", customer_name: str | None = None,
+            order_id: str | None = None) -> tuple[Sections, str]:
+    """The draft's sections and the hash of the scenario template used."""
+    src = _source_lang(root, lang, triage.scenario)
+    ctx = _context(triage, policy, lang=lang, channel=channel, tone=tone,
+                   customer_name=customer_name, order_id=order_id)
     name = f"offline/{src}/{triage.scenario}.j2"
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)

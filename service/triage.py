@@ -154,7 +154,6 @@ def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,
         if product and keyword and keyword in product:  # "咖啡机漏水了" -> "咖啡机"
             product = product[:product.index(keyword)].strip() or None
     date = amount = None
-    m = rubric.signals["reference"].search(norm)
     for m in rubric.signals["reference"].finditer(norm):
         text = message[m.start():m.end()]
         if not re.fullmatch(r"[A-Za-z]{0,4}-?\d{5,}[A-Za-z0-9]*|#\s?\d{4,}", text):

@@ -186,6 +186,17 @@ def test_prompt_injection_obeyed_by_the_model_is_caught(make_client):
 
 
 @respx.mock
+def test_a_model_safety_draft_opens_with_the_policy_numbers_and_keeps_its_prompt_hash(make_client):
+    route = respx.post(URL).mock(return_value=answer(GOOD))
+    d = make_client().post("/v1/drafts", json={"message": "家里的电暖器冒烟了,还有烧焦味"}).json()
+    assert d["model"] == "gpt-4o-mini" and d["text"].startswith("如有人受伤或仍有危险,请立即拨打120")
+    assert d["sections"]["emergency"].startswith("如有人受伤")
+    assert "+" in d["prompt_hash"]  # the system+draft prompts, not the offline template
+    user = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+    assert "must begin with: 如有人受伤或仍有危险,请立即拨打120" in user
+
+
+@respx.mock
 def test_a_traditional_chinese_ticket_gets_a_traditional_reply_even_if_the_model_slips(make_client):
     respx.post(URL).mock(return_value=answer(GOOD))  # the model answered in simplified
     d = make_client().post("/v1/drafts", json={"message": "我買的藍牙耳機左耳沒有聲音,訂單20261103886"}).json()

@@ -88,7 +88,6 @@ def get_results(job_id: str, request: Request,
                 format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
     settings = request.app.state.settings
     lines = jobs.iter_results(settings, job_id)
-    jobs.job_status(settings, job_id)
 
     if format == "csv":
         import csv
