@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from loopback import free_port, wait_for  # noqa: E402
 from review_bench import make_reply  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -55,10 +55,7 @@ def run(rows: int) -> None:
 
     src = OUT / f"export-{rows}.csv"
     write_csv(src, rows)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     data = Path(tempfile.mkdtemp())
     env = dict(os.environ, TACTFUL_DB_PATH=str(data / "t.db"), TACTFUL_DATA_DIR=str(data),
                TACTFUL_MODEL="")
@@ -66,12 +63,7 @@ def run(rows: int) -> None:
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for(port)
         with httpx.Client(base_url=url, timeout=600) as c:
             t = time.perf_counter()
             with src.open("rb") as f:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,9 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loopback import free_port, wait_for  # noqa: E402
 
 ANSWER = json.dumps({
     "apology": "非常抱歉您的蓝牙耳机出现问题,给您添麻烦了。",
@@ -62,19 +64,11 @@ def fake_server(delay_s: float) -> int:
     be, so it does not share this process's CPU); return its port."""
     import multiprocessing
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     proc = multiprocessing.Process(target=_serve, args=(port, delay_s), daemon=True)
     proc.start()
-    for _ in range(250):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return port
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("fake server did not start")
+    wait_for(port)
+    return port
 
 
 async def bare(port: int, n: int) -> list[float]:
@@ -98,22 +92,14 @@ def service(model_port: int | None):
     """`tactful serve` in its own process, as deployed, with the model at the fake server."""
     import subprocess
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     env = dict(os.environ, TACTFUL_DB_PATH=str(Path(tempfile.mkdtemp()) / "bench.db"),
                OPENAI_API_KEY="sk-bench", TACTFUL_MODEL="openai/gpt-4o-mini" if model_port else "",
                TACTFUL_API_BASE=f"http://127.0.0.1:{model_port}/v1" if model_port else "")
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(500):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
