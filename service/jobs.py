@@ -200,9 +200,9 @@ class JobRunner:
                     db["jobs"].update(job_id, {"state": "failed", "error": str(e)[:500],
                                                "finished_at": store.now()})
 
-    def _state(self, job_id: str) -> str | None:
-        with store.reader(self.settings.db_path) as db:
-            row = db.execute("select state from jobs where id = ?", [job_id]).fetchone()
+    @staticmethod
+    def _state_in(db, job_id: str) -> str | None:
+        row = db.execute("select state from jobs where id = ?", [job_id]).fetchone()
         return row[0] if row else None
 
     def run(self, job_id: str) -> None:
@@ -213,6 +213,9 @@ class JobRunner:
             return
         done = job["rows_done"]
         with store.transaction(path) as db:
+            # checked again inside the write lock: a cancel may have landed since the read above
+            if self._state_in(db, job_id) not in ACTIVE:
+                return
             db["jobs"].update(job_id, {"state": "running", "started_at": job["started_at"] or store.now(),
                                        "run_started_at": store.now(), "run_rows_start": done})
         records = _records(Path(job["path"]), job["format"], job["encoding"])
