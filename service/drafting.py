@@ -33,9 +33,11 @@ from .settings import Settings
 from .text import to_script, to_simplified
 from .triage import Triage, triage
 
-__all__ = ["create_draft", "compose_text"]
+__all__ = ["create_draft", "draft_reply", "compose_text"]
 
 log = logging.getLogger("tactful.drafts")
+
+RETRY_ASK = "That was not the JSON object asked for. Answer with the JSON object only."
 
 
 class _ModelSections(BaseModel):
@@ -167,8 +169,7 @@ class _Drafter:
         except (ValueError, ValidationError) as first:
             log.warning("model %s returned malformed output: %s", completion.model, str(first)[:200])
             retry = messages + [{"role": "assistant", "content": completion.text[:4000]},
-                                {"role": "user", "content": "That was not the JSON object asked for. "
-                                 "Answer with the JSON object only."}]
+                                {"role": "user", "content": RETRY_ASK}]
             again = await self.client.complete(retry, models=[completion.model])
             self.calls.append(again)
             try:
@@ -251,16 +252,24 @@ class _Drafter:
         }
 
 
+async def draft_reply(req: DraftRequest, settings: Settings, policy: Policy,
+                      client: ModelClient | None) -> dict:
+    """A checked draft, not stored (the eval suite uses this)."""
+    return await _Drafter(req, settings, policy, client).run()
+
+
 async def create_draft(req: DraftRequest, settings: Settings, policy: Policy,
                        client: ModelClient | None) -> dict:
-    draft = await _Drafter(req, settings, policy, client).run()
-    await asyncio.to_thread(_save, settings, req, draft)  # SQLite off the event loop
+    """A checked draft, stored with personal data masked."""
+    draft = await draft_reply(req, settings, policy, client)
+    await asyncio.to_thread(_save, settings, policy, req, draft)  # SQLite off the event loop
     return draft
 
 
-def _save(settings: Settings, req: DraftRequest, d: dict) -> None:
+def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict) -> None:
     """Store the draft with personal data masked in everything that came from the customer."""
-    keep = tuple(x for x in (req.order_id, d["triage"]["entities"].get("order_id")) if x)
+    keep = tuple(x for x in (req.order_id, d["triage"]["entities"].get("order_id"), policy.contact.email,
+                             policy.contact.hotline) if x)
     request = req.model_dump()
     request["message"] = mask(request["message"], keep)
     request["thread"] = [{"role": m["role"], "text": mask(m["text"], keep)} for m in request["thread"]]

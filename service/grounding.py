@@ -12,7 +12,7 @@ from .rubric import load_rubric
 from .text import fold
 from .triage import Triage
 
-__all__ = ["check"]
+__all__ = ["check", "numbers_in"]
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\bhttps?://[^\s)\]>\"'，。、；]+|\bwww\.[^\s)\]>\"'，。、；]+", re.I)
@@ -20,7 +20,7 @@ _CN_NUM = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "半": 0.5}
 
 
-def _numbers(text: str) -> list[float]:
+def numbers_in(text: str) -> list[float]:
     out = [float(n) for n in _NUMBER.findall(text.replace(",", ""))]
     out += [float(_CN_NUM[c]) for c in text if c in _CN_NUM]
     return out
@@ -45,11 +45,11 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     e = triage.entities
     for value in (e.order_id, e.date):
         if value:
-            facts.update(_numbers(value))
+            facts.update(numbers_in(value))
     money_ok = {round(v, 2) for v in (policy.compensation[t].coupon for t in policy.compensation)}
     money_ok |= {round(policy.compensation[triage.severity].cap, 2)}
     if e.amount and triage.scenario == "billing":  # refunding what was charged
-        money_ok.update(round(v, 2) for v in _numbers(e.amount))
+        money_ok.update(round(v, 2) for v in numbers_in(e.amount))
 
     findings: list[Finding] = []
 
@@ -75,13 +75,13 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     for m in rubric.signals["amount"].finditer(norm):
         if inside_link(m.start()):
             continue
-        values = _numbers(m.group(0))
+        values = numbers_in(m.group(0))
         if values and not all(round(v, 2) in money_ok for v in values):
             add("amount", *m.span())
     for m in rubric.signals["time"].finditer(norm):
         if inside_link(m.start()):
             continue
-        values = _numbers(m.group(0))
+        values = numbers_in(m.group(0))
         if values and not all(v in facts for v in values):
             add("time", *m.span())
     return findings

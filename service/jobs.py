@@ -21,7 +21,7 @@ from pathlib import Path
 from . import store
 from .batch import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_record
 from .errors import Conflict, InputError, NotFound
-from .masking import mask
+from .masking import mask_spans
 from .report import ReportBuilder
 from .rubric import load_rubric
 
@@ -137,27 +137,6 @@ def cancel(settings, job_id: str) -> dict:
     return job_status(settings, job_id)
 
 
-def _store_reply(reply, findings: list[dict]) -> tuple[str | None, list[dict]]:
-    """The reply with personal data masked, and the findings' offsets moved to match: each
-    stretch between finding boundaries is masked on its own."""
-    if not isinstance(reply, str):
-        return None, findings
-    cuts = sorted({0, len(reply), *(x for f in findings if f.get("start") is not None
-                                     for x in (f["start"], f["end"]))})
-    new_at = {}
-    out = []
-    pos = 0
-    for a, b in zip(cuts, cuts[1:]):
-        new_at[a] = pos
-        piece = mask(reply[a:b]) or ""
-        out.append(piece)
-        pos += len(piece)
-    new_at[len(reply)] = pos
-    moved = [dict(f, start=new_at[f["start"]], end=new_at[f["end"]]) if f.get("start") is not None else f
-             for f in findings]
-    return "".join(out), moved
-
-
 class JobRunner:
     """One background thread works through queued jobs in order. Jobs left running or queued
     by a stopped process are picked up again at start."""
@@ -269,7 +248,7 @@ class JobRunner:
         rows = []
         for (seq, rec), out in zip(chunk, outs):
             data = rec.data or {}
-            reply, findings = _store_reply(data.get("reply"), out.get("findings", []))
+            reply, findings = mask_spans(data.get("reply"), out.get("findings", []))
             if "findings" in out:
                 out["findings"] = findings  # offsets into the stored (masked) reply
             rid = out.get("id")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["mask", "luhn_ok", "id_checksum_ok", "tw_id_ok"]
+__all__ = ["mask", "mask_spans", "luhn_ok", "id_checksum_ok", "tw_id_ok"]
 
 _ID = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9])((?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4})(?![0-9])")
@@ -56,9 +56,11 @@ def _tag(kind: str, value: str) -> str:
 
 def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
     """`text` with personal data replaced by tags. Values in `keep` (e.g. the ticket's order
-    number) are never masked."""
+    number, the company's own contact email) are never masked."""
     if not text:
         return text
+
+    lowered_keep = {k.lower() for k in keep if k}
 
     def kept(value: str) -> bool:
         return any(value.replace(" ", "").replace("-", "") == k for k in keep if k)
@@ -82,6 +84,27 @@ def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
     text = _TW_PHONE.sub(lambda m: m.group(1) if kept(m.group(1)) else _tag("PHONE", m.group(1)), text)
     text = _CARD.sub(cards, text)
     text = _PHONE.sub(lambda m: m.group(1) if kept(m.group(1)) else _tag("PHONE", m.group(1)), text)
-    text = _EMAIL.sub(lambda m: _tag("EMAIL", m.group(0)), text)
+    text = _EMAIL.sub(lambda m: m.group(0) if m.group(0).lower() in lowered_keep else _tag("EMAIL", m.group(0)), text)
     text = _PASSPORT.sub(lambda m: m.group(0).replace(m.group(1), _tag("PASSPORT", m.group(1))), text)
     return text
+
+
+def mask_spans(reply, findings: list[dict], keep: tuple[str, ...] = ()) -> tuple[str | None, list[dict]]:
+    """The reply with personal data masked, and the findings' offsets moved to match: each
+    stretch between finding boundaries is masked on its own."""
+    if not isinstance(reply, str):
+        return None, findings
+    cuts = sorted({0, len(reply), *(x for f in findings if f.get("start") is not None
+                                     for x in (f["start"], f["end"]))})
+    new_at = {}
+    out = []
+    pos = 0
+    for a, b in zip(cuts, cuts[1:]):
+        new_at[a] = pos
+        piece = mask(reply[a:b], keep) or ""
+        out.append(piece)
+        pos += len(piece)
+    new_at[len(reply)] = pos
+    moved = [dict(f, start=new_at[f["start"]], end=new_at[f["end"]]) if f.get("start") is not None else f
+             for f in findings]
+    return "".join(out), moved

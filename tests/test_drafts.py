@@ -216,6 +216,13 @@ def test_drafts_are_stored_masked_and_feedback_is_recorded(client, settings):
     assert client.get(f"/v1/drafts/{d['id']}").json()["feedback"][0]["final_text"] == "改好的回复,电话[PHONE …5678]"
     raw = sqlite3.connect(settings.db_path).execute("select group_concat(request) || group_concat(text) from drafts").fetchone()[0]
     assert "13812345678" not in raw
+    assert "care@yuexiang.example" in got["text"]  # the company's own contact is not personal data
+
+
+def test_a_customers_email_is_masked_in_the_stored_draft(client):
+    d = client.post("/v1/drafts", json={"message": MESSAGE + " 我的邮箱 wang.fang88@example.com"}).json()
+    stored = json.dumps(client.get(f"/v1/drafts/{d['id']}").json(), ensure_ascii=False)
+    assert "wang.fang88@example.com" not in stored and "[EMAIL" in stored
 
 
 def test_feedback_errors(client):
