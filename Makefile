@@ -23,8 +23,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/tactful serve --host $(HOST) --port $(PORT)
 
+# The tests, then the eval gate: the offline drafter and the litellm path (replaying recorded
+# answers, no network) against their committed baselines; a regression fails the build.
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
+	$(BIN)/tactful eval run --quiet --no-progress --baseline eval/baseline.json
+	$(BIN)/tactful eval run --quiet --no-progress --model mock --baseline eval/baseline-mock.json
 
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/review_bench.py

@@ -2,6 +2,9 @@
 
     tactful review TEXT|FILE|-   [--complaint TEXT|FILE] [--lang L] [--format text|json]
     tactful batch IN --out OUT   [--workers N] [--encoding E] [--no-progress]
+    tactful draft --message TEXT [--channel C] [--lang L] [--model M] [--json]
+    tactful eval run             [--config F] [--model offline|mock|ID] [--baseline F] [--record DIR]
+    tactful eval compare A B
     tactful serve                [--host H] [--port P]
 
 Exit codes: 0 passed / done, 1 the review did not pass, 2 bad input.
@@ -15,7 +18,7 @@ import json
 import os
 import sys
 
-from .errors import TactfulError
+from .errors import InputError, TactfulError
 
 __all__ = ["main"]
 
@@ -62,6 +65,24 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--model", help="a litellm model id, or 'offline' (default: TACTFUL_MODEL)")
     d.add_argument("--json", action="store_true", help="print the whole draft as JSON")
 
+    e = sub.add_parser("eval", help="the eval suite: score drafts against golden cases")
+    esub = e.add_subparsers(dest="eval_command", required=True)
+    er = esub.add_parser("run", help="draft and score every golden case; optionally gate on a baseline")
+    er.add_argument("--config", default=None, help="the suite config (default: eval/suite.yaml)")
+    er.add_argument("--model", help="offline | mock | a litellm model id (default: the config's)")
+    er.add_argument("--cassettes", help="the recorded answers `mock` replays (default: the config's)")
+    er.add_argument("--include", action="append", default=[], metavar="TAG=VALUE",
+                    help="only cases with this tag value (repeatable; values of one tag are OR-ed)")
+    er.add_argument("--baseline", help="a results file to compare with: exit 1 on a regression")
+    er.add_argument("--write-baseline", metavar="PATH", help="also save this run as a baseline")
+    er.add_argument("--out", help="folder for <timestamp>.json and .html (default: eval/results)")
+    er.add_argument("--record", metavar="DIR", help="with a real model: write its answers as cassettes")
+    er.add_argument("--no-progress", action="store_true")
+    er.add_argument("--quiet", action="store_true", help="print the summary line and the verdict only")
+    ec = esub.add_parser("compare", help="two runs side by side")
+    ec.add_argument("a", help="a results file (e.g. eval/baseline.json)")
+    ec.add_argument("b", help="another results file")
+
     s = sub.add_parser("serve", help="start the HTTP service")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -71,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"review": _review, "batch": _batch, "draft": _draft,
+        return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval,
                 "serve": _serve}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
@@ -250,6 +271,60 @@ def _draft(args) -> int:
         print(f"\n{t['scenario']} · {t['severity']} · respond within {t['respond_within']} · "
               f"{t['escalate_to']} · model {draft['model']} · id {draft['id']}")
     return 0 if draft["review"]["passed"] else 1
+
+
+def _eval(args) -> int:
+    from rich.console import Console
+
+    from .eval import baseline as baselines
+    from .eval.console import print_compare, print_run, print_verdict
+
+    console = Console(highlight=False)
+    if args.eval_command == "compare":
+        a, b = baselines.load_results(args.a), baselines.load_results(args.b)
+        print_compare(baselines.compare(a, b), (args.a, args.b), console)
+        return 0
+
+    from pathlib import Path
+
+    from .eval.config import load_config
+    from .eval.runner import run_suite, write_run
+    from .settings import ROOT
+
+    include: dict[str, list[str]] = {}
+    for item in args.include:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--include wants TAG=VALUE, not {item!r}", field="include")
+        include.setdefault(key, []).append(value)
+    path = Path(args.config) if args.config else (
+        Path("eval/suite.yaml") if Path("eval/suite.yaml").is_file() else ROOT / "eval" / "suite.yaml")
+    config = load_config(path, model=args.model, cassettes=args.cassettes, include=include or None)
+    base = baselines.load_results(args.baseline) if args.baseline else None
+
+    show = not args.no_progress and sys.stderr.isatty()
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(f"eval ({config.model})", total=None)
+            run = run_suite(config, on_done=lambda r: bar.advance(task),
+                            record=Path(args.record) if args.record else None)
+    else:
+        run = run_suite(config, record=Path(args.record) if args.record else None)
+    out = Path(args.out) if args.out else config.resolve("results")
+    json_path, html_path = write_run(run, out)
+    print_run(run, console, brief=args.quiet)
+    verdict = baselines.gate(run, base, config.gate)
+    print_verdict(verdict, args.baseline, console)
+    console.print(f"results: {json_path}\nreport:  {html_path}")
+    if args.record:
+        console.print(f"cassettes: {args.record}")
+    if args.write_baseline:
+        Path(args.write_baseline).write_text(json.dumps(run, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        console.print(f"baseline written: {args.write_baseline}")
+    return 1 if verdict.failed else 0
 
 
 def _serve(args) -> int:

@@ -1,0 +1,79 @@
+"""Golden cases: a ticket, the reply a great agent would send, the facts a good reply carries
+and the strings it must never say, and tags to slice results by. Data lives in eval/*.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InputError
+from ..schemas import Channel, Lang
+from .config import SuiteConfig
+
+__all__ = ["Case", "Ticket", "load_cases"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ticket(_Strict):
+    message: str = Field(min_length=1)
+    channel: Channel = "chat"
+    customer_name: str | None = None
+    order_id: str | None = None
+    lang: Lang
+
+
+class Case(_Strict):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    description: str = ""
+    ticket: Ticket
+    golden: str = Field(min_length=1)
+    facts: list[str] = Field(default_factory=list)
+    must_not: list[str] = Field(default_factory=list)
+    tags: dict[str, str | None] = Field(default_factory=dict)
+
+    def matches(self, include: dict[str, list[str]]) -> bool:
+        """Every key's tag value is one of the listed values (`id` matches the case id)."""
+        return all(str(self.id if k == "id" else self.tags.get(k)) in {str(v) for v in values}
+                   for k, values in include.items())
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise InputError(f"{path}: cases file not found", field="cases")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}", field="cases") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path}: a cases file is a list of cases", field="cases")
+    return data
+
+
+def load_cases(config: SuiteConfig) -> list[Case]:
+    """Every case of the suite, validated, filtered by `include`. Ids are unique across files."""
+    cases: list[Case] = []
+    seen: dict[str, Path] = {}
+    for name in config.cases:
+        path = config.resolve(name)
+        for i, raw in enumerate(_read(path), 1):
+            try:
+                case = Case.model_validate(raw)
+            except ValidationError as e:
+                first = e.errors()[0]
+                who = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"case #{i}"
+                where = ".".join(str(x) for x in first["loc"])
+                raise InputError(f"{path}: {who}: {where}: {first['msg']}", field="cases") from None
+            if case.id in seen:
+                raise InputError(f"{path}: case id {case.id!r} is used twice (also in {seen[case.id]})",
+                                 field="cases")
+            seen[case.id] = path
+            if case.matches(config.include):
+                cases.append(case)
+    if not cases:
+        raise InputError("no case matches the suite's `include` filter", field="cases")
+    return cases
