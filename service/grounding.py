@@ -9,7 +9,7 @@ import re
 from .policy import Policy
 from .review import Finding
 from .rubric import load_rubric
-from .text import fold
+from .text import fold, normalize, to_script
 from .triage import Triage
 
 __all__ = ["check", "numbers_in"]
@@ -40,7 +40,9 @@ def _message(kind: str, lang: str, value: str) -> tuple[str, str]:
 
 def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]:
     rubric = load_rubric()
-    norm = fold(text)  # one char to one char: offsets hold
+    # the recognisers are written in simplified Chinese: a traditional draft is converted first
+    # (with an offset map when a conversion changes the length)
+    norm = normalize(text, lang)
     facts = policy.numbers()
     e = triage.entities
     for value in (e.order_id, e.date):
@@ -56,6 +58,8 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     def add(kind: str, s: int, end: int) -> None:
         value = text[s:end]
         message, suggestion = _message(kind, lang, value)
+        if lang == "zh-Hant":
+            message, suggestion = to_script(message, lang), to_script(suggestion, lang)
         findings.append(Finding(f"grounding.{kind}", "ungrounded", "error", s, end, value,
                                 message, suggestion))
 
@@ -72,16 +76,18 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     def inside_link(s: int) -> bool:
         return any(a <= s < b for a, b in link_spans)
 
-    for m in rubric.signals["amount"].finditer(norm):
-        if inside_link(m.start()):
+    for m in rubric.signals["amount"].finditer(norm.text):
+        s, end = norm.span(*m.span())
+        if inside_link(s):
             continue
         values = numbers_in(m.group(0))
         if values and not all(round(v, 2) in money_ok for v in values):
-            add("amount", *m.span())
-    for m in rubric.signals["time"].finditer(norm):
-        if inside_link(m.start()):
+            add("amount", s, end)
+    for m in rubric.signals["time"].finditer(norm.text):
+        s, end = norm.span(*m.span())
+        if inside_link(s):
             continue
         values = numbers_in(m.group(0))
         if values and not all(v in facts for v in values):
-            add("time", *m.span())
+            add("time", s, end)
     return findings

@@ -33,6 +33,21 @@ def test_ungrounded_promises_are_flagged(text, rule):
     assert rule in rules(text)
 
 
+@pytest.mark.parametrize("text,found", [
+    ("我們會在2小時內給您回覆。", "2小時"),
+    ("退款會在5個工作天內退回。", "5個工作天"),
+    ("兩週內完成維修。", "兩週內"),
+])
+def test_traditional_chinese_times_are_grounded_too(text, found):
+    """The recognisers are simplified; a zh-Hant draft is converted before matching, and the
+    finding points at the traditional text as written."""
+    findings = check(text, P, triage("耳機壞了", P, lang="zh-Hant"), "zh-Hant")
+    assert [f.rule for f in findings] == ["grounding.time"]
+    assert found in findings[0].text and text[findings[0].start:findings[0].end] == findings[0].text
+    assert "時間" in findings[0].message  # the message in the draft's script
+    assert check("我們會在24小時內補發,3個工作日內退款。", P, triage("耳機壞了", P, lang="zh-Hant"), "zh-Hant") == []
+
+
 def test_a_billing_refund_may_return_what_was_charged():
     assert rules("多扣的¥299会在24小时内退回。", "扣了两次款,每次¥299") == []
     assert rules("补偿您¥299。", "耳机坏了") == ["grounding.amount"]
