@@ -66,8 +66,16 @@ def _compiled(path: Path | None = None) -> _Compiled:
         automaton.add_word(word, (word, values))
     automaton.make_automaton()
     after = "|".join(re.escape(fold(w)) for w in sorted(spec.product_after, key=len, reverse=True))
-    product_re = re.compile(
-        rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>[\u4e00-\u9fff]{{2,10}}?|[a-z][a-z0-9 -]{{1,30}}?)(?=[,.!?;:，。！？；:\s]|$|(?:出现|有|竟然|居然|一直|还|坏|是|不|没|收到|到了|arrived|is|was|has|had|keeps|stopped|came|broke|doesn't))")
+    # Chinese: a short run of ideographs up to punctuation or a verb. English: up to four words,
+    # ending before a verb or punctuation ("my new space heater started..." -> "space heater").
+    zh = r"[\u4e00-\u9fff]{2,10}?(?=[,.!?;:，。！？；:\s]|$|出现|有|竟然|居然|一直|还|坏|是|不|没|收到|到了)"
+    people = (r"(?!(?:daughter|son|wife|husband|kids?|child|children|mother|father|mom|mum|dad|baby|family|"
+              r"friend|partner|hand|arm|face|skin|account|order|card|money|refund|email|address)\b)")
+    en = (people + r"[a-z][a-z0-9'-]*(?: [a-z][a-z0-9-]*){0,3}?(?=\s*[,.!?;:]|$|\s+(?:arrived|is|was|has|had|keeps|kept|"
+          r"stopped|started|began|came|broke|doesn't|won't|isn't|wasn't|does|did|just|never|only|from|that|"
+          r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
+          r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
+    product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
     return _Compiled(spec, automaton, product_re)
 
 

@@ -46,3 +46,15 @@ def test_entities_are_extracted():
 def test_request_fields_win_over_extraction():
     e = triage("订单12345678的耳机坏了", P, order_id="A-1", customer_name="李雷").entities
     assert e.order_id == "A-1" and e.customer_name == "李雷"
+
+
+@pytest.mark.parametrize("message,product", [
+    ("My new space heater started throwing sparks. Order 20261103172", "space heater"),
+    ("My daughter got a shock from the hair straightener we bought on Nov 8.", "hair straightener"),
+    ("I bought the new coffee machine and it leaks", "coffee machine"),
+    ("The blender I got smells like smoke", "blender"),
+    ("My order 12345 never arrived", None),
+])
+def test_english_products_are_whole_noun_phrases_never_people(message, product):
+    """The safety line reads "move away from the <product>": "space", or "daughter", is wrong."""
+    assert triage(message, P).entities.product == product
