@@ -68,6 +68,8 @@ NEGATIVES = [
     ("如有不清楚的地方,欢迎随时问我。", "negative_wording"),
     ("I'm sorry you had no idea where your parcel was.", "negative_wording"),
     ("您说之前对方只回了一句“不清楚”,这是我们的失误。", "negative_wording"),
+    ("我了解您重裝了兩次還是沒辦法用,真的很抱歉。", "negative_wording"),
+    ("驗證碼和密碼請不要提供給任何人,包括自稱客服的人。", "sensitive_data_request"),
 ]
 
 
@@ -156,6 +158,18 @@ def test_amounts_are_recognised(text):
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音,给您添麻烦了。"
         "我们已为您安排换新,新耳机今天18点前发出,预计2天内送达,运费由我们承担。"
         "如有任何问题,欢迎随时联系我:客服小李,电话400-820-1234。")
+
+
+@pytest.mark.parametrize("reply", [
+    "我们收到了,我会在24小时内给您完整答复。",
+    "主管會在4小時內主動與您聯繫。",
+    "我們立即幫您加急追查,48小時內回覆查件結果。",
+    "取消申請我這邊已經送出,24小時內就會生效。",
+    "The extra charge goes back to your original payment method within 24 hours.",
+])
+def test_a_remedy_with_a_time_is_recognised_in_its_many_wordings(reply):
+    assert review(reply).sections["remedy"] is not None
+    assert "structure.remedy" not in [f.rule for f in review(reply).findings]
 
 
 def test_a_four_part_reply_passes_with_all_sections():
