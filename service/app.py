@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .auth import Limiter, auth_enabled, require
 from .errors import TactfulError, TooLarge
 from .routes import batches, drafts, reviews
 from .schemas import ErrorBody
@@ -91,11 +92,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.models = ModelClient.from_settings(settings)
         from .jobs import JobRunner
 
+        if app.state.auth:
+            from .auth import list_keys
+
+            if not any(k["revoked_at"] is None for k in list_keys(settings.db_path)):
+                log.warning("API keys are required (binding %s) but none exists: "
+                            "create one with `tactful keys create --name NAME --scopes review,draft,batch`",
+                            settings.host)
         app.state.jobs = JobRunner(settings)
         app.state.jobs.start()  # resumes jobs a stopped process left running
-        log.info("tactful ready: model %s, database %s",
+        log.info("tactful ready: model %s, database %s, API keys %s",
                  ", ".join(app.state.models.models) if app.state.models else "offline",
-                 settings.db_path)
+                 settings.db_path, "required" if app.state.auth else "off (loopback)")
         yield
         app.state.jobs.stop()
 
@@ -113,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _tactful_error(request: Request, exc: TactfulError):
         if exc.status >= 500:
             log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
@@ -140,9 +148,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"ok": True, "version": __version__, "rubric_version": rubric.version,
                 "rules": len(rubric.rules)}
 
-    app.include_router(reviews.router)
-    app.include_router(drafts.router)
-    app.include_router(batches.router)
+    app.state.auth = auth_enabled(settings)
+    app.state.limiter = Limiter()
+    app.include_router(reviews.router, dependencies=[Depends(require("review"))])
+    app.include_router(drafts.router, dependencies=[Depends(require("draft"))])
+    app.include_router(batches.router, dependencies=[Depends(require("batch"))])
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
     return app

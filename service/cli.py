@@ -5,6 +5,7 @@
     tactful draft --message TEXT [--channel C] [--lang L] [--model M] [--json]
     tactful eval run             [--config F] [--model offline|mock|ID] [--baseline F] [--record DIR]
     tactful eval compare A B
+    tactful keys create|list|revoke
     tactful serve                [--host H] [--port P]
 
 Exit codes: 0 passed / done, 1 the review did not pass, 2 bad input.
@@ -83,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     ec.add_argument("a", help="a results file (e.g. eval/baseline.json)")
     ec.add_argument("b", help="another results file")
 
+    k = sub.add_parser("keys", help="API keys: create, list, revoke")
+    ksub = k.add_subparsers(dest="keys_command", required=True)
+    kc = ksub.add_parser("create", help="a new key; printed once")
+    kc.add_argument("--name", required=True, help="who or what uses it")
+    kc.add_argument("--scopes", required=True, help="comma-separated: review, draft, batch, admin")
+    kc.add_argument("--rpm", type=int, default=120, help="requests per minute (default 120)")
+    kc.add_argument("--tokens-per-day", type=int, default=200_000, help="model tokens per UTC day for drafting")
+    kl = ksub.add_parser("list", help="every key (never the secret)")
+    kl.add_argument("--json", action="store_true")
+    kr = ksub.add_parser("revoke", help="revoke a key at once")
+    kr.add_argument("id", help="the key id (the part after tk_)")
+
     s = sub.add_parser("serve", help="start the HTTP service")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -92,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval,
+        return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval, "keys": _keys,
                 "serve": _serve}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
@@ -334,8 +347,37 @@ def _serve(args) -> int:
     from .settings import get_settings
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=args.host or settings.host,
-                port=args.port or settings.port, log_level="info")
+    # the bind address decides whether API keys are required (auth=auto)
+    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _keys(args) -> int:
+    from . import auth, store
+    from .settings import get_settings
+
+    path = get_settings().db_path
+    store.migrate(path)
+    if args.keys_command == "create":
+        scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+        key_id, key = auth.create_key(path, args.name, scopes, rpm=args.rpm, tokens_per_day=args.tokens_per_day)
+        print(f"key {key_id} created for {args.name} with scopes {','.join(sorted(set(scopes)))}.")
+        print("Copy it now; it is not stored and cannot be shown again:")
+        print(key)
+    elif args.keys_command == "list":
+        keys = auth.list_keys(path)
+        if args.json:
+            print(json.dumps(keys, ensure_ascii=False, indent=1))
+        for k in [] if args.json else keys:
+            state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+            print(f"{k['id']}  {k['name']:<20} {k['scopes']:<24} {k['rpm']:>5}/min {k['tokens_per_day']:>9} tokens/day  "
+                  f"created {k['created_at']}  last used {k['last_used_at'] or '-'}  {state}")
+        if not keys and not args.json:
+            print("no keys yet: tactful keys create --name NAME --scopes review,draft")
+    else:
+        k = auth.revoke_key(path, args.id)
+        print(f"key {k['id']} ({k['name']}) revoked at {k['revoked_at']}")
     return 0
 
 

@@ -4,8 +4,11 @@ each with its status in one body shape, the CLI prints its message and exits 2.
     TactfulError
     ├── InputError          (422) the request or file is not usable as given
     │   └── TooLarge        (413) over a configured size limit
+    ├── Unauthorized        (401) no API key, or not a valid one
+    ├── Forbidden           (403) the key lacks the scope
     ├── NotFound            (404)
     ├── Conflict            (409) the resource is not in a state that allows this
+    ├── RateLimited         (429) over the key's limits (Retry-After says when to come back)
     ├── RubricError         (500) a rule or policy file is invalid (path and reason)
     ├── ModelError          (502) a model answered, but not with a usable draft
     └── ModelUnavailable    (503) no model could be reached
@@ -13,8 +16,8 @@ each with its status in one body shape, the CLI prints its message and exits 2.
 
 from __future__ import annotations
 
-__all__ = ["TactfulError", "InputError", "TooLarge", "NotFound", "Conflict", "RubricError", "ModelError",
-           "ModelUnavailable"]
+__all__ = ["TactfulError", "InputError", "TooLarge", "Unauthorized", "Forbidden", "NotFound", "Conflict",
+           "RateLimited", "RubricError", "ModelError", "ModelUnavailable"]
 
 
 class TactfulError(Exception):
@@ -25,6 +28,9 @@ class TactfulError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def headers(self) -> dict[str, str] | None:
+        return None
 
     def body(self) -> dict:
         error = {"code": self.code, "message": self.message}
@@ -41,6 +47,31 @@ class InputError(TactfulError):
 class TooLarge(InputError):
     status = 413
     code = "too_large"
+
+
+class Unauthorized(TactfulError):
+    status = 401
+    code = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(TactfulError):
+    status = 403
+    code = "forbidden"
+
+
+class RateLimited(TactfulError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class NotFound(TactfulError):

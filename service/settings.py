@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch uploads (CSV/JSONL), checked before reading
     data_dir: Path = ROOT / "var"  # uploaded batch files live in data_dir/uploads
 
+    # API keys: "auto" requires one whenever the server binds beyond loopback.
+    auth: Literal["auto", "on", "off"] = "auto"
+
     # Models (litellm ids). Empty model means the offline drafter.
     model: str = ""
     fallback_models: str = ""  # comma-separated, tried in order after `model`
@@ -36,6 +40,8 @@ class Settings(BaseSettings):
     model_retries: int = 3  # attempts per model, on rate limits, timeouts and 5xx only
     model_backoff_s: float = 0.5  # first backoff; doubles, full jitter, capped by model_backoff_cap_s
     model_backoff_cap_s: float = 8.0
+    model_input: Literal["mask", "allow"] = "mask"  # personal data in tickets sent to a model
+    draft_deadline_s: float = 45.0  # the whole model phase of a draft; then the offline drafter answers
 
 
 @functools.cache

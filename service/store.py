@@ -69,6 +69,16 @@ def m004_judge_cache(db: sqlite_utils.Database) -> None:
     db["judge_cache"].create({"key": str, "model": str, "result": str, "created_at": str}, pk="key")
 
 
+@migrations()
+def m005_api_keys(db: sqlite_utils.Database) -> None:
+    # The secret is never stored: only its SHA-256 (see auth.py).
+    db["api_keys"].create({
+        "id": str, "name": str, "scopes": str, "hash": str, "rpm": int, "tokens_per_day": int,
+        "created_at": str, "revoked_at": str, "last_used_at": str,
+    }, pk="id")
+    db["key_usage"].create({"key_id": str, "day": str, "tokens": int}, pk=("key_id", "day"))
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""

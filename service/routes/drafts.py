@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from .. import store
+from ..auth import record_tokens
 from ..drafting import create_draft
 from ..masking import mask
 from ..schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest
@@ -16,7 +17,11 @@ router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 @router.post("", response_model=DraftOut, summary="Draft a reply to a ticket")
 async def post_draft(body: DraftRequest, request: Request) -> dict:
     state = request.app.state
-    return await create_draft(body, state.settings, state.policy, state.models)
+    draft = await create_draft(body, state.settings, state.policy, state.models)
+    usage = draft["usage"]
+    await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
+                            usage["prompt_tokens"] + usage["completion_tokens"])
+    return draft
 
 
 @router.get("/{draft_id}", summary="One stored draft (personal data masked)")

@@ -1,0 +1,210 @@
+"""API keys, scopes and per-key limits.
+
+A key looks like `tk_<id>_<secret>`. Only its id and a SHA-256 of the secret are stored (the
+secret is 32 random bytes, so a plain hash is enough; nothing to brute-force), compared with
+hmac.compare_digest. Clients send it as `Authorization: Bearer <key>` (or `X-API-Key`).
+
+Scopes: `review`, `draft`, `batch`, and `admin` (all of them). A missing or unknown key is a
+401, a key without the route's scope a 403, a key over its limits a 429 with Retry-After:
+requests per minute (a token bucket per key) and model tokens per UTC day for drafting.
+
+Auth is on whenever the server binds beyond loopback (TACTFUL_AUTH=auto, the default); on
+127.0.0.1 it is off unless TACTFUL_AUTH=on. Keys are managed with `tactful keys`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from . import store
+from .errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
+
+__all__ = ["SCOPES", "Key", "create_key", "list_keys", "revoke_key", "auth_enabled", "require",
+           "Limiter", "record_tokens"]
+
+SCOPES = ("review", "draft", "batch", "admin")
+_PREFIX = "tk_"
+_bearer = HTTPBearer(auto_error=False, description="An API key from `tactful keys create`.")
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    id: str
+    name: str
+    scopes: frozenset[str]
+    rpm: int
+    tokens_per_day: int
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _check_scopes(scopes: list[str]) -> list[str]:
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise InputError(f"scopes must be some of {', '.join(SCOPES)}; got {', '.join(scopes) or 'none'}",
+                         field="scopes")
+    return sorted(set(scopes))
+
+
+def create_key(db_path, name: str, scopes: list[str], *, rpm: int = 120,
+               tokens_per_day: int = 200_000) -> tuple[str, str]:
+    """A new key: (its id, the whole key). The whole key is shown once and never stored."""
+    if not name.strip():
+        raise InputError("a key needs a name (who or what uses it)", field="name")
+    if rpm < 1 or tokens_per_day < 0:
+        raise InputError("rpm must be at least 1 and tokens per day at least 0", field="rpm")
+    scopes = _check_scopes(scopes)
+    key_id = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    with store.transaction(db_path) as db:
+        db["api_keys"].insert({"id": key_id, "name": name.strip(), "scopes": ",".join(scopes),
+                               "hash": _digest(secret), "rpm": rpm, "tokens_per_day": tokens_per_day,
+                               "created_at": store.now(), "revoked_at": None, "last_used_at": None})
+    return key_id, f"{_PREFIX}{key_id}_{secret}"
+
+
+def list_keys(db_path) -> list[dict]:
+    with store.reader(db_path) as db:
+        return [{k: r[k] for k in ("id", "name", "scopes", "rpm", "tokens_per_day", "created_at",
+                                   "revoked_at", "last_used_at")}
+                for r in db["api_keys"].rows_where(order_by="created_at")]
+
+
+def revoke_key(db_path, key_id: str) -> dict:
+    with store.transaction(db_path) as db:
+        rows = list(db["api_keys"].rows_where("id = ?", [key_id]))
+        if not rows:
+            raise NotFound(f"no key with id {key_id!r}")
+        if rows[0]["revoked_at"] is None:
+            db["api_keys"].update(key_id, {"revoked_at": store.now()})
+    return next(k for k in list_keys(db_path) if k["id"] == key_id)
+
+
+def _lookup(db_path, presented: str) -> Key | None:
+    if not presented.startswith(_PREFIX) or presented.count("_") < 2:
+        return None
+    key_id, _, secret = presented[len(_PREFIX):].partition("_")
+    with store.reader(db_path) as db:
+        row = db.execute("select id, name, scopes, hash, rpm, tokens_per_day, revoked_at from api_keys "
+                         "where id = ?", [key_id]).fetchone()
+    # compare even when there is no such key, so timing does not tell which ids exist
+    stored = row[3] if row else _digest("no such key")
+    if not hmac.compare_digest(stored, _digest(secret)) or row is None or row[6] is not None:
+        return None
+    return Key(row[0], row[1], frozenset(row[2].split(",")), row[4], row[5])
+
+
+def auth_enabled(settings) -> bool:
+    if settings.auth != "auto":
+        return settings.auth == "on"
+    host = settings.host.strip("[]")
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a host name other than localhost: assume it is reachable from outside
+
+
+class Limiter:
+    """Requests per minute, one token bucket per key (in memory: limits are per process), and
+    model tokens per UTC day (in SQLite, so a restart does not reset them)."""
+
+    def __init__(self):
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._touched: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def due_touch(self, key: Key, every_s: float = 60.0) -> bool:
+        """Whether to write the key's last use again (at most once a minute: no write per request)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._touched.get(key.id, -every_s) < every_s:
+                return False
+            self._touched[key.id] = now
+            return True
+
+    def take(self, key: Key) -> None:
+        rate = key.rpm / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(key.id, (float(key.rpm), now))
+            tokens = min(float(key.rpm), tokens + (now - at) * rate)
+            if tokens < 1.0:
+                self._buckets[key.id] = (tokens, now)
+                raise RateLimited(f"key {key.id} is over its limit of {key.rpm} requests per minute",
+                                  retry_after=math.ceil((1.0 - tokens) / rate))
+            self._buckets[key.id] = (tokens - 1.0, now)
+
+    @staticmethod
+    def check_tokens(db_path, key: Key) -> None:
+        day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        with store.reader(db_path) as db:
+            row = db.execute("select tokens from key_usage where key_id = ? and day = ?", [key.id, day]).fetchone()
+        if row and row[0] >= key.tokens_per_day:
+            now = datetime.now(timezone.utc)
+            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            raise RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
+                              retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+
+
+def record_tokens(db_path, key: Key | None, tokens: int) -> None:
+    """Add a draft's model tokens to its key's count for today."""
+    if key is None or tokens <= 0:
+        return
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    with store.transaction(db_path) as db:
+        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, ?) "
+                   "on conflict(key_id, day) do update set tokens = tokens + excluded.tokens",
+                   [key.id, day, tokens])
+
+
+def _touch(db_path, key: Key) -> None:
+    with store.transaction(db_path) as db:
+        db.execute("update api_keys set last_used_at = ? where id = ?", [store.now(), key.id])
+
+
+def require(scope: str):
+    """A route dependency: the caller's key when auth is on (None when it is off), checked for
+    `scope` and its request rate; drafting also checks the day's model tokens."""
+
+    def dependency(request: Request,
+                   credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Key | None:
+        app = request.app
+        settings = app.state.settings
+        if not app.state.auth:
+            return None
+        presented = credentials.credentials if credentials else request.headers.get("x-api-key")
+        if not presented:
+            raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+        key = _lookup(settings.db_path, presented.strip())
+        if key is None:
+            raise Unauthorized("the API key is not valid (unknown or revoked)")
+        if not key.allows(scope):
+            raise Forbidden(f"this key may not {scope}: its scopes are {', '.join(sorted(key.scopes))}")
+        app.state.limiter.take(key)
+        if scope == "draft":
+            Limiter.check_tokens(settings.db_path, key)
+        request.state.api_key = key
+        if app.state.limiter.due_touch(key):
+            _touch(settings.db_path, key)
+        return key
+
+    return dependency
+
