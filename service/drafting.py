@@ -154,11 +154,22 @@ class _Drafter:
                           order_id=self.req.order_id or e.get("order_id"),
                           entities=json.dumps(e, ensure_ascii=False) if e else "",
                           compensation=f"a voucher of {p.currency.symbol}{tier.coupon:g}, cap {p.currency.symbol}{tier.cap:g}",
-                          emergency=self.emergency, thread=self.req.thread,
+                          emergency=self.emergency, thread=self._outbound_thread(),
                           private_channel=p.contact.private_channel(lang),
-                          message=self.req.message, nonce=secrets.token_hex(6))
+                          message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
         self.prompt_hash = f"{h1}+{h2}"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _outbound(self, text: str) -> str:
+        """Customer text as it may leave for an external model: personal data masked unless
+        TACTFUL_MODEL_INPUT=allow (the order number is kept: the reply must name it)."""
+        if self.settings.model_input == "allow":
+            return text
+        keep = tuple(x for x in (self.req.order_id, self.t.entities.order_id) if x)
+        return mask(text, keep) or text
+
+    def _outbound_thread(self) -> list:
+        return [m.model_copy(update={"text": self._outbound(m.text)}) for m in self.req.thread]
 
     async def _ask(self, messages: list[dict], models: list[str] | None = None) -> tuple[_ModelSections, str]:
         """One answer, parsed. Malformed output is asked for once more, then a 502."""
@@ -204,12 +215,21 @@ class _Drafter:
 
     async def run(self) -> dict:
         started = time.perf_counter()
+        deadline = started + self.settings.draft_deadline_s  # no request waits on a model longer
+
+        def left() -> float:
+            return max(0.0, deadline - time.perf_counter())
+
         model_id, fallback, repaired = "offline", False, False
         if self.client is None:
             sections = self.offline()
         else:
             try:
-                answer, model_id = await self._ask(self._messages())
+                try:
+                    answer, model_id = await asyncio.wait_for(self._ask(self._messages()), left())
+                except TimeoutError:
+                    raise ModelUnavailable(f"no model answered within the deadline of "
+                                           f"{self.settings.draft_deadline_s:g} s") from None
                 sections = self._sections(answer)
             except ModelUnavailable as e:
                 if self.req.require_model:
@@ -227,11 +247,13 @@ class _Drafter:
                 sections.model_dump(include={"apology", "restatement", "remedy", "close", "subject"}),
                 ensure_ascii=False)}, {"role": "user", "content": repair}]
             try:
-                answer, model_id = await self._ask(messages, models=[model_id])
+                answer, model_id = await asyncio.wait_for(self._ask(messages, models=[model_id]), left())
                 sections = self._sections(answer)
                 text, body, findings = self.check(sections)
             except (ModelUnavailable, ModelError) as e:
                 log.warning("repair round failed, keeping the first draft: %s", e.message)
+            except TimeoutError:
+                log.warning("repair round ran past the deadline, keeping the first draft")
         usage = _usage(self.calls, started)
         return {
             "id": uuid.uuid4().hex,
