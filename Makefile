@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench clean
+.PHONY: run test bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 	$(BIN)/tactful eval run --quiet --no-progress --baseline eval/baseline.json
 	$(BIN)/tactful eval run --quiet --no-progress --model mock --baseline eval/baseline-mock.json
+
+# schemathesis with a fresh seed and more examples than CI's fixed-seed run
+fuzz: $(VENV)/.dev-installed
+	FUZZ_SEED=$$(date +%s) FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q tests/test_api_fuzz.py
 
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/review_bench.py

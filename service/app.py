@@ -76,6 +76,17 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
+def _allowed(app, scope) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -113,7 +124,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Drafts and reviews customer-service replies (zh-Hans, zh-Hant, en). "
                     "Every error has the body shape of `ErrorBody`.",
-        responses={422: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+        responses={code: {"model": ErrorBody, "description": text} for code, text in (
+            (400, "The body is not readable (not JSON, not UTF-8)"),
+            (401, "No API key, or not a valid one (when keys are required)"),
+            (403, "The key lacks this route's scope"),
+            (413, "The body is over the size limit"),
+            (422, "The request is not valid; `error.field` names the field"),
+            (429, "Over the key's limits; see Retry-After"))},
     )
     app.state.settings = settings
 
@@ -128,12 +145,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         loc = [str(x) for x in first.get("loc", ()) if x != "body"]
         field = ".".join(loc) or None
-        message = f"{field}: {first['msg']}" if field else first["msg"]
+        if first.get("type") == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == r"\S":
+            message = f"{field} is empty"
+        else:
+            message = f"{field}: {first['msg']}" if field else first["msg"]
         return _error(422, "invalid_input", message, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
-        return _error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
+        response = _error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Allow lists every method of the path, not just one route's
+            response.headers["Allow"] = ", ".join(_allowed(request.app, request.scope))
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -13,14 +13,22 @@ Severity = Literal["error", "warning", "info"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: 0 is not false and 1 is not "1"; a request means exactly what the schema says
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class ReviewRequest(_In):
+class ReviewItem(_In):
+    """One reply of a batch: an empty one gets an item error, the others are still reviewed."""
+
     reply: str = Field(description="The agent's reply, as sent.", max_length=20_000)
     complaint: str | None = Field(None, description="The customer's message it answers.",
                                   max_length=20_000)
     lang: Lang | None = Field(None, description="Force the language; detected when absent.")
+
+
+class ReviewRequest(ReviewItem):
+    reply: str = Field(description="The agent's reply, as sent (not blank).", max_length=20_000,
+                       pattern=r"\S")
 
 
 class FindingOut(BaseModel):
@@ -55,7 +63,7 @@ class ReviewOut(BaseModel):
 
 
 class BatchReviewRequest(_In):
-    items: list[ReviewRequest] = Field(min_length=1, max_length=1000,
+    items: list[ReviewItem] = Field(min_length=1, max_length=1000,
                                        description="Up to 1,000 replies.")
 
 
@@ -156,3 +164,13 @@ class FeedbackOut(BaseModel):
     action: str
     final_text: str | None
     agent: str | None
+
+
+_ERROR_TEXT = {404: "No such resource", 409: "The resource's state does not allow this",
+               502: "The model answered, but not with a usable draft",
+               503: "No model could be reached (only when the caller required a model)"}
+
+
+def error_responses(*codes: int) -> dict:
+    """OpenAPI `responses` for a route's own error statuses (the common ones are app-wide)."""
+    return {c: {"model": ErrorBody, "description": _ERROR_TEXT[c]} for c in codes}

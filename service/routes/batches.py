@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import jobs
 from ..batch import OUTPUT_FIELDS, _csv_row
 from ..errors import InputError
+from ..schemas import error_responses
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -73,17 +74,18 @@ def get_batches(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[
     return jobs.list_jobs(request.app.state.settings, limit)
 
 
-@router.get("/{job_id}", summary="State and progress of a batch")
+@router.get("/{job_id}", summary="State and progress of a batch", responses=error_responses(404))
 def get_batch(job_id: str, request: Request) -> dict:
     return jobs.job_status(request.app.state.settings, job_id)
 
 
-@router.delete("/{job_id}", summary="Cancel a queued or running batch")
+@router.delete("/{job_id}", summary="Cancel a queued or running batch", responses=error_responses(404, 409))
 def cancel_batch(job_id: str, request: Request) -> dict:
     return jobs.cancel(request.app.state.settings, job_id)
 
 
-@router.get("/{job_id}/results", summary="One row per input row, in order (streamed)")
+@router.get("/{job_id}/results", summary="One row per input row, in order (streamed)",
+            responses=error_responses(404))
 def get_results(job_id: str, request: Request,
                 format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
     settings = request.app.state.settings
@@ -123,7 +125,8 @@ def get_results(job_id: str, request: Request,
                              headers={"content-disposition": f'attachment; filename="{job_id}.jsonl"'})
 
 
-@router.get("/{job_id}/report", summary="The QA report: overall, by agent, by channel, weekly")
+@router.get("/{job_id}/report", summary="The QA report: overall, by agent, by channel, weekly",
+            responses=error_responses(404))
 def get_report(job_id: str, request: Request, format: Literal["json", "html"] = "json"):
     report = jobs.cached_report(request.app.state.settings, job_id)
     if format == "html":

@@ -9,12 +9,12 @@ from .. import store
 from ..auth import record_tokens
 from ..drafting import create_draft
 from ..masking import mask
-from ..schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest
+from ..schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest, error_responses
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
 
-@router.post("", response_model=DraftOut, summary="Draft a reply to a ticket")
+@router.post("", response_model=DraftOut, summary="Draft a reply to a ticket", responses=error_responses(502, 503))
 async def post_draft(body: DraftRequest, request: Request) -> dict:
     state = request.app.state
     draft = await create_draft(body, state.settings, state.policy, state.models)
@@ -24,12 +24,12 @@ async def post_draft(body: DraftRequest, request: Request) -> dict:
     return draft
 
 
-@router.get("/{draft_id}", summary="One stored draft (personal data masked)")
+@router.get("/{draft_id}", summary="One stored draft (personal data masked)", responses=error_responses(404))
 def get_draft(draft_id: str, request: Request) -> dict:
     return store.get_draft(request.app.state.settings.db_path, draft_id)
 
 
-@router.post("/{draft_id}/feedback", response_model=FeedbackOut,
+@router.post("/{draft_id}/feedback", response_model=FeedbackOut, responses=error_responses(404),
              summary="Record what the agent did with a draft")
 async def post_feedback(draft_id: str, body: FeedbackRequest, request: Request) -> dict:
     path = request.app.state.settings.db_path
