@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .auth import Limiter, auth_enabled, require
 from .errors import TactfulError, TooLarge
+from .logs import install_log_masking
 from .routes import batches, drafts, reviews
 from .schemas import ErrorBody
 from .settings import Settings, get_settings
@@ -89,6 +90,7 @@ def _allowed(app, scope) -> list[str]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_masking()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .logs import install_log_masking
+
+    install_log_masking()
     try:
         return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval, "keys": _keys,
                 "serve": _serve}[args.command](args)

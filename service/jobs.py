@@ -178,6 +178,15 @@ class JobRunner:
                 with store.transaction(self.settings.db_path) as db:
                     db["jobs"].update(job_id, {"state": "failed", "error": str(e)[:500],
                                                "finished_at": store.now()})
+            self._discard_upload(job_id)
+
+    def _discard_upload(self, job_id: str) -> None:
+        """A finished job's uploaded file holds raw personal data and is needed no more: its
+        results are stored masked. Kept while the job can still resume."""
+        with store.reader(self.settings.db_path) as db:
+            row = db.execute("select path, state from jobs where id = ?", [job_id]).fetchone()
+        if row and row[1] not in ACTIVE and row[0]:
+            Path(row[0]).unlink(missing_ok=True)
 
     @staticmethod
     def _state_in(db, job_id: str) -> str | None:
