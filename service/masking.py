@@ -1,29 +1,52 @@
-"""Masking of personal data before it is stored or logged: mainland and Taiwan ID numbers
-(checksums), mobile numbers (+86 and Taiwan 09xx, spaced or dashed), bank card numbers (Luhn, named as a card, or
-grouped in fours), emails
-and passport numbers. Order numbers and other ids are left alone unless they pass as one of
-these. Each value becomes a tag that keeps its last four characters, e.g. [PHONE …5678]."""
+"""Masking of personal data before it is stored or logged.
+
+Recognised, in Chinese (simplified and traditional) and English text:
+
+* ID      mainland resident ID numbers (18 digits, region + birth date + checksum, X ending; a
+          15-digit legacy number or a mistyped checksum only when labelled as an ID), Taiwan
+          national / resident IDs (letter + 9 digits, checksum; a bad checksum only when labelled),
+          US social security numbers (123-45-6789, labelled "SSN" / "social security")
+* PHONE   mainland mobiles (+86 / 0086, spaced or dashed), Taiwan 09xx and +886, Hong Kong +852,
+          North-American "(415) 555-0134" / "+1 415 555 0134", other "+CC ..." numbers, landlines
+          with an area code ("010-6234 5678", "(02) 2345-6789"), and bare local numbers labelled
+          as a phone. 400/800 company hotlines and toll-free numbers are not personal data.
+* CARD    16-19 digit card / bank numbers that pass Luhn or are grouped like a card (4-4-4-4),
+          15-digit 4-6-5 numbers that pass Luhn; 12-19 digits labelled as a card or account
+          ("卡号", "银行卡", "card number"), even if Luhn fails
+* EMAIL   addresses (a company address passed in `keep` stays)
+* PASSPORT  mainland E/G + 8 digits or E + letter + 7 digits; other formats when labelled
+* ADDRESS Chinese addresses with a road or estate and a house number ("北京市朝阳区建国路88号
+          3单元502室", "新北市板橋區文化路一段188巷3弄5號2樓") and English street addresses
+          ("123 Main Street, Apt 4B, Springfield")
+
+Numbers labelled as an order, tracking, invoice, SKU or model number ("订单号", "tracking") are
+left alone unless their structure is unambiguous (a checksummed ID, a "+" country code).
+
+`find_pii` returns the spans; `mask` replaces each with a tag that keeps the last four letters
+and digits of the value, e.g. [PHONE …5678]. Matching is done on a copy with full-width digits
+and letters folded to ASCII (one character for one, so offsets hold). A value just after a JSON
+escape (the "\\n" of a dumped string) is still found.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
-__all__ = ["mask", "mask_spans", "luhn_ok", "id_checksum_ok", "tw_id_ok"]
+__all__ = ["mask", "mask_spans", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
-_ID = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<![0-9])((?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4})(?![0-9])")
-_CARD = re.compile(r"(?<![0-9])((?:\d[-\s]?){15,18}\d)(?![0-9])")
-_TW_ID = re.compile(r"(?<![0-9A-Za-z])([A-Za-z][12]\d{8})(?![0-9A-Za-z])")
-_TW_PHONE = re.compile(r"(?<![0-9])((?:\+?886[-\s]?9|09)\d{2}[-\s]?\d{3}[-\s]?\d{3})(?![0-9])")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_PASSPORT = re.compile(r"(?:护照|護照|passport)[^A-Za-z0-9]{0,12}([A-Za-z]{1,2}\d{7,8})", re.I)
-_GROUPED = re.compile(r"\d{4}(?:[-\s]\d{4}){3}(?:[-\s]\d{1,3})?")
-_CARD_WORDS = re.compile(r"(?:卡号|卡號|银行卡|銀行卡|信用卡|card)", re.I)
+TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS")
+
+# ---------------------------------------------------------------------------------------------
+# checksums
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def id_checksum_ok(number: str) -> bool:
+    """Mainland 18-character resident ID check character (ISO 7064 MOD 11-2)."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
     total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS))
     return "10X98765432"[total % 11] == number[17].upper()
 
@@ -33,6 +56,8 @@ _TW_LETTERS = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36)))
 
 def tw_id_ok(value: str) -> bool:
     """Taiwan national ID checksum (letter code, then weights 8..1 and the check digit)."""
+    if len(value) != 10 or not value[1:].isdigit() or value[0].upper() not in _TW_LETTERS:
+        return False
     code = _TW_LETTERS[value[0].upper()]
     digits = [int(d) for d in value[1:]]
     total = code // 10 + (code % 10) * 9 + sum(d * w for d, w in zip(digits, (8, 7, 6, 5, 4, 3, 2, 1, 1)))
@@ -49,8 +74,340 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# Province-level codes that open a mainland ID (11 Beijing ... 65 Xinjiang, 71 Taiwan, 81/82 HK/Macao).
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82 83 91".split())
+
+
+def _valid_date(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return 1900 <= y <= date.today().year
+
+
+def _id18_shape(digits: str) -> bool:
+    """Region and birth date of an 18-character ID are plausible (checksum not looked at)."""
+    return (digits[:2] in _PROVINCES
+            and _valid_date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])))
+
+
+def _id15_shape(digits: str) -> bool:
+    return digits[:2] in _PROVINCES and _valid_date(1900 + int(digits[6:8]), int(digits[8:10]), int(digits[10:12]))
+
+
+# ---------------------------------------------------------------------------------------------
+# patterns
+
+def _fold_table() -> dict[int, int]:
+    table = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII -> ASCII
+    table.update({0x3000: 0x20, 0x00A0: 0x20})
+    return table
+
+
+_FOLD = _fold_table()
+_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0]")
+# A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
+# below is run only around these (a window 3 characters wider to the left for "+", "(" and the
+# letters of a Taiwan ID or passport, 2 to the right for an ID's X and the boundary after it).
+_CLUSTER = re.compile(r"\d(?:[ ()+.\-]{0,3}\d){6,}")
+_PASSPORT_WORDS = ("护照", "護照", "assport", "ASSPORT")
+_DIGIT = re.compile(r"\d")
+
+_L = r"(?:(?<![0-9A-Za-z])|(?<=\\[nrt]))"  # no letter or digit before (a JSON "\n" is fine)
+_R = r"(?![0-9A-Za-z])"
+_S = r"[ \-]"  # separator inside a phone or card number
+
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9])")
+_ID18 = re.compile(_L + r"(\d{6}[ \-]?\d{8}[ \-]?\d{3}[\dXx])" + _R)
+_ID15 = re.compile(_L + r"(\d{15})" + _R)
+# a US social security number, when labelled as one
+_SSN = re.compile(_L + r"((?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4})" + _R)
+_TW_ID = re.compile(_L + r"([A-Za-z][1289]\d{8})" + _R)
+_PASSPORT = re.compile(_L + r"([EeGg]\d{8}|E[A-HJ-NP-Z]\d{7})" + _R)
+_PASSPORT_LABELLED = re.compile(
+    r"(?:护照|護照|passport)(?:[\s:：#,，.\-]|号码|號碼|号|號|是|为|為|(?<![A-Za-z])(?:number|no|num|nr|is|was|it's|it"
+    r"|its|my|id)(?![A-Za-z])){0,8}"
+    r"([A-Za-z]{0,2}\d{6,9})" + _R, re.I)
+_CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{4}[ \-]\d{6}[ \-]\d{5})" + _R)
+_PHONES = re.compile("|".join([
+    # mainland mobile, optionally +86 / 0086 / (+86)
+    _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _S + r"?\d{4}" + _S + r"?\d{4}" + _R,
+    # Taiwan mobile: 0912-345-678, 0912 345678, +886 912 345 678, +886-9-1234-5678
+    _L + r"09\d{2}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
+    r"(?:\+|(?<![0-9A-Za-z])00)886" + _S + r"?(?:\(0\))?9\d{2}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
+    r"(?:\+|(?<![0-9A-Za-z])00)886" + _S + r"?9" + _S + r"?\d{4}" + _S + r"?\d{4}" + _R,
+    # any other "+CC" / "00CC" number (Hong Kong +852, UK +44, ...): 8-15 digits in groups
+    r"(?:\+|(?<![0-9A-Za-z])00)[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}" + _R,
+    r"\(\+?[1-9]\d{0,2}\) ?\d{1,5}(?:[ .\-]?\d{1,5}){1,4}" + _R,
+    # North America without a country code: (415) 555-0134, 415-555-0134, 415.555.0134
+    _L + r"(?:1[ .\-])?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}" + _R,
+    # landline with an area code: 010-6234 5678, (021) 6123-4567, (02) 2345-6789
+    _L + r"(?:\(0\d{1,3}\) ?|0\d{1,3}[ \-])\d{3,4}[ \-]?\d{4}" + _R,
+]))
+# a bare local number, counted only when labelled as a phone: 8 digits in Hong Kong, 7-11 elsewhere
+_LOCAL_NUMBER = re.compile(_L + r"(\d{3,4}" + _S + r"?\d{4}|\d{9,11}|0\d{2,3}" + _S + r"?\d{7,8})" + _R)
+
+# Labels that say what a number is. Looked for right before the number, with only "filler" in
+# between ("订单号：", "my phone number is "); matched on the reversed text, anchored, for speed.
+_LABELS = {
+    "id": ["身份证", "身份證", "身分證", "证件", "證件", "id card", "identity card", "national id", "identity", "id",
+           "ssn", "social security", "social security number"],
+    "order": ["订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "包裹", "发票", "發票", "流水", "交易",
+              "工单", "工單", "售后", "售後", "退款单", "退货单", "退貨單", "型号", "型號", "货号", "貨號", "序列", "序号",
+              "序號", "批次", "券", "order", "tracking", "track", "waybill", "invoice", "ticket", "case", "reference",
+              "ref", "transaction", "txn", "sku", "model", "serial", "imei", "parcel", "shipment", "rma", "batch",
+              "coupon", "voucher"],
+    "card": ["卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "儲蓄卡", "借记卡", "借記卡", "扣款卡", "账号", "帳號",
+             "賬號", "账户", "帳戶", "card", "account", "acct", "iban"],
+    "phone": ["电话", "電話", "手机", "手機", "联系方式", "聯絡方式", "联系", "聯絡", "致电", "回电", "回電", "打给", "打給",
+              "拨打", "撥打", "telephone", "phone", "mobile", "cell", "tel", "call", "whatsapp", "text", "reach",
+              "contact"],
+}
+_FILLER_WORDS = ["号码", "號碼", "号", "號", "码", "碼", "编号", "編號", "是", "为", "為", "number", "no", "num", "nr",
+                 "is", "was", "it's", "it", "its", "my", "id", "me", "我", "at", "on"]
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of `words`, written as a trie so that a failing match fails fast."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        alts = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        end = "" in node
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return walk(tree)
+
+
+def _reversed_words(words: list[str]) -> str:
+    """Reversed words, the ASCII ones whole words only, as one trie-shaped alternation."""
+    ascii_ = [w[::-1] for w in words if w.isascii()]
+    other = [w[::-1] for w in words if not w.isascii()]
+    parts = []
+    if other:
+        parts.append(_trie(other))
+    if ascii_:
+        parts.append(r"(?<![a-z])" + _trie(ascii_) + r"(?![a-z])")
+    return "|".join(parts)
+
+
+_LABEL_BEFORE = re.compile(
+    r"(?:[\s:：#＃,，=\-–—.()（）]|" + _reversed_words(_FILLER_WORDS) + r")*"
+    + "(?:" + "|".join(f"(?P<{kind}>{_reversed_words(words)})" for kind, words in _LABELS.items()) + ")")
+
+
+def _label(t: str, start: int) -> str | None:
+    """The kind of label ("order", "id", "card", "phone") right before `start`, if any."""
+    m = _LABEL_BEFORE.match(t[max(0, start - 28):start][::-1].lower())
+    return m.lastgroup if m else None
+
+
+# Chinese addresses -------------------------------------------------------------------------------
+# A place name is made of ideographs that are not everyday function words and verbs (so that
+# "寄到" or "我住在" do not join the address in front of it).
+_NOT_PLACE = set("的我你他她您们們是在到住寄送址请請把给給了吗嗎呢吧啊呀哦也就还還要想往从從与與或说說让讓叫找等"
+                 "填写寫改换換收货貨件递遞员員麻烦煩帮幫已经經被错錯这這那个個现現搬附近")
+
+
+def _class_without(lo: int, hi: int, skip: set[str]) -> str:
+    out, run = [], None
+    for c in range(lo, hi + 1):
+        if chr(c) in skip:
+            if run is not None:
+                out.append((run, c - 1))
+                run = None
+        elif run is None:
+            run = c
+    if run is not None:
+        out.append((run, hi))
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in out)
+
+
+_N = "[" + _class_without(0x4E00, 0x9FFF, _NOT_PLACE) + "\u3400-\u4dbf]"
+_CN_NUM = "[一二三四五六七八九十百零〇两]"
+_UNIT_SUFFIX = r"(?:特别行政区|特別行政區|自治区|自治區|自治州|省|市|区|區|县|縣|州|盟|旗|镇|鎮|乡|鄉|街道)"
+_ROAD_SUFFIX = r"(?:大道|大街|路|街|道|巷|弄|胡同)"
+_ESTATE_SUFFIX = (r"(?:小区|小區|社区|社區|花园|花園|家园|家園|公寓|大厦|大廈|广场|廣場|苑|新村|村|园|園|大楼|大樓|"
+                  r"宿舍|山庄|山莊|公馆|公館)")
+_BLDG_SUFFIX = r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|房|户|戶|F|f|号|號|组|組)"
+_BLDG = (r"(?:" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM + r"{1,3})" + _BLDG_SUFFIX
+         + r"(?:之\d+)?(?:\d{2,4}(?![0-9A-Za-z])(?!" + _BLDG_SUFFIX + r"))?)")
+_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4})段)?(?:\d+[巷弄])*(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,4})[号號](?:院)?"
+             r"(?:-\d{1,4}(?:-\d{1,4})?(?!\d))?")
+_ZH_ADDRESS = re.compile(
+    r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r"){0,5}"
+    r"(?:" + _N + r"{1,8}?" + _ROAD_SUFFIX + r"(?<!知道)(?<!味道)(?<!频道)(?<!頻道)(?<!渠道)(?<!通道)(?<!报道)(?<!報道)"
+    r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!一路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
+    r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
+    r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+)")
+_ZH_HINT = re.compile(r"\d ?(?:[号號栋棟幢座楼樓层層室巷弄组組]|单元|單元)")
+
+# English street addresses ------------------------------------------------------------------------
+_STREET = (r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|"
+           r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Close|Crescent|Cres|Row|Walk|Alley|Plaza|Trail|Mews)")
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Building|Bldg)\.?\s*#?\s*[A-Za-z0-9-]+"
+_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
+_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Will|And|But|So|The|It|This|That|"
+         r"Call|Phone|Email|Tel|Order|Regards|Best|Cheers|Sorry|Hi|Hello)\b)[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}")
+_EN_ADDRESS = re.compile(
+    r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:-\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
+    + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
+    r"(?:,?\s*(?:" + _UNIT + r"|#\s?[A-Za-z0-9-]+))?"
+    r"(?:,\s*" + _CITY + r")?"
+    r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
+    r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
+_EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])" + _UNIT + r",?\s+\Z")
+_EN_HINT = re.compile(_STREET + r"\b")
+
+# ---------------------------------------------------------------------------------------------
+
+
+_NON_DIGIT = re.compile(r"\D")
+_NON_KEY = re.compile(r"[^0-9a-z@._]")
+_GROUPED_4 = re.compile(r"\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{1,3})?")
+_CC86 = re.compile(r"\(?(?:\+|00)?86\b|\(?(?:\+|00)86")
+_CC1 = re.compile(r"\(?(?:\+|00)?1\b")
+
+
+def _digits(value: str) -> str:
+    return _NON_DIGIT.sub("", value)
+
+
+def _norm(value: str) -> str:
+    return _NON_KEY.sub("", value.lower())
+
+
+def _hotline(value: str) -> bool:
+    """A company number, not a person's: mainland 400/800 hotlines, North-American toll-free
+    (800, 833 ... 888) and 900 numbers."""
+    d = _digits(value)
+    if _CC86.match(value):
+        d = d[4:] if d.startswith("0086") else d[2:]
+    elif _CC1.match(value):
+        d = d[3:] if d.startswith("001") else d[1:]
+    if len(d) == 10 and d[:3] in ("400", "800"):
+        return True
+    return len(d) == 10 and (d[:3] == "900" or d[0] == "8" and d[1] == d[2])
+
+
+def _spans(t: str) -> list[tuple[str, int, int, int]]:
+    """Candidate (type, start, end, priority) spans in the folded text; lower priority wins."""
+    found: list[tuple[str, int, int, int]] = []
+    add = found.append
+    if "@" in t:
+        for m in _EMAIL.finditer(t):
+            add(("EMAIL", m.start(), m.end(), 0))
+    for c in _CLUSTER.finditer(t):
+        a, b = c.span()
+        lo, hi = max(0, a - 3), min(len(t), b + 2)
+        nd = len(_digits(c.group()))
+        if nd >= 17:
+            for m in _ID18.finditer(t, lo, hi):
+                v = _digits(m.group(1)[:-1]) + m.group(1)[-1]
+                if _id18_shape(v) and (id_checksum_ok(v) or _label(t, m.start()) == "id"):
+                    add(("ID", m.start(1), m.end(1), 1))
+        if nd >= 15:
+            for m in _ID15.finditer(t, lo, hi):
+                if _id15_shape(m.group(1)) and _label(t, m.start()) == "id":
+                    add(("ID", m.start(1), m.end(1), 1))
+        if nd == 9 and "-" in c.group():
+            for m in _SSN.finditer(t, lo, hi):
+                if _label(t, m.start()) == "id":
+                    add(("ID", m.start(1), m.end(1), 1))
+        if a and t[a - 1].isascii() and t[a - 1].isalpha():  # a letter just before: a Taiwan ID, a passport
+            for m in _TW_ID.finditer(t, lo, hi):
+                if tw_id_ok(m.group(1)) or _label(t, m.start()) == "id":
+                    add(("ID", m.start(1), m.end(1), 1))
+            for m in _PASSPORT.finditer(t, lo, hi):
+                if _label(t, m.start()) != "order":
+                    add(("PASSPORT", m.start(1), m.end(1), 2))
+        if nd >= 12:
+            for m in _CARD.finditer(t, lo, hi):
+                v = m.group(1)
+                d = _digits(v)
+                label = _label(t, m.start())
+                if label == "card":
+                    ok = 12 <= len(d) <= 19
+                elif label == "order":
+                    ok = False
+                elif 16 <= len(d) <= 19:
+                    grouped = v != d and _GROUPED_4.fullmatch(v) is not None
+                    id_like = len(d) == 18 and _id18_shape(d)
+                    ok = grouped or (luhn_ok(d) and not id_like)
+                else:
+                    ok = len(d) == 15 and v != d and luhn_ok(d)  # Amex 4-6-5
+                if ok:
+                    add(("CARD", m.start(1), m.end(1), 3))
+        for m in _PHONES.finditer(t, lo, hi):
+            v = m.group(0)
+            d = _digits(v)
+            if (8 <= len(d) <= 15 and not _hotline(v)
+                    and (v.lstrip("(").startswith("+") or _label(t, m.start()) != "order")):
+                add(("PHONE", m.start(), m.end(), 4))
+        if nd <= 11 or " " in c.group() or "-" in c.group():
+            for m in _LOCAL_NUMBER.finditer(t, lo, hi):
+                if _label(t, m.start()) == "phone" and not _hotline(m.group(1)):
+                    add(("PHONE", m.start(1), m.end(1), 5))
+    if any(w in t for w in _PASSPORT_WORDS):
+        for m in _PASSPORT_LABELLED.finditer(t):
+            add(("PASSPORT", m.start(1), m.end(1), 2))
+    windows: list[list[int]] = []  # 60 characters either side of each house number, merged
+    for h in _ZH_HINT.finditer(t):
+        lo, hi = max(0, h.start() - 60), min(len(t), h.end() + 60)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    for lo, hi in windows:
+        for m in _ZH_ADDRESS.finditer(t, lo, hi):
+            s = m.start()
+            if t[s] == "成" and s and t[s - 1] in "改换換变變写寫填弄搞":  # "改成北京市…": "成" is the verb's
+                s += 1
+            add(("ADDRESS", s, m.end(), 6))
+    if _EN_HINT.search(t):
+        for m in _EN_ADDRESS.finditer(t):
+            s = m.start()
+            u = _EN_UNIT_BEFORE.search(t, max(0, s - 30), s)
+            add(("ADDRESS", u.start() if u else s, m.end(), 6))
+    return found
+
+
+def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
+    """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
+    of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
+    if not text or not (_DIGIT.search(text) or "@" in text or _NEEDS_FOLD.search(text)):
+        return []
+    t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
+    candidates = _spans(t)
+    if not candidates:
+        return []
+    kept = {_norm(k) for k in keep if k}
+    taken: list[tuple[str, int, int]] = []
+    for kind, s, e, _ in sorted(candidates, key=lambda c: (c[3], c[1], -c[2])):
+        if kept and _norm(t[s:e]) in kept:
+            continue
+        if any(s < b and a < e for _, a, b in taken):
+            continue
+        taken.append((kind, s, e))
+    return sorted(taken, key=lambda x: x[1])
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
 def _tag(kind: str, value: str) -> str:
-    tail = re.sub(r"[^0-9A-Za-z]", "", value)[-4:]
+    tail = _NOT_ALNUM.sub("", value)[-4:]
     return f"[{kind} …{tail}]"
 
 
@@ -59,34 +416,16 @@ def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
     number, the company's own contact email) are never masked."""
     if not text:
         return text
-
-    lowered_keep = {k.lower() for k in keep if k}
-
-    def kept(value: str) -> bool:
-        return any(value.replace(" ", "").replace("-", "") == k for k in keep if k)
-
-    def ids(m: re.Match) -> str:
-        v = m.group(1)
-        return v if kept(v) or not id_checksum_ok(v) else _tag("ID", v)
-
-    def cards(m: re.Match) -> str:
-        v = m.group(1)
-        digits = re.sub(r"\D", "", v)
-        named = _CARD_WORDS.search(text, max(0, m.start() - 12), m.start())
-        grouped = _GROUPED.fullmatch(v) is not None  # written the way cards are: 4-4-4-4(-3)
-        if kept(v) or not (luhn_ok(digits) or named or grouped):
-            return v
-        return _tag("CARD", v)
-
-    text = _ID.sub(ids, text)
-    text = _TW_ID.sub(lambda m: _tag("ID", m.group(1)) if tw_id_ok(m.group(1)) and not kept(m.group(1))
-                      else m.group(1), text)
-    text = _TW_PHONE.sub(lambda m: m.group(1) if kept(m.group(1)) else _tag("PHONE", m.group(1)), text)
-    text = _CARD.sub(cards, text)
-    text = _PHONE.sub(lambda m: m.group(1) if kept(m.group(1)) else _tag("PHONE", m.group(1)), text)
-    text = _EMAIL.sub(lambda m: m.group(0) if m.group(0).lower() in lowered_keep else _tag("EMAIL", m.group(0)), text)
-    text = _PASSPORT.sub(lambda m: m.group(0).replace(m.group(1), _tag("PASSPORT", m.group(1))), text)
-    return text
+    spans = find_pii(text, keep)
+    if not spans:
+        return text
+    out, pos = [], 0
+    for kind, s, e in spans:
+        out.append(text[pos:s])
+        out.append(_tag(kind, text[s:e].translate(_FOLD)))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def mask_spans(reply, findings: list[dict], keep: tuple[str, ...] = ()) -> tuple[str | None, list[dict]]:

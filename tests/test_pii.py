@@ -1,0 +1,187 @@
+"""Personal-data masking measured on a labelled set (tests/data/pii_labelled.jsonl).
+
+Scoring is per entity type, on spans from `find_pii` (the function `mask` itself uses):
+
+* a gold entity is recalled when a found span of the same type overlaps it and the found spans
+  together cover every ASCII letter and digit of it and at least 80% of its other characters
+  (an address may lose a leading "香港" and still be masked, never its house number);
+* a found span is correct when it overlaps a gold entity of the same type and does not run more
+  than a few characters past it (masking must not eat the order number next to a phone number).
+
+`pytest -s` prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from service.masking import TYPES, find_pii, mask, mask_spans
+
+DATA = Path(__file__).parent / "data" / "pii_labelled.jsonl"
+KEEP = ("care@yuexiang.example", "400-820-1234")  # what drafting passes: the company's own contact
+MIN_RECALL, MIN_PRECISION = 0.99, 0.98
+
+
+def _load() -> list[dict]:
+    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+ITEMS = _load()
+
+
+def _covered(gold: dict, found: list[tuple[str, int, int]]) -> bool:
+    cover = set()
+    for _, s, e in found:
+        cover.update(range(max(s, gold["start"]), min(e, gold["end"])))
+    key = [i for i in range(gold["start"], gold["end"]) if re.match(r"[0-9A-Za-z]", gold["value"][i - gold["start"]])]
+    rest = [i for i in range(gold["start"], gold["end"]) if not gold["value"][i - gold["start"]].isspace()]
+    return all(i in cover for i in key) and sum(i in cover for i in rest) >= 0.8 * len(rest)
+
+
+def _overrun(span: tuple[str, int, int], golds: list[dict]) -> int:
+    """Characters of a found span that lie outside every gold entity of its type."""
+    _, s, e = span
+    inside = set()
+    for g in golds:
+        inside.update(range(max(s, g["start"]), min(e, g["end"])))
+    return (e - s) - len(inside)
+
+
+def score(items: list[dict]) -> tuple[dict[str, Counter], list[str]]:
+    """Per type: gold, recalled, found, correct counts; and a line per miss or false alarm."""
+    stats = {t: Counter() for t in TYPES}
+    problems = []
+    for it in items:
+        found = find_pii(it["text"], keep=KEEP)
+        for g in it["entities"]:
+            st = stats[g["type"]]
+            st["gold"] += 1
+            same = [f for f in found if f[0] == g["type"] and f[1] < g["end"] and g["start"] < f[2]]
+            if same and _covered(g, found):
+                st["recalled"] += 1
+            else:
+                problems.append(f"missed {g['type']} {g['value']!r} in {it['id']}: {it['text']} -> {found}")
+        for f in found:
+            st = stats[f[0]]
+            st["found"] += 1
+            golds = [g for g in it["entities"] if g["type"] == f[0] and g["start"] < f[2] and f[1] < g["end"]]
+            if golds and _overrun(f, golds) <= 3:
+                st["correct"] += 1
+            else:
+                problems.append(f"false {f[0]} {it['text'][f[1]:f[2]]!r} in {it['id']}: {it['text']}")
+    return stats, problems
+
+
+def _table(stats: dict[str, Counter]) -> str:
+    rows = [f"{'type':<9}{'gold':>6}{'recalled':>10}{'recall':>8}{'found':>7}{'correct':>9}{'precision':>11}"]
+    for t, st in stats.items():
+        r = st["recalled"] / st["gold"] if st["gold"] else 1.0
+        p = st["correct"] / st["found"] if st["found"] else 1.0
+        rows.append(f"{t:<9}{st['gold']:>6}{st['recalled']:>10}{r:>8.3f}{st['found']:>7}{st['correct']:>9}{p:>11.3f}")
+    return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------- the labelled set
+
+def test_the_labelled_set_is_well_formed():
+    assert len(ITEMS) >= 240 and len({it["id"] for it in ITEMS}) == len(ITEMS)
+    per_type = Counter(e["type"] for it in ITEMS for e in it["entities"])
+    assert set(per_type) == set(TYPES) and min(per_type.values()) >= 30, per_type
+    assert sum(1 for it in ITEMS if not it["entities"]) >= 60
+    assert {it["lang"] for it in ITEMS} == {"zh-Hans", "zh-Hant", "en"}
+    for it in ITEMS:
+        assert len(it["entities"]) <= 3, it["id"]
+        spans = sorted((e["start"], e["end"]) for e in it["entities"])
+        assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:])), it["id"]
+        for e in it["entities"]:
+            assert it["text"][e["start"]:e["end"]] == e["value"], it["id"]
+
+
+def test_precision_and_recall_per_type():
+    stats, problems = score(ITEMS)
+    print("\n" + _table(stats))
+    for line in problems:
+        print("  " + line)
+    for t, st in stats.items():
+        assert st["recalled"] / st["gold"] >= MIN_RECALL, (t, problems)
+        assert st["correct"] / st["found"] >= MIN_PRECISION, (t, problems)
+
+
+def test_no_hard_negative_is_masked():
+    negatives = [it for it in ITEMS if not it["entities"]]
+    masked = [(it["id"], it["text"], find_pii(it["text"], keep=KEEP)) for it in negatives]
+    assert [m for m in masked if m[2]] == []
+    assert all(mask(it["text"], keep=KEEP) == it["text"] for it in negatives)
+
+
+def test_mask_removes_every_labelled_value():
+    for it in ITEMS:
+        out = mask(it["text"], keep=KEEP)
+        for e in it["entities"]:
+            digits = re.sub(r"[^0-9A-Za-z]", "", e["value"])
+            if len(digits) >= 6:  # numbers, ids, emails: no trace of the value is left
+                assert digits not in re.sub(r"[^0-9A-Za-z]", "", out), (it["id"], out)
+        assert out.count("[") - it["text"].count("[") == len(find_pii(it["text"], keep=KEEP))
+
+
+# --------------------------------------------------------------------------- the tricky formats
+
+@pytest.mark.parametrize("text,value,kind", [
+    ("请打 +86-138-1234-5678 找我", "+86-138-1234-5678", "PHONE"),
+    ("手机 0086 139 8765 4321", "0086 139 8765 4321", "PHONE"),
+    ("手機 +886-9-1234-5678", "+886-9-1234-5678", "PHONE"),
+    ("WhatsApp +852 9123 4567 please", "+852 9123 4567", "PHONE"),
+    ("電話 6123 4567，晚上打", "6123 4567", "PHONE"),  # a bare Hong Kong number, labelled
+    ("Call (415) 555-0134 after 6", "(415) 555-0134", "PHONE"),
+    ("我的手机１３９８７６５４３２１", "１３９８７６５４３２１", "PHONE"),  # typed full-width
+    ("卡号 6222 0212 3456 7891", "6222 0212 3456 7891", "CARD"),  # Luhn fails, labelled as a card
+    ("身份证号 11010519491231002x", "11010519491231002x", "ID"),
+    ("ID number 110105 19491231 002X", "110105 19491231 002X", "ID"),
+    ("护照号码：EA1234567", "EA1234567", "PASSPORT"),
+    ("寄到新北市板橋區文化路一段188巷3弄5號2樓，謝謝", "新北市板橋區文化路一段188巷3弄5號2樓", "ADDRESS"),
+    ("地址北京市朝阳区建国路88号3单元502室 电话13812345678", "北京市朝阳区建国路88号3单元502室", "ADDRESS"),
+    ("Ship to 221B Baker Street, London NW1 6XE. Thanks!", "221B Baker Street, London NW1 6XE", "ADDRESS"),
+])
+def test_tricky_values_are_found_whole(text, value, kind):
+    s = text.index(value)
+    assert (kind, s, s + len(value)) in find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "订单号 110105194912310021 还没到",       # shaped like an ID, checksum fails, labelled as an order
+    "订单编号 2026110512345678903",            # 19 digits passing Luhn, but an order number
+    "交易流水号 6222021234567890",             # Luhn passes; a transaction id is not a card
+    "热线 400-820-1234 或 800 820 1234",       # company hotlines
+    "Call 1-800-555-0199 (toll free)",
+    "运单SF1234567890123，YT9876543210987",
+    "我知道8号到货，11月8号下单的，地铁3号线附近",
+    "iPhone 15 Pro, SKU-20331, 2026-11-05 14:30:05, ¥1,299.00, ts 1762331405123",
+    "IMEI 356938035643809",                    # 15 digits passing Luhn
+    "我在杭州市西湖区，能送到吗",                # a district is not an address
+])
+def test_look_alikes_are_left_alone(text):
+    assert find_pii(text, keep=KEEP) == [] and mask(text, keep=KEEP) == text
+
+
+def test_mask_uses_find_pii_and_keeps_the_tag_format():
+    text = "订单20261105123，手机138 1234 5678，邮箱care@yuexiang.example，卡号4111-1111-1111-1111"
+    assert mask(text, keep=KEEP) == ("订单20261105123，手机[PHONE …5678]，邮箱care@yuexiang.example，"
+                                     "卡号[CARD …1111]")
+    assert mask("wang.fang88@example.com") == "[EMAIL …ecom]"
+
+
+def test_a_value_after_a_json_escape_is_still_found():
+    dumped = json.dumps({"text": "身份证:\n11010519491231002X"}, ensure_ascii=False)
+    assert "11010519491231002X" not in mask(dumped) and json.loads(mask(dumped))["text"].endswith("[ID …002X]")
+
+
+def test_mask_spans_moves_offsets_around_masked_values():
+    reply = "电话13812345678。我们将在24小时内补发。"
+    s = reply.index("24小时")
+    out, moved = mask_spans(reply, [{"start": s, "end": s + 4, "rule": "x"}])
+    assert out == "电话[PHONE …5678]。我们将在24小时内补发。" and out[moved[0]["start"]:moved[0]["end"]] == "24小时"
