@@ -206,6 +206,12 @@ class _Drafter:
         text = compose_text(sections, channel=self.req.channel, lang=self.lang, signature=signature)
         result = review(text, complaint=self.req.message, lang=self.lang)
         extra = grounding.check(text, p, self.t, self.lang)
+        if sections.subject:  # the subject is sent too: checked the same way, found without offsets
+            for f in grounding.check(sections.subject, p, self.t, self.lang) + [
+                    f for f in review(sections.subject, lang=self.lang).findings if f.start is not None]:
+                f.start = f.end = None
+                f.message = f"Subject: {f.message}"
+                extra.append(f)
         findings = sorted(result.findings + extra,
                           key=lambda f: (f.start is None, f.start or 0))
         score, passed = score_findings(load_rubric(), findings)

@@ -18,6 +18,8 @@ LANGS = ("zh-Hans", "zh-Hant", "en")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+# runs of 20+ letters, digits and URL/base64 punctuation with no space: not words of a language
+_OPAQUE = re.compile(r"[A-Za-z0-9+/=_\-.:?&%#~]{20,}")
 
 
 def _fold_table() -> dict[int, int]:
@@ -59,7 +61,8 @@ def detect_lang(text: str) -> str:
     if text.isascii():
         return "en"
     cjk = len(_CJK.findall(text))
-    if cjk == 0 or cjk * 3 < len(_LATIN.findall(text)):
+    latin = len(_LATIN.findall(_OPAQUE.sub(" ", text)))  # a base64 blob or a URL is not English
+    if cjk == 0 or cjk * 3 < latin:
         return "en"
     trad_re, simp_re = _script_classes()
     return "zh-Hant" if len(trad_re.findall(text)) > len(simp_re.findall(text)) else "zh-Hans"
