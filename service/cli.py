@@ -352,7 +352,8 @@ def _serve(args) -> int:
     settings = get_settings()
     # the bind address decides whether API keys are required (auth=auto)
     settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                timeout_keep_alive=settings.keep_alive_s)
     return 0
 
 

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Idle keep-alive connections are kept this long. Longer than clients and load balancers keep
+    # theirs (often 60 s): otherwise a client reuses a connection just as the server closes it.
+    keep_alive_s: int = 75
     db_path: Path = ROOT / "var" / "tactful.db"
     rubric_dir: Path = ROOT / "rubrics"
     prompt_dir: Path = ROOT / "prompts"
