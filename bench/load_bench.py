@@ -17,11 +17,9 @@ the same machine as the server, so the two share its cores.
 --api-key KEY is sent as `Authorization: Bearer KEY` (auth is off on 127.0.0.1 by default).
 
 The client keeps idle connections for --keepalive-expiry seconds (5, httpx's default), as a
-real client would. uvicorn closes a connection idle for 5 s too (its timeout_keep_alive), and
-it starts counting earlier (when it has written the response, not when the client has read
-it), so now and then a request sent on a connection the server is closing at that instant is
-reset: a ReadError here, not an HTTP status. Those errors are the server's keep-alive
-setting, not the request handling.
+real client would. The server keeps them for TACTFUL_KEEP_ALIVE_S (75 s): were the two equal,
+a request sent on a connection the server is closing at that instant would be reset (a
+ReadError here, not an HTTP status), which is how this bench found uvicorn's 5 s default.
 """
 
 from __future__ import annotations
