@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench fuzz clean
+.PHONY: run test bench fuzz browser screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,26 @@ run: $(VENV)/.run-installed
 
 # The tests, then the eval gate: the offline drafter and the litellm path (replaying recorded
 # answers, no network) against their committed baselines; a regression fails the build.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
 	$(BIN)/tactful eval run --quiet --no-progress --baseline eval/baseline.json
 	$(BIN)/tactful eval run --quiet --no-progress --model mock --baseline eval/baseline-mock.json
+
+# Debian's chromium and chromedriver for the browser tests (tests/test_ui_e2e.py). Installed
+# when missing and we may (root with apt); otherwise those tests skip and say why
+# (TACTFUL_REQUIRE_BROWSER=1 makes a missing browser fail them instead).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver fonts-wqy-microhei >/dev/null) \
+	      || echo "warning: apt-get could not install chromium: the browser tests will be skipped"; \
+	  else echo "note: no /usr/bin/chromium and no root apt-get: the browser tests will be skipped"; fi; \
+	fi
+
+# the README's screenshots, retaken by the browser tests
+screenshots: $(VENV)/.dev-installed browser
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_e2e.py
 
 # schemathesis with a fresh seed and more examples than CI's fixed-seed run
 fuzz: $(VENV)/.dev-installed

@@ -19,6 +19,7 @@ from .auth import Limiter, auth_enabled, require
 from .errors import TactfulError, TooLarge
 from .logs import install_log_masking
 from .routes import batches, drafts, reviews
+from .routes import ui  # the browser UI: /, /review, /batches (not in the OpenAPI schema)
 from .schemas import ErrorBody
 from .settings import Settings, get_settings
 
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reviews.router, dependencies=[Depends(require("review"))])
     app.include_router(drafts.router, dependencies=[Depends(require("draft"))])
     app.include_router(batches.router, dependencies=[Depends(require("batch"))])
+    app.include_router(ui.router)  # pages need no key; they call /v1 with the user's key
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
     return app

@@ -1,0 +1,143 @@
+// The agent view (/): a ticket in, a checked draft out, re-reviewed as the agent edits it.
+
+import { api } from "./api.js";
+import { $, $$, copyText, h } from "./dom.js";
+import { onLangChange, t, tOr } from "./i18n.js";
+import { ReplyChecker } from "./reply.js";
+import { initPage, showError } from "./shell.js";
+
+await initPage();
+
+let draft = null; // the DraftOut being edited
+let ticket = null; // the message it answers: the complaint of every re-review
+
+const checker = new ReplyChecker({
+  editorHost: $("#editor-host"),
+  panelHost: $("#panel-host"),
+  labelKey: "draft.text",
+  getComplaint: () => ticket,
+  getLang: () => (draft ? draft.lang : null),
+  onError: showError,
+  onChange: () => { $("#action-status").textContent = ""; },
+});
+
+const form = $("#draft-form");
+const message = $("#message");
+const button = $("#draft-btn");
+const status = $("#draft-status");
+
+message.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+    ev.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+form.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const text = message.value;
+  if (!text.trim()) {
+    status.textContent = t("ticket.message_empty");
+    message.setAttribute("aria-invalid", "true");
+    message.focus();
+    return;
+  }
+  message.removeAttribute("aria-invalid");
+  const body = { message: text, channel: $("#channel").value, tone: $("#tone").value };
+  const name = $("#customer_name").value.trim();
+  const order = $("#order_id").value.trim();
+  const lang = $("#reply-lang").value;
+  if (name) body.customer_name = name;
+  if (order) body.order_id = order;
+  if (lang) body.lang = lang;
+  button.disabled = true;
+  status.textContent = t("ticket.drafting");
+  try {
+    const d = await api("/v1/drafts", { method: "POST", json: body });
+    showError(null);
+    draft = d;
+    ticket = text;
+    showDraft(d);
+    status.textContent = t("ticket.drafted");
+  } catch (err) {
+    status.textContent = "";
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+function showDraft(d) {
+  $("#draft-empty").hidden = true;
+  $("#draft-body").hidden = false;
+  $("#draft-body").dataset.draftId = d.id;
+  $("#action-status").textContent = "";
+  const subjectRow = $("#subject-row");
+  subjectRow.hidden = !d.subject;
+  $("#subject").value = d.subject || "";
+  renderMeta(d);
+  renderTriage(d.triage);
+  checker.setText(d.text, d.review);
+  for (const b of $$("[data-action]")) b.disabled = false;
+}
+
+function renderMeta(d) {
+  const meta = $("#draft-meta");
+  const model = d.model === "offline" ? t("draft.model_offline") : t("draft.model", { model: d.model });
+  meta.replaceChildren(...[
+    h("span", {}, model),
+    d.fallback ? h("span", { class: "warn" }, t("draft.fallback")) : null,
+    d.repaired ? h("span", {}, t("draft.repaired")) : null,
+    h("span", { class: "lang-tag" }, tOr(`langname.${d.lang}`, d.lang)),
+  ].filter(Boolean));
+}
+
+function renderTriage(tr) {
+  const dl = $("#triage");
+  $("#triage-empty").hidden = true;
+  dl.hidden = false;
+  const rows = [
+    ["triage.scenario", h("span", { dataset: { scenario: tr.scenario } }, tOr(`scenario.${tr.scenario}`, tr.scenario))],
+    ["triage.severity", h("span", { class: `sevtier tier-${tr.severity}`, dataset: { severity: tr.severity } }, tOr(`tier.${tr.severity}`, tr.severity))],
+    ["triage.respond_within", h("span", {}, tOr(`within.${tr.respond_within}`, tr.respond_within))],
+    ["triage.escalate_to", h("span", {}, tOr(`escalate.${tr.escalate_to}`, tr.escalate_to))],
+  ];
+  const e = tr.entities || {};
+  if (e.order_id) rows.push(["triage.order_id", h("span", {}, e.order_id)]);
+  if (e.product) rows.push(["triage.product", h("span", { lang: tr.lang }, e.product)]);
+  dl.replaceChildren(...rows.flatMap(([key, value]) => [h("dt", { "data-i18n": key }, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value)]));
+}
+
+document.addEventListener("tactful:key", () => { if (draft) checker.reviewNow(); });
+
+onLangChange(() => {
+  if (draft) {
+    renderMeta(draft);
+    renderTriage(draft.triage);
+  }
+});
+
+$("#copy-btn").addEventListener("click", async () => {
+  const ok = await copyText(checker.value);
+  $("#action-status").textContent = ok ? t("draft.copied") : t("draft.copy_failed");
+});
+
+for (const b of $$("[data-action]")) {
+  b.addEventListener("click", async () => {
+    if (!draft) return;
+    const action = b.dataset.action;
+    const body = { action };
+    if (action !== "discarded") body.final_text = checker.value;
+    else if (checker.value.trim()) body.final_text = checker.value;
+    const out = $("#action-status");
+    try {
+      await api(`/v1/drafts/${encodeURIComponent(draft.id)}/feedback`, { method: "POST", json: body });
+      showError(null);
+      out.textContent = t("feedback.recorded", { action: t(`feedback.${action}`) });
+    } catch (err) {
+      out.textContent = "";
+      showError(err);
+    }
+  });
+}
+document.documentElement.dataset.ready = "true"; // for tests and scripts: the page is wired up

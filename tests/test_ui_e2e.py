@@ -1,0 +1,451 @@
+"""The browser UI end to end: Debian's headless Chromium, driven by Selenium, against the real
+service started as a subprocess (`tactful serve` on a free loopback port, its database and data
+folder in a temporary directory).
+
+Set UPDATE_SCREENSHOTS=1 to rewrite docs/screenshots/{agent,review,batches}.png on the way.
+The module is skipped only when /usr/bin/chromium is missing (`apt-get install -y chromium
+chromium-driver`)."""
+
+import csv
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.masking import mask
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+if not CHROMIUM.exists() and os.environ.get("TACTFUL_REQUIRE_BROWSER"):  # CI: never skip silently
+    raise RuntimeError("TACTFUL_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (make browser)")
+if not CHROMIUM.exists():
+    pytest.skip("no /usr/bin/chromium: install it with `apt-get install -y chromium chromium-driver`",
+                allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+WAIT = 20
+TICKET = "我买的蓝牙耳机左耳没有声音,订单20261103886,太失望了"
+XSS = '<script>window.__x=1</script><img src=x onerror="window.__x=2">'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, tmp: Path, auth: str = "off"):
+        self.env = dict(os.environ, TACTFUL_DB_PATH=str(tmp / "tactful.db"), TACTFUL_DATA_DIR=str(tmp),
+                        TACTFUL_AUTH=auth, TACTFUL_MODEL="")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (tmp / "server.log").open("wb")
+        self.proc = subprocess.Popen([str(BIN / "tactful"), "serve", "--port", str(self.port)], env=self.env,
+                                     cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tactful serve exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("tactful serve did not start within 30 s")
+
+    def create_key(self, scopes: str = "admin", rpm: int = 120) -> str:
+        out = subprocess.run([str(BIN / "tactful"), "keys", "create", "--name", "e2e", "--scopes", scopes,
+                              "--rpm", str(rpm)], env=self.env, capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("ui-e2e"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1440,1000", "--force-device-scale-factor=1",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    # The interface follows the browser's languages: this browser prefers simplified Chinese.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh,en"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+# ---------------------------------------------------------------- helpers
+
+def wait(driver, condition, timeout=WAIT):
+    # the checker re-renders its marks and lists after every review: an element found a moment
+    # ago may be gone, so a stale reference means "look again"
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d))
+
+
+def open_page(driver, url):
+    driver.get(url)
+    driver.execute_script("localStorage.clear()")  # each test starts from the browser's defaults
+    driver.set_window_size(1440, 1000)
+    driver.get(url)
+    wait(driver, lambda d: d.execute_script("return document.documentElement.dataset.ready") == "true")
+
+
+def checked(driver):
+    """Wait until the reply checker has reviewed exactly the text now in it."""
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".rc-edit").get_attribute("data-state") == "done")
+
+
+def marks(driver, root=".rc-edit"):
+    """(category, text) of every highlight, read in one go (the marks are re-rendered often)."""
+    return [tuple(m) for m in driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' mark.hl'),"
+        " (m) => [m.dataset.category, m.textContent])", root)]
+
+
+def sections(driver):
+    return driver.execute_script(
+        "return Object.fromEntries(Array.from(document.querySelectorAll('.secmap li'),"
+        " (li) => [li.dataset.section, li.dataset.state]))")
+
+
+def type_at_end(driver, text):
+    ta = driver.find_element(By.CSS_SELECTOR, ".rc-input")
+    driver.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[0].value.length,"
+                          " arguments[0].value.length)", ta)
+    ta.send_keys(text)
+    return ta
+
+
+def paste(driver, text):
+    """Insert text at the end of the reply as one edit, like a paste (ChromeDriver cannot type
+    characters outside the BMP, such as emoji)."""
+    ta = driver.find_element(By.CSS_SELECTOR, ".rc-input")
+    driver.execute_script("const t = arguments[0]; t.focus(); t.setSelectionRange(t.value.length, t.value.length);"
+                          "document.execCommand('insertText', false, arguments[1])", ta, text)
+    return ta
+
+
+def js_errors(driver):
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def screenshot(driver, name, height=None):
+    if not UPDATE_SCREENSHOTS:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    if height:
+        driver.set_window_size(1440, height)
+        time.sleep(0.3)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    driver.set_window_size(1440, 1000)
+
+
+def draft(driver, server, message=TICKET, **fields):
+    open_page(driver, server.url + "/")
+    driver.find_element(By.ID, "message").send_keys(message)
+    for name, value in fields.items():
+        el = driver.find_element(By.ID, name)
+        if el.tag_name == "select":
+            Select(el).select_by_value(value)
+        else:
+            el.send_keys(value)
+    driver.find_element(By.ID, "draft-btn").click()
+    wait(driver, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+    checked(driver)
+
+
+# ---------------------------------------------------------------- agent view
+
+def test_the_interface_follows_the_browser_language_and_can_be_switched(browser, server):
+    open_page(browser, server.url + "/")
+    assert browser.execute_script("return document.documentElement.lang") == "zh-Hans"
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[href='/']").text == "起草回复"
+    Select(browser.find_element(By.ID, "ui-lang")).select_by_value("en")
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "nav a[href='/']").text == "Draft replies")
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    browser.refresh()  # the choice is kept
+    wait(browser, lambda d: d.execute_script("return document.documentElement.lang") == "en")
+    picks = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('/ui/i18n.js').then((m) => done([
+          ['zh-TW'], ['zh-HK'], ['zh-MO'], ['zh-Hant'], ['zh-Hant-CN'], ['zh-CN'], ['zh'], ['zh-Hans-HK'],
+          ['en-GB'], ['fr', 'zh-TW'], ['fr'], [],
+        ].map((l) => m.pickLang(l))));""")
+    assert picks == ["zh-Hant", "zh-Hant", "zh-Hant", "zh-Hant", "zh-Hant", "zh-Hans", "zh-Hans", "zh-Hans",
+                     "en", "zh-Hant", "en", "en"]
+
+
+def test_a_draft_shows_its_four_sections_and_the_triage(browser, server):
+    draft(browser, server, customer_name="王芳", channel="email")
+    text = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
+    assert "王芳" in text and "20261103886" in text
+    assert sections(browser) == {"apology": "present", "restatement": "present", "remedy": "present",
+                                 "close": "present"}
+    assert browser.find_element(By.CSS_SELECTOR, "[data-scenario]").get_attribute("data-scenario") == \
+        "defective_or_wrong_item"
+    fields = [dd.get_attribute("data-field") for dd in browser.find_elements(By.CSS_SELECTOR, "#triage dd")]
+    assert fields[:4] == ["scenario", "severity", "respond_within", "escalate_to"]
+    assert browser.find_element(By.CSS_SELECTOR, "#triage [data-severity]").text == "中等"
+    assert browser.find_element(By.ID, "subject").get_attribute("value")  # email gets a subject
+    assert browser.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class") == "badge pass"
+    assert browser.find_element(By.CSS_SELECTOR, ".score-num").text == "100"
+    assert not js_errors(browser)
+
+
+def test_editing_highlights_a_vague_promise_and_a_suggestion_fixes_it(browser, server):
+    draft(browser, server, customer_name="王芳", order_id="20261103886")
+    draft_id = browser.find_element(By.ID, "draft-body").get_attribute("data-draft-id")
+    type_at_end(browser, "\n我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    assert browser.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class") == "badge fail"
+    assert int(browser.find_element(By.CSS_SELECTOR, ".score-num").text) < 100
+    item = browser.find_element(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
+    assert "尽快" in item.text and "在[具体时间]前" in item.text
+
+    # hovering the highlight shows its category, reason and suggested rewrite
+    mark = browser.find_element(By.CSS_SELECTOR, ".rc-edit mark.hl[data-category='vague_promise']")
+    ActionChains(browser).move_to_element(mark).perform()
+    pop = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".rc-edit .rc-pop").is_displayed()
+               and d.find_element(By.CSS_SELECTOR, ".rc-edit .rc-pop"))
+    assert "模糊承诺" in pop.text and "在[具体时间]前" in pop.text and "时间" in pop.text
+    screenshot(browser, "agent")
+
+    # one click applies it; the re-review finds nothing left to flag
+    pop.find_element(By.CSS_SELECTOR, "[data-act='apply']").click()
+    wait(browser, lambda d: "在[具体时间]前处理" in d.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value"))
+    checked(browser)
+    assert ("vague_promise", "尽快") not in marks(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
+    # the placeholder is selected, so typing fills it in
+    selected = browser.execute_script("const t = document.querySelector('.rc-input');"
+                                      "return t.value.slice(t.selectionStart, t.selectionEnd)")
+    assert selected == "[具体时间]"
+
+    # feedback is recorded with the final text
+    final = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
+    browser.find_element(By.CSS_SELECTOR, "[data-action='edited']").click()
+    wait(browser, lambda d: d.find_element(By.ID, "action-status").text.startswith("已记录"))
+    stored = httpx.get(f"{server.url}/v1/drafts/{draft_id}").json()
+    assert stored["feedback"][-1]["action"] == "edited"
+    assert stored["feedback"][-1]["final_text"] == mask(final)  # stored with personal data masked
+
+    # copy to clipboard copies the edited text
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": server.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    browser.find_element(By.ID, "copy-btn").click()
+    wait(browser, lambda d: d.find_element(By.ID, "action-status").text == "已复制。")
+    assert browser.execute_async_script("const done = arguments[arguments.length - 1];"
+                                        "navigator.clipboard.readText().then(done, (e) => done(String(e)))") == final
+    assert not js_errors(browser)
+
+
+def test_keyboard_alone_reaches_and_applies_a_suggestion(browser, server):
+    open_page(browser, server.url + "/review")
+    ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    value = ta.get_attribute("value")
+    pos = value.index("尽快") + 1
+    browser.execute_script("arguments[0].setSelectionRange(arguments[1], arguments[1])", ta, pos - 1)
+    ta.send_keys(Keys.ARROW_RIGHT)  # the cursor moves into the highlight
+    pop = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".rc-pop").is_displayed()
+               and d.find_element(By.CSS_SELECTOR, ".rc-pop"))
+    assert "在[具体时间]前" in pop.text
+    ta.send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("data-act") == "apply"
+    focused.send_keys(Keys.ENTER)
+    wait(browser, lambda d: "在[具体时间]前" in d.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value"))
+    checked(browser)
+    assert ("vague_promise", "尽快") not in marks(browser)
+
+
+# ---------------------------------------------------------------- review view
+
+def test_review_view_highlights_a_pasted_reply_and_keeps_markup_as_text(browser, server):
+    open_page(browser, server.url + "/review")
+    # emoji take two UTF-16 units but one Python index: the highlights must still land on their words
+    reply = ("您好😀😊,非常抱歉给您带来不便。这是物流公司的问题,我们会尽快处理,请提供身份证号码。"
+             f"{XSS}")
+    browser.find_element(By.CSS_SELECTOR, "#complaint-box summary").click()
+    browser.find_element(By.ID, "complaint").send_keys("耳机左耳没有声音,订单20261103886")
+    ta = paste(browser, reply)
+    wait(browser, lambda d: {"blame_shifting", "vague_promise", "sensitive_data_request"}
+         <= {c for c, _ in marks(d)})
+    checked(browser)
+    assert ta.get_attribute("value") == reply
+    assert {("blame_shifting", "这是物流公司的问题"), ("vague_promise", "尽快"), ("sensitive_data_request", "身份证")} \
+        <= set(marks(browser))
+    found = sections(browser)
+    assert found["apology"] == "present" and found["close"] == "missing"
+    assert browser.find_element(By.CSS_SELECTOR, ".badge").get_attribute("class") == "badge fail"
+    # the markup is text: no element was created from it and nothing ran
+    assert browser.execute_script("return window.__x") is None
+    assert browser.execute_script("return document.querySelectorAll('main script, main img').length") == 0
+    backdrop = browser.find_element(By.CSS_SELECTOR, ".rc-marks").get_attribute("textContent")
+    assert "<script>window.__x=1</script>" in backdrop
+    # the findings list applies a suggestion too
+    browser.find_element(By.CSS_SELECTOR, ".findings li[data-category='blame_shifting'] [data-act='apply']").click()
+    wait(browser, lambda d: "blame_shifting" not in {c for c, _ in marks(d)})
+    checked(browser)
+    ActionChains(browser).move_to_element(browser.find_element(By.ID, "review-h")).perform()
+    screenshot(browser, "review")
+    assert browser.execute_script("return window.__x") is None
+    assert not js_errors(browser)
+
+
+# ---------------------------------------------------------------- QA view
+
+def write_export(path: Path, rows: int = 30) -> None:
+    replies = [
+        "您好,非常抱歉给您带来不便。我们会尽快处理。",
+        "根据条款第5条,不予退换。",
+        "这是物流公司的问题,请直接联系快递。",
+        "非常抱歉您收到的耳机左耳没有声音。您的耳机(订单20261103886)左耳无声,我们将在24小时内为您免费补发。"
+        "如有任何问题,欢迎随时联系我:客服林悦,电话400-820-1234。",
+        "I'm sorry your kettle arrived cracked. We'll look into it.",
+        "请提供您的身份证号码和银行卡密码。",
+        "不知道,这个不归我们管。",
+        f"We guarantee this will never happen again. {XSS}",
+    ]
+    agents = ["王芳", "李雷", "Anna", "陈晨"]
+    channels = ["chat", "email", "social", "phone"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "agent", "channel", "reply", "complaint", "created_at"])
+        for i in range(rows):
+            w.writerow([f"T{i + 1:03d}", agents[i % 4], channels[(i // 2) % 4], replies[i % len(replies)],
+                        "耳机坏了,订单20261103886", f"2026-11-{i % 21 + 1:02d}T10:00:00"])
+
+
+def test_a_batch_upload_shows_progress_then_the_report(browser, server, tmp_path):
+    export = tmp_path / "export.csv"
+    write_export(export)
+    open_page(browser, server.url + "/batches")
+    browser.find_element(By.ID, "file").send_keys(str(export))
+    browser.find_element(By.ID, "upload-btn").click()
+    wait(browser, lambda d: d.find_element(By.ID, "report").is_displayed())
+    box = browser.find_element(By.ID, "progress-box")
+    assert box.get_attribute("data-state") == "done"
+    bar = browser.find_element(By.ID, "progress")
+    assert bar.get_attribute("value") == bar.get_attribute("max") == "30"
+    job_id = browser.execute_script("return location.hash.slice(1)")
+
+    tiles = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".tile dd")]
+    assert tiles[0] == "30" and tiles[1] == "30"
+    bars = browser.find_elements(By.CSS_SELECTOR, ".bars li")
+    assert len(bars) == 10 and {b.get_attribute("data-category") for b in bars} >= {"vague_promise", "blame_shifting"}
+    agents = browser.find_elements(By.CSS_SELECTOR, "[data-sec='agents'] tbody tr")
+    assert len(agents) == 4
+    report = httpx.get(f"{server.url}/v1/batches/{job_id}/report").json()
+    assert [tr.get_attribute("data-agent") for tr in agents] == [a["agent"] for a in report["by_agent"]]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "[data-sec='weekly'] tbody tr")) == len(report["weekly"]) >= 3
+    assert browser.find_elements(By.CSS_SELECTOR, ".example .rc-text mark.hl")
+
+    # example replies are text: the <script> row shows as written and never runs
+    texts = [e.get_attribute("textContent") for e in browser.find_elements(By.CSS_SELECTOR, ".example .rc-text")]
+    assert any("<script>window.__x=1</script>" in t for t in texts)
+    assert browser.execute_script("return window.__x") is None
+    assert browser.execute_script("return document.querySelectorAll('main script, main img').length") == 0
+
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, "batches", height=2000)
+
+    # a highlight in an example explains itself on keyboard focus
+    first = browser.find_element(By.CSS_SELECTOR, ".example .rc-text mark.hl")
+    browser.execute_script("arguments[0].focus()", first)
+    wait(browser, lambda d: any(p.is_displayed() for p in d.find_elements(By.CSS_SELECTOR, ".example .rc-pop")))
+
+    links = {a.get_attribute("href").split(f"/v1/batches/{job_id}/")[1]
+             for a in browser.find_elements(By.CSS_SELECTOR, ".downloads a")}
+    assert links == {"results?format=jsonl", "results?format=csv", "report?format=html"}
+    html = httpx.get(f"{server.url}/v1/batches/{job_id}/report?format=html")
+    assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}']")
+         .get_attribute("data-state") == "done")
+    assert "export.csv" in browser.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}']").text
+    assert not js_errors(browser)
+
+
+# ---------------------------------------------------------------- API keys
+
+def test_with_keys_required_the_pages_say_so_and_use_the_key(browser, tmp_path):
+    secured = Server(tmp_path, auth="on")
+    try:
+        open_page(browser, secured.url + "/")
+        alert = browser.find_element(By.ID, "alert")
+        assert alert.is_displayed() and "API 密钥" in alert.text  # the server says keys are needed
+        browser.find_element(By.ID, "message").send_keys(TICKET)
+        browser.find_element(By.ID, "draft-btn").click()
+        wait(browser, lambda d: "401" in d.find_element(By.ID, "alert-text").text)
+        browser.find_element(By.ID, "alert-key").click()
+        key_input = browser.switch_to.active_element
+        assert key_input.get_attribute("id") == "api-key"
+        key_input.send_keys(secured.create_key("review,draft"))
+        key_input.send_keys(Keys.ENTER)
+        assert not browser.find_element(By.ID, "alert").is_displayed()
+        assert json.loads(browser.execute_script("return JSON.stringify(localStorage.getItem('tactful.apiKey'))"))
+        browser.find_element(By.ID, "draft-btn").click()
+        wait(browser, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+        checked(browser)
+        # a key without the batch scope: the QA page explains the 403
+        browser.get(secured.url + "/batches")
+        wait(browser, lambda d: "403" in d.find_element(By.ID, "alert-text").text)
+        # a key over its rate: the 429 says when to come back
+        browser.execute_script("localStorage.setItem('tactful.apiKey', arguments[0])",
+                               secured.create_key("review", rpm=1))
+        browser.get(secured.url + "/review")
+        wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.ready") == "true")
+        browser.execute_script("const t = document.querySelector('.rc-input'); t.value = arguments[0];"
+                               "t.dispatchEvent(new Event('input'))", "您好,我们会尽快处理。")
+        checked(browser)
+        browser.find_element(By.ID, "review-btn").click()
+        wait(browser, lambda d: "429" in d.find_element(By.ID, "alert-text").text)
+        assert re.search(r"请在 \d+ 秒后重试", browser.find_element(By.ID, "alert-text").text)
+        # the only console errors are the refused requests themselves
+        assert all(re.search(r" 40[13] | 429 ", e["message"]) for e in js_errors(browser))
+    finally:
+        browser.execute_script("localStorage.clear()")
+        secured.stop()
