@@ -29,6 +29,8 @@ class ReviewItem(_In):
 class ReviewRequest(ReviewItem):
     reply: str = Field(description="The agent's reply, as sent (not blank).", max_length=20_000,
                        pattern=r"\S")
+    policy: bool = Field(False, description="Also check every time, amount and link against the company "
+                                            "policy, as drafts are (findings of category `ungrounded`).")
 
 
 class FindingOut(BaseModel):

@@ -64,3 +64,17 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert "/v1/reviews" in paths and "/v1/reviews/batch" in paths
+
+
+def test_policy_true_checks_times_amounts_and_links_like_a_draft(client):
+    reply = "非常抱歉耳机有问题。您订单20261103886的耳机我们赔偿您¥10000,2小时内到账,详情见 https://evil.example/x 。如有问题请联系客服专员林悦,电话400-820-1234。"
+    plain = client.post("/v1/reviews", json={"reply": reply, "complaint": "耳机坏了,订单20261103886"}).json()
+    assert "ungrounded" not in {f["category"] for f in plain["findings"]}
+    checked = client.post("/v1/reviews", json={"reply": reply, "complaint": "耳机坏了,订单20261103886",
+                                               "policy": True}).json()
+    flagged = {f["text"] for f in checked["findings"] if f["category"] == "ungrounded"}
+    assert {"¥10000", "https://evil.example/x"} <= flagged and any("2小时" in t for t in flagged)
+    assert checked["passed"] is False and checked["score"] < plain["score"]
+    for f in checked["findings"]:
+        if f["start"] is not None:
+            assert reply[f["start"]:f["end"]] == f["text"]

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from .. import grounding
 from ..errors import InputError, TactfulError
-from ..review import review
+from ..review import review, score_findings
+from ..rubric import load_rubric
 from ..schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
+from ..triage import triage
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
 
 @router.post("", response_model=ReviewOut, summary="Review one reply")
-def create_review(body: ReviewRequest) -> dict:
+def create_review(body: ReviewRequest, request: Request) -> dict:
     if not body.reply.strip():
         raise InputError("reply is empty", field="reply")
-    return review(body.reply, body.complaint, body.lang).to_dict()
+    result = review(body.reply, body.complaint, body.lang)
+    if body.policy:  # the check a draft gets: times, amounts and links the policy holds
+        policy = request.app.state.policy
+        t = triage(body.complaint or body.reply, policy, lang=result.lang)
+        findings = sorted(result.findings + grounding.check(body.reply, policy, t, result.lang),
+                          key=lambda f: (f.start is None, f.start or 0))
+        result.score, result.passed = score_findings(load_rubric(), findings)
+        result.findings = findings
+    return result.to_dict()
 
 
 @router.post("/batch", response_model=BatchReviewOut, summary="Review up to 1,000 replies")

@@ -16,6 +16,7 @@ const checker = new ReplyChecker({
   panelHost: $("#panel-host"),
   labelKey: "draft.text",
   getComplaint: () => ticket,
+  policy: true,
   getLang: () => (draft ? draft.lang : null),
   onError: showError,
   onChange: () => { $("#action-status").textContent = ""; },

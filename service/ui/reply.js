@@ -23,8 +23,9 @@ export class ReplyChecker {
   constructor({
     editorHost, panelHost = null, editable = true, labelKey = "rc.label", text = "", review = null,
     getComplaint = () => null, getLang = () => null, onError = () => {}, onChange = () => {}, delay = 400,
+    policy = false,
   }) {
-    Object.assign(this, { editable, getComplaint, getLang, onError, onChange, delay });
+    Object.assign(this, { editable, getComplaint, getLang, onError, onChange, delay, policy });
     this.uid = `rc${++counter}`;
     this.text = "";
     this.review = null;
@@ -114,6 +115,7 @@ export class ReplyChecker {
     if (complaint && complaint.trim()) body.complaint = complaint;
     const lang = this.getLang();
     if (lang) body.lang = lang;
+    if (this.policy) body.policy = true; // a draft's times, amounts and links stay checked against the policy
     try {
       const review = await api("/v1/reviews", { method: "POST", json: body, signal: ctl.signal });
       if (seq !== this.seq || text !== this.text) return; // the text moved on; a newer review follows
