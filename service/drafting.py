@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -60,6 +61,28 @@ def _parse(text: str) -> _ModelSections:
     if start < 0 or end < start:
         raise ValueError("no JSON object in the answer")
     return _ModelSections.model_validate(json.loads(body[start:end + 1]))
+
+
+_KEYS = ("apology", "restatement", "remedy", "close", "subject")
+_PARTIAL = {k: re.compile(r'"%s"\s*:\s*"((?:[^"\\]|\\.)*)' % k) for k in _KEYS}
+
+
+def partial_sections(text: str) -> dict[str, str]:
+    """The sections of a JSON answer still being generated: each key's string so far."""
+    out = {}
+    for key, pattern in _PARTIAL.items():
+        m = pattern.search(text)
+        if not m:
+            continue
+        raw = m.group(1)
+        if raw.endswith("\\") and not raw.endswith("\\\\"):
+            raw = raw[:-1]  # half an escape
+        raw = re.sub(r"\\u[0-9a-fA-F]{0,3}$", "", raw)
+        try:
+            out[key] = json.loads(f'"{raw}"')
+        except ValueError:
+            continue
+    return out
 
 
 def _in_script(value: str | None, lang: str) -> str | None:
@@ -112,8 +135,10 @@ def _facts(policy: Policy, lang: str) -> list[str]:
 
 class _Drafter:
     def __init__(self, req: DraftRequest, settings: Settings, policy: Policy,
-                 client: ModelClient | None):
+                 client: ModelClient | None, on_event=None):
         self.req, self.settings, self.policy, self.client = req, settings, policy, client
+        self.on_event = on_event  # on_event(kind, data): "triage", then "sections" as they are generated
+        self._shown: dict[str, str] = {}
         self.root = Path(settings.prompt_dir)
         self.t: Triage = triage(req.message, policy, lang=req.lang, order_id=req.order_id,
                                 customer_name=req.customer_name)
@@ -171,9 +196,19 @@ class _Drafter:
     def _outbound_thread(self) -> list:
         return [m.model_copy(update={"text": self._outbound(m.text)}) for m in self.req.thread]
 
-    async def _ask(self, messages: list[dict], models: list[str] | None = None) -> tuple[_ModelSections, str]:
+    def _partial(self, text: str) -> None:
+        sections = {k: _in_script(v, self.lang) for k, v in partial_sections(text).items()}
+        if sections and sections != self._shown:
+            self._shown = sections
+            self.on_event("sections", sections)
+
+    async def _ask(self, messages: list[dict], models: list[str] | None = None,
+                   stream: bool = False) -> tuple[_ModelSections, str]:
         """One answer, parsed. Malformed output is asked for once more, then a 502."""
-        completion = await self.client.complete(messages, models=models)
+        if stream and self.on_event is not None and hasattr(self.client, "stream"):
+            completion = await self.client.stream(messages, models=models, on_text=self._partial)
+        else:
+            completion = await self.client.complete(messages, models=models)
         self.calls.append(completion)
         try:
             return _parse(completion.text), completion.model
@@ -227,12 +262,14 @@ class _Drafter:
             return max(0.0, deadline - time.perf_counter())
 
         model_id, fallback, repaired = "offline", False, False
+        if self.on_event is not None:
+            self.on_event("triage", self.t.model_dump())
         if self.client is None:
             sections = self.offline()
         else:
             try:
                 try:
-                    answer, model_id = await asyncio.wait_for(self._ask(self._messages()), left())
+                    answer, model_id = await asyncio.wait_for(self._ask(self._messages(), stream=True), left())
                 except TimeoutError:
                     raise ModelUnavailable(f"no model answered within the deadline of "
                                            f"{self.settings.draft_deadline_s:g} s") from None
@@ -281,15 +318,16 @@ class _Drafter:
 
 
 async def draft_reply(req: DraftRequest, settings: Settings, policy: Policy,
-                      client: ModelClient | None) -> dict:
-    """A checked draft, not stored (the eval suite uses this)."""
-    return await _Drafter(req, settings, policy, client).run()
+                      client: ModelClient | None, on_event=None) -> dict:
+    """A checked draft, not stored (the eval suite uses this). `on_event(kind, data)` hears the
+    triage at once and the sections as a streaming model writes them."""
+    return await _Drafter(req, settings, policy, client, on_event).run()
 
 
 async def create_draft(req: DraftRequest, settings: Settings, policy: Policy,
-                       client: ModelClient | None) -> dict:
+                       client: ModelClient | None, on_event=None) -> dict:
     """A checked draft, stored with personal data masked."""
-    draft = await draft_reply(req, settings, policy, client)
+    draft = await draft_reply(req, settings, policy, client, on_event)
     await asyncio.to_thread(_save, settings, policy, req, draft)  # SQLite off the event loop
     return draft
 

@@ -131,19 +131,74 @@ class ModelClient:
                 log.warning("model %s failed: %s", model, failures[-1])
         raise ModelUnavailable("no model answered: " + "; ".join(failures))
 
-    async def _with_retries(self, model: str, messages: list[dict], json: bool) -> Completion:
+    async def stream(self, messages: list[dict], *, on_text, json: bool = True,
+                     models: list[str] | None = None) -> Completion:
+        """Like complete(), but `on_text(text so far)` is called as the answer is generated.
+        Retries and fallbacks happen only before the first token: once text has been shown, a
+        failure is final (ModelUnavailable)."""
+        failures = []
+        for model in models or self.models:
+            started = [False]
+            try:
+                return await self._with_retries(model, messages, json, on_text=on_text, started=started)
+            except Exception as exc:  # noqa: BLE001 - the next model, unless text already went out
+                failures.append(f"{model}: {type(exc).__name__}: {str(exc)[:200]}")
+                log.warning("model %s failed while streaming: %s", model, failures[-1])
+                if started[0]:
+                    break
+        raise ModelUnavailable("no model answered: " + "; ".join(failures))
+
+    async def _with_retries(self, model: str, messages: list[dict], json: bool, on_text=None,
+                            started=None) -> Completion:
         from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts),
             wait=_Wait(self.backoff_s, self.backoff_cap_s),
-            retry=retry_if_exception(is_retryable),
+            retry=retry_if_exception(lambda e: is_retryable(e) and not (started and started[0])),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                return await self._call(model, messages, json)
+                if on_text is None:
+                    return await self._call(model, messages, json)
+                return await self._call_streaming(model, messages, json, on_text, started)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _call_streaming(self, model: str, messages: list[dict], json: bool, on_text,
+                              started: list[bool]) -> Completion:
+        lt = litellm_module()
+        kwargs = dict(model=model, messages=messages, timeout=self.timeout_s, max_tokens=self.max_tokens,
+                      temperature=0.3, num_retries=0, max_retries=0, stream=True,
+                      stream_options={"include_usage": True})
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if json:
+            kwargs["response_format"] = {"type": "json_object"}
+        t0 = time.perf_counter()
+        response = await lt.acompletion(**kwargs)
+        parts: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        async for chunk in response:
+            usage = getattr(chunk, "usage", None)
+            if usage:
+                prompt_tokens = getattr(usage, "prompt_tokens", 0) or prompt_tokens
+                completion_tokens = getattr(usage, "completion_tokens", 0) or completion_tokens
+            choices = getattr(chunk, "choices", None) or []
+            piece = (getattr(choices[0].delta, "content", None) or "") if choices else ""
+            if piece:
+                parts.append(piece)
+                started[0] = True
+                on_text("".join(parts))
+        try:
+            prompt_cost, completion_cost = lt.cost_per_token(model=model, prompt_tokens=prompt_tokens,
+                                                             completion_tokens=completion_tokens)
+            cost = float(prompt_cost + completion_cost)
+        except Exception:  # noqa: BLE001 - unknown price: never fail a draft for it
+            cost = 0.0
+        return Completion(text="".join(parts), model=model, prompt_tokens=prompt_tokens,
+                          completion_tokens=completion_tokens, cost_usd=cost,
+                          latency_ms=(time.perf_counter() - t0) * 1000)
 
     async def _call(self, model: str, messages: list[dict], json: bool) -> Completion:
         lt = litellm_module()

@@ -270,3 +270,57 @@ def test_feedback_errors(client):
 def test_bad_draft_requests_are_422_with_the_field(client, body, field):
     r = client.post("/v1/drafts", json=body)
     assert r.status_code == 422 and r.json()["error"]["field"] == field
+
+
+def sse_answer(content: str, pieces: int = 6) -> httpx.Response:
+    """An OpenAI streaming answer: the content in `pieces` chunks, then usage, then [DONE]."""
+    step = max(1, len(content) // pieces)
+    chunks = [content[i:i + step] for i in range(0, len(content), step)]
+    lines = [{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "delta": {"role": "assistant", "content": c}, "finish_reason": None}]}
+             for c in chunks]
+    lines.append({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+                  "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    lines.append({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", "choices": [],
+                  "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200}})
+    body = "".join(f"data: {json.dumps(x, ensure_ascii=False)}\n\n" for x in lines) + "data: [DONE]\n\n"
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode("utf-8"))
+
+
+def events_of(text: str) -> list[tuple[str, dict]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+@respx.mock
+def test_a_draft_streams_its_sections_as_the_model_writes_them(make_client):
+    route = respx.post(URL).mock(return_value=sse_answer(json.dumps(GOOD, ensure_ascii=False)))
+    r = make_client().post("/v1/drafts/stream", json={"message": MESSAGE, "customer_name": "王芳"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = events_of(r.text)
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "triage" and kinds[-1] == "draft" and kinds.count("sections") >= 3
+    assert events[0][1]["scenario"] == "defective_or_wrong_item"
+    partial = [d for k, d in events if k == "sections"]
+    assert len(partial[0].get("apology", "")) < len(GOOD["apology"])  # shown before it was complete
+    assert partial[-1]["close"] == GOOD["close"]
+    draft = events[-1][1]
+    assert draft["model"] == "gpt-4o-mini" and draft["review"]["passed"] and draft["usage"]["completion_tokens"] == 80
+    assert json.loads(route.calls[0].request.content)["stream"] is True
+
+
+@respx.mock
+def test_a_streamed_draft_ends_with_the_error_body_when_no_model_answers(make_client):
+    respx.post(URL).mock(return_value=httpx.Response(401, json={"error": {"message": "bad key"}}))
+    r = make_client().post("/v1/drafts/stream", json={"message": MESSAGE, "require_model": True})
+    events = events_of(r.text)
+    assert [k for k, _ in events] == ["triage", "error"]
+    assert events[-1][1]["status"] == 503 and events[-1][1]["error"]["code"] == "model_unavailable"
+
+
+def test_offline_drafts_stream_the_triage_then_the_draft(client):
+    events = events_of(client.post("/v1/drafts/stream", json={"message": MESSAGE}).text)
+    assert [k for k, _ in events] == ["triage", "draft"] and events[1][1]["model"] == "offline"

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+
 from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import store
 from ..auth import record_tokens
 from ..drafting import create_draft
+from ..errors import TactfulError
 from ..masking import mask
 from ..schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest, error_responses
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
+log = logging.getLogger("tactful.drafts")
 
 
 @router.post("", response_model=DraftOut, summary="Draft a reply to a ticket", responses=error_responses(502, 503))
@@ -22,6 +29,52 @@ async def post_draft(body: DraftRequest, request: Request) -> dict:
     await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
                             usage["prompt_tokens"] + usage["completion_tokens"])
     return draft
+
+
+@router.post("/stream", summary="Draft a reply, streamed as server-sent events",
+             response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {"schema": {
+                 "type": "object", "required": ["event", "data"],
+                 "properties": {"event": {"enum": ["triage", "sections", "draft", "error"]},
+                                "data": {"type": "string", "contentMediaType": "application/json"}}}}},
+                              "description": "`event: triage` at once; `event: sections` (the four parts "
+                                             "so far) while a model writes; then `event: draft` (the "
+                                             "checked draft, as POST /v1/drafts returns it) or `event: "
+                                             "error` (the one error body)."}})
+async def post_draft_stream(body: DraftRequest, request: Request) -> StreamingResponse:
+    state = request.app.state
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def work() -> None:
+        try:
+            draft = await create_draft(body, state.settings, state.policy, state.models,
+                                       on_event=lambda kind, data: queue.put_nowait((kind, data)))
+            usage = draft["usage"]
+            await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
+                                    usage["prompt_tokens"] + usage["completion_tokens"])
+            queue.put_nowait(("draft", DraftOut.model_validate(draft).model_dump(mode="json")))
+        except TactfulError as e:
+            queue.put_nowait(("error", e.body()))
+        except Exception:  # noqa: BLE001 - the stream ends with the one error body, never a trace
+            log.exception("draft stream failed")
+            queue.put_nowait(("error", {"ok": False, "status": 500, "error": {
+                "code": "internal_error", "message": "internal error; the server log has the details"}}))
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.create_task(work())
+
+    async def events():
+        try:
+            while (item := await queue.get()) is not None:
+                kind, data = item
+                yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        finally:
+            if not task.done():  # the client went away: stop drafting
+                task.cancel()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/{draft_id}", summary="One stored draft (personal data masked)", responses=error_responses(404))
