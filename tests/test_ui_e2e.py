@@ -53,9 +53,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp: Path, auth: str = "off"):
-        self.env = dict(os.environ, TACTFUL_DB_PATH=str(tmp / "tactful.db"), TACTFUL_DATA_DIR=str(tmp),
-                        TACTFUL_AUTH=auth, TACTFUL_MODEL="")
+    def __init__(self, tmp: Path, auth: str = "off", **env):
+        self.env = {**os.environ, "TACTFUL_DB_PATH": str(tmp / "tactful.db"), "TACTFUL_DATA_DIR": str(tmp),
+                    "TACTFUL_AUTH": auth, "TACTFUL_MODEL": "", **env}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (tmp / "server.log").open("wb")
@@ -449,3 +449,67 @@ def test_with_keys_required_the_pages_say_so_and_use_the_key(browser, tmp_path):
     finally:
         browser.execute_script("localStorage.clear()")
         secured.stop()
+
+
+# ---------------------------------------------------------------- a streaming model
+
+FAKE_MODEL = """
+import asyncio, json, sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+TEXT = sys.argv[2]
+
+def chunk(**kw):
+    return "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1,
+                                  "model": "gpt-4o-mini", **kw}, ensure_ascii=False) + "\\n\\n"
+
+async def completions(request):
+    await request.json()
+    async def words():
+        for i in range(0, len(TEXT), 10):
+            yield chunk(choices=[{"index": 0, "delta": {"content": TEXT[i:i + 10]}, "finish_reason": None}])
+            await asyncio.sleep(0.12)
+        yield chunk(choices=[], usage={"prompt_tokens": 900, "completion_tokens": 120, "total_tokens": 1020})
+        yield "data: [DONE]\\n\\n"
+    return StreamingResponse(words(), media_type="text/event-stream")
+
+app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+ANSWER = {
+    "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+    "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
+    "remedy": "我们将在24小时内为您补发新耳机,并发放30元优惠券。",
+    "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。",
+}
+
+
+def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
+    port = free_port()
+    fake = subprocess.Popen([sys.executable, "-c", FAKE_MODEL, str(port), json.dumps(ANSWER, ensure_ascii=False)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = None
+    try:
+        server = Server(tmp_path, TACTFUL_MODEL="openai/gpt-4o-mini", TACTFUL_API_BASE=f"http://127.0.0.1:{port}/v1",
+                        OPENAI_API_KEY="sk-fake-local")
+        open_page(browser, server.url + "/")
+        browser.find_element(By.ID, "message").send_keys(TICKET)
+        browser.find_element(By.ID, "draft-btn").click()
+        preview = browser.find_element(By.CSS_SELECTOR, ".stream-preview")
+        wait(browser, lambda d: preview.is_displayed() and len(preview.text) > 5)
+        partial = preview.text
+        assert not browser.find_element(By.ID, "draft-body").is_displayed()  # still being written
+        assert ANSWER["apology"].startswith(partial[:5]) and len(partial) < len("".join(ANSWER.values()))
+        wait(browser, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+        checked(browser)
+        assert not preview.is_displayed()
+        text = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
+        assert ANSWER["close"] in text and ANSWER["remedy"] in text
+        assert not js_errors(browser)
+    finally:
+        if server:
+            server.stop()
+        fake.kill()

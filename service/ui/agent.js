@@ -1,6 +1,6 @@
 // The agent view (/): a ticket in, a checked draft out, re-reviewed as the agent edits it.
 
-import { api } from "./api.js";
+import { api, apiStream } from "./api.js";
 import { $, $$, copyText, h } from "./dom.js";
 import { onLangChange, t, tOr } from "./i18n.js";
 import { ReplyChecker } from "./reply.js";
@@ -54,19 +54,44 @@ form.addEventListener("submit", async (ev) => {
   button.disabled = true;
   status.textContent = t("ticket.drafting");
   try {
-    const d = await api("/v1/drafts", { method: "POST", json: body });
+    // streamed: the triage at once, the four parts as a model writes them, then the checked draft
+    let d = null;
+    await apiStream("/v1/drafts/stream", {
+      json: body,
+      onEvent: (kind, data) => {
+        if (kind === "triage") renderTriage(data);
+        else if (kind === "sections") showPartial(data, lang || null);
+        else if (kind === "draft") d = data;
+      },
+    });
+    preview.hidden = true;
+    if (!d) throw new Error("the draft stream ended without a draft");
     showError(null);
     draft = d;
     ticket = text;
     showDraft(d);
     status.textContent = t("ticket.drafted");
   } catch (err) {
+    preview.hidden = true;
     status.textContent = "";
     showError(err);
   } finally {
     button.disabled = false;
   }
 });
+
+// While a model writes, its words show here (read-only); the editor takes over with the checked draft.
+const preview = h("div", { class: "stream-preview", "aria-live": "polite", hidden: true });
+$("#draft-empty").after(preview);
+
+function showPartial(sections, lang) {
+  const zh = lang ? lang.startsWith("zh") : /[\u4e00-\u9fff]/.test(message.value);
+  const text = ["apology", "restatement", "remedy", "close"].map((k) => sections[k] || "").filter(Boolean)
+    .join(zh ? "" : " ");
+  $("#draft-empty").hidden = true;
+  preview.hidden = false;
+  preview.textContent = text;
+}
 
 function showDraft(d) {
   $("#draft-empty").hidden = true;

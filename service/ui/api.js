@@ -88,3 +88,46 @@ export async function download(url, filename) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 60_000);
 }
+
+/**
+ * POST to an endpoint answering server-sent events; `onEvent(kind, data)` is called for each
+ * event as it arrives. An `error` event (the one error body) and a non-2xx answer both throw.
+ */
+export async function apiStream(path, { json, signal, onEvent }) {
+  const headers = { Accept: "text/event-stream", "Content-Type": "application/json", ...authHeaders() };
+  let res;
+  try {
+    res = await fetch(path, { method: "POST", headers, body: JSON.stringify(json), signal,
+                              credentials: "same-origin", cache: "no-store" });
+  } catch (e) {
+    if (e && e.name === "AbortError") throw e;
+    throw new ApiError(0, "network", String((e && e.message) || e));
+  }
+  if (!res.ok) throw errorFrom(res.status, await res.text(), res.headers.get("Retry-After"));
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let kind = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) kind = line.slice(7);
+        else if (line.startsWith("data: ")) data.push(line.slice(6));
+      }
+      const payload = data.length ? JSON.parse(data.join("\n")) : null;
+      if (kind === "error") {
+        const err = (payload && payload.error) || {};
+        throw new ApiError(payload ? payload.status : 500, String(err.code || "error"), String(err.message || "error"),
+          { field: err.field || null });
+      }
+      onEvent(kind, payload);
+    }
+    if (done) return;
+  }
+}
