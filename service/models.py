@@ -165,18 +165,22 @@ class ModelClient:
                 return await self._call_streaming(model, messages, json, on_text, started)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _call_streaming(self, model: str, messages: list[dict], json: bool, on_text,
-                              started: list[bool]) -> Completion:
-        lt = litellm_module()
+    def _kwargs(self, model: str, messages: list[dict], json: bool) -> dict:
+        """One call's arguments: explicit timeout and max_tokens; retries are ours, not litellm's."""
         kwargs = dict(model=model, messages=messages, timeout=self.timeout_s, max_tokens=self.max_tokens,
-                      temperature=0.3, num_retries=0, max_retries=0, stream=True,
-                      stream_options={"include_usage": True})
+                      temperature=0.3, num_retries=0, max_retries=0)
         if self.api_base:
             kwargs["api_base"] = self.api_base
         if json:
             kwargs["response_format"] = {"type": "json_object"}
+        return kwargs
+
+    async def _call_streaming(self, model: str, messages: list[dict], json: bool, on_text,
+                              started: list[bool]) -> Completion:
+        lt = litellm_module()
         t0 = time.perf_counter()
-        response = await lt.acompletion(**kwargs)
+        response = await lt.acompletion(**self._kwargs(model, messages, json), stream=True,
+                                        stream_options={"include_usage": True})
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0
         async for chunk in response:
@@ -202,14 +206,8 @@ class ModelClient:
 
     async def _call(self, model: str, messages: list[dict], json: bool) -> Completion:
         lt = litellm_module()
-        kwargs = dict(model=model, messages=messages, timeout=self.timeout_s,
-                      max_tokens=self.max_tokens, temperature=0.3, num_retries=0, max_retries=0)
-        if self.api_base:
-            kwargs["api_base"] = self.api_base
-        if json:
-            kwargs["response_format"] = {"type": "json_object"}
         started = time.perf_counter()
-        response = await lt.acompletion(**kwargs)
+        response = await lt.acompletion(**self._kwargs(model, messages, json))
         latency = (time.perf_counter() - started) * 1000
         usage = getattr(response, "usage", None)
         # litellm prices every response itself; an unknown model's price is None: report 0
