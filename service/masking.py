@@ -123,6 +123,8 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9])")
 _ID18 = re.compile(_L + r"(\d{6}[ \-]?\d{8}[ \-]?\d{3}[\dXx])" + _R)
 _ID15 = re.compile(_L + r"(\d{15})" + _R)
+_AMEX = re.compile(r"\d{4}[ \-]\d{6}[ \-]\d{5}")
+_ID18_GROUPED = re.compile(_L + r"(\d(?:[ \-]?\d){16}[ \-]?[\dXx])" + _R)  # read out in any grouping
 # a US social security number, when labelled as one
 _SSN = re.compile(_L + r"((?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4})" + _R)
 _TW_ID = re.compile(_L + r"([A-Za-z][1289]\d{8})" + _R)
@@ -131,7 +133,8 @@ _PASSPORT_LABELLED = re.compile(
     r"(?:护照|護照|passport)(?:[\s:：#,，.\-]|号码|號碼|号|號|是|为|為|(?<![A-Za-z])(?:number|no|num|nr|is|was|it's|it"
     r"|its|my|id)(?![A-Za-z])){0,8}"
     r"([A-Za-z]{0,2}\d{6,9})" + _R, re.I)
-_CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{4}[ \-]\d{6}[ \-]\d{5})" + _R)
+_CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{4}[ \-]\d{6}[ \-]\d{5}"
+                   r"|\d{4,6}(?:[ \-]\d{2,11}){1,4})" + _R)  # any other grouping: the digits are counted below
 _PHONES = re.compile("|".join([
     # mainland mobile, optionally +86 / 0086 / (+86)
     _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _S + r"?\d{4}" + _S + r"?\d{4}" + _R,
@@ -268,7 +271,14 @@ _EN_ADDRESS = re.compile(
     r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
     r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
 _EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])" + _UNIT + r",?\s+\Z")
+# Written in lower case ("310 w 72nd st, new york ny 10023"): only with a state and a ZIP code at
+# the end, or "2 park avenue bags" would be an address.
+_EN_ADDRESS_ZIP = re.compile(
+    r"(?i)(?<![0-9a-z])\d{1,6}[a-z]?\s+(?:[a-z0-9'.\-]+\s+){0,3}" + _STREET + r"\.?(?![a-z])"
+    r"(?:,?\s*(?:" + _UNIT + r"|#\s?[a-z0-9-]+))?,?\s+(?:[a-z]+\s+){0,3}[a-z]{2},?\s+\d{5}(?:-\d{4})?(?!\d)")
+_EN_UNIT_BEFORE_ANY = re.compile(r"(?i)(?<![a-z])" + _UNIT + r",?\s+\Z")
 _EN_HINT = re.compile(_STREET + r"\b")
+_ZIP_HINT = re.compile(r"(?<!\d)\d{5}(?:-\d{4})?(?!\d)")
 
 # ---------------------------------------------------------------------------------------------
 
@@ -317,6 +327,12 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
                 v = _digits(m.group(1)[:-1]) + m.group(1)[-1]
                 if _id18_shape(v) and (id_checksum_ok(v) or _label(t, m.start()) == "id"):
                     add(("ID", m.start(1), m.end(1), 1))
+            for m in _ID18_GROUPED.finditer(t, lo, hi):  # "4301 0419 9605 0337 48"
+                v = _digits(m.group(1)[:-1]) + m.group(1)[-1]
+                if (v != m.group(1) and _id18_shape(v) and _label(t, m.start()) != "card"
+                        and (id_checksum_ok(v) and not (v.isdigit() and luhn_ok(v))
+                             or _label(t, m.start()) == "id")):
+                    add(("ID", m.start(1), m.end(1), 1))
         if nd >= 15:
             for m in _ID15.finditer(t, lo, hi):
                 if _id15_shape(m.group(1)) and _label(t, m.start()) == "id":
@@ -341,6 +357,8 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
                     ok = 12 <= len(d) <= 19
                 elif label == "order":
                     ok = False
+                elif v != d and _GROUPED_4.fullmatch(v) is None and _AMEX.fullmatch(v) is None:
+                    ok = False  # an unusual grouping counts only with a card label: a phone looks alike
                 elif 16 <= len(d) <= 19:
                     grouped = v != d and _GROUPED_4.fullmatch(v) is not None
                     id_like = len(d) == 18 and _id18_shape(d)
@@ -380,6 +398,11 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
             s = m.start()
             u = _EN_UNIT_BEFORE.search(t, max(0, s - 30), s)
             add(("ADDRESS", u.start() if u else s, m.end(), 6))
+    if _ZIP_HINT.search(t):
+        for m in _EN_ADDRESS_ZIP.finditer(t):
+            s = m.start()
+            u = _EN_UNIT_BEFORE_ANY.search(t, max(0, s - 30), s)
+            add(("ADDRESS", u.start() if u else s, m.end(), 7))
     return found
 
 
