@@ -32,6 +32,9 @@ def litellm_module():
 
         litellm.suppress_debug_info = True
         litellm.drop_params = True  # providers without JSON mode ignore response_format
+        # litellm's logging callbacks never see message contents (customer text): private, and
+        # about 1 ms less CPU per call
+        litellm.turn_off_message_logging = True
         if os.environ.get("DISABLE_AIOHTTP_TRANSPORT", "").lower() in ("1", "true"):
             litellm.disable_aiohttp_transport = True
         _litellm = litellm
