@@ -188,17 +188,13 @@ def _batch(args) -> int:
         from pathlib import Path
 
         from .judge import Judge, judge_file
-        from .models import ModelClient
         from .settings import get_settings
         from .store import migrate
 
         s = get_settings()
         migrate(s.db_path)
-        client = ModelClient([args.judge], api_base=s.api_base, timeout_s=s.model_timeout_s,
-                             max_tokens=200, attempts=s.model_retries)
         fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
-        calls = judge_file(Path(args.input), fmt, args.encoding, Path(args.out),
-                           Judge(client, s.db_path, s.prompt_dir))
+        calls = judge_file(Path(args.input), fmt, args.encoding, Path(args.out), Judge.for_model(s, args.judge))
         print(f"judge: {calls} model calls (the rest from the cache)", file=sys.stderr)
     _print_summary(summary)
     if report is not None:

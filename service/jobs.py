@@ -233,13 +233,8 @@ class JobRunner:
         if not model:
             return None
         from .judge import Judge
-        from .models import ModelClient
 
-        s = self.settings
-        client = ModelClient([model], api_base=s.api_base, timeout_s=s.model_timeout_s,
-                             max_tokens=200, attempts=s.model_retries, backoff_s=s.model_backoff_s,
-                             backoff_cap_s=s.model_backoff_cap_s)
-        return Judge(client, s.db_path, s.prompt_dir)
+        return Judge.for_model(self.settings, model)
 
     def _commit(self, job_id: str, chunk: list[tuple[int, Record]]) -> bool:
         """Review one chunk and store it with the job's counters in one transaction. False when

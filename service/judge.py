@@ -21,6 +21,7 @@ from .rubric import load_rubric
 __all__ = ["Judge", "JudgeScore", "estimate_cost"]
 
 PROMPT_TOKENS, COMPLETION_TOKENS = 450, 60  # a typical judge call
+MAX_TOKENS = 200  # a grade is a short JSON object
 
 
 class JudgeScore(BaseModel):
@@ -51,6 +52,12 @@ class Judge:
         self.model = client.models[0]
         self.concurrency = concurrency
         self.calls = 0
+
+    @classmethod
+    def for_model(cls, settings, model: str, concurrency: int = 4) -> "Judge":
+        """A judge grading with `model` through the settings' retry policy, cached in their database."""
+        client = ModelClient.for_models(settings, [model], max_tokens=MAX_TOKENS)
+        return cls(client, settings.db_path, settings.prompt_dir, concurrency)
 
     async def _grade(self, reply: str, complaint: str | None, semaphore: asyncio.Semaphore) -> dict:
         prompt, _ = render(self.prompt_dir, "judge.j2", reply=reply, complaint=complaint,

@@ -118,9 +118,16 @@ class ModelClient:
                   if m.strip() and m.strip() != "offline"]
         if not models:
             return None
-        return cls(models, api_base=settings.api_base, timeout_s=settings.model_timeout_s,
-                   max_tokens=settings.model_max_tokens, attempts=settings.model_retries,
-                   backoff_s=settings.model_backoff_s, backoff_cap_s=settings.model_backoff_cap_s)
+        return cls.for_models(settings, models)
+
+    @classmethod
+    def for_models(cls, settings, models: list[str], **overrides) -> "ModelClient":
+        """A client for `models` with the settings' endpoint, timeout, token cap and retry
+        policy; `overrides` replace any of them (a judge's smaller max_tokens, a replay's base)."""
+        kwargs = dict(api_base=settings.api_base, timeout_s=settings.model_timeout_s,
+                      max_tokens=settings.model_max_tokens, attempts=settings.model_retries,
+                      backoff_s=settings.model_backoff_s, backoff_cap_s=settings.model_backoff_cap_s)
+        return cls(models, **(kwargs | overrides))
 
     async def complete(self, messages: list[dict], *, json: bool = True,
                        models: list[str] | None = None) -> Completion:

@@ -111,9 +111,8 @@ class Replay:
     misses: dict[str, list[str]] = field(default_factory=dict)
 
     def client(self, model: str, settings) -> ModelClient:
-        return ModelClient([model], api_base="https://api.openai.com/v1", timeout_s=settings.model_timeout_s,
-                           max_tokens=settings.model_max_tokens, attempts=settings.model_retries,
-                           backoff_s=0.0, backoff_cap_s=0.0)
+        return ModelClient.for_models(settings, [model], api_base="https://api.openai.com/v1",
+                                      backoff_s=0.0, backoff_cap_s=0.0)
 
     def _answer(self, request):
         import httpx

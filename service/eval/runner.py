@@ -57,9 +57,7 @@ class _Run:
             self.replay = Replay(load_cassettes(config.resolve(config.cassettes)))
             self.client = self.replay.client(config.mock_model, settings)
         elif self.model != "offline":
-            self.client = ModelClient([self.model], api_base=settings.api_base, timeout_s=settings.model_timeout_s,
-                                      max_tokens=settings.model_max_tokens, attempts=settings.model_retries,
-                                      backoff_s=settings.model_backoff_s, backoff_cap_s=settings.model_backoff_cap_s)
+            self.client = ModelClient.for_models(settings, [self.model])
         if record is not None:
             if self.model in ("offline", "mock"):
                 raise InputError("--record needs a real model (--model <litellm id>)", field="record")
@@ -74,16 +72,12 @@ class _Run:
 
         if self.replay is not None:
             client = self.replay.client(self.config.mock_model, self.settings)
-        else:
-            model = model or (self.model if self.model != "offline" else None)
-            if not model:
-                raise InputError("the judge scorer needs a model: set scorers.judge.model or run with --model",
-                                 field="scorers.judge.model")
-            s = self.settings
-            client = ModelClient([model], api_base=s.api_base, timeout_s=s.model_timeout_s, max_tokens=200,
-                                 attempts=s.model_retries, backoff_s=s.model_backoff_s,
-                                 backoff_cap_s=s.model_backoff_cap_s)
-        return Judge(client, self.settings.db_path, self.settings.prompt_dir, concurrency=1)
+            return Judge(client, self.settings.db_path, self.settings.prompt_dir, concurrency=1)
+        model = model or (self.model if self.model != "offline" else None)
+        if not model:
+            raise InputError("the judge scorer needs a model: set scorers.judge.model or run with --model",
+                             field="scorers.judge.model")
+        return Judge.for_model(self.settings, model, concurrency=1)
 
     async def case(self, case: Case) -> dict:
         current_case.set(case.id)  # this task's own context: the replay router reads it
