@@ -16,7 +16,7 @@ each with its status in one body shape, the CLI prints its message and exits 2.
 
 from __future__ import annotations
 
-__all__ = ["TactfulError", "InputError", "TooLarge", "Unauthorized", "Forbidden", "NotFound", "Conflict",
+__all__ = ["first_problem", "TactfulError", "InputError", "TooLarge", "Unauthorized", "Forbidden", "NotFound", "Conflict",
            "RateLimited", "RubricError", "ModelError", "ModelUnavailable"]
 
 
@@ -97,3 +97,10 @@ class ModelError(TactfulError):
 class ModelUnavailable(TactfulError):
     status = 503
     code = "model_unavailable"
+
+
+def first_problem(error) -> str:
+    """The first problem of a pydantic ValidationError as "where.in.the.data: what is wrong"."""
+    first = error.errors()[0]
+    where = ".".join(str(x) for x in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]

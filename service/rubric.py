@@ -35,7 +35,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from .errors import RubricError
+from .errors import RubricError, first_problem
 from .text import fold
 
 __all__ = ["Rubric", "load_rubric", "default_rubric_dir", "expand", "PHRASE_CATEGORIES",
@@ -275,9 +275,7 @@ def _validate(model, data, where: str):
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
-        raise RubricError(f"{where}: {loc + ': ' if loc else ''}{first['msg']}") from e
+        raise RubricError(f"{where}: {first_problem(e)}") from e
 
 
 def _compile_signals(spec: SignalSpec) -> tuple[dict[str, re.Pattern], dict[str, re.Pattern]]:

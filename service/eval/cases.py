@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, first_problem
 from ..schemas import Channel, Lang
 from .config import SuiteConfig
 
@@ -64,10 +64,8 @@ def load_cases(config: SuiteConfig) -> list[Case]:
             try:
                 case = Case.model_validate(raw)
             except ValidationError as e:
-                first = e.errors()[0]
                 who = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"case #{i}"
-                where = ".".join(str(x) for x in first["loc"])
-                raise InputError(f"{path}: {who}: {where}: {first['msg']}", field="cases") from None
+                raise InputError(f"{path}: {who}: {first_problem(e)}", field="cases") from None
             if case.id in seen:
                 raise InputError(f"{path}: case id {case.id!r} is used twice (also in {seen[case.id]})",
                                  field="cases")

@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..drafting import RETRY_ASK
-from ..errors import InputError
+from ..errors import InputError, first_problem
 from ..models import Completion, ModelClient
 
 __all__ = ["Cassette", "load_cassettes", "Replay", "Recorder", "current_case", "kind_of", "OPENAI_URL"]
@@ -80,9 +80,7 @@ def load_cassettes(folder: Path) -> dict[str, Cassette]:
         try:
             cassette = Cassette.model_validate_json(path.read_text(encoding="utf-8"))
         except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(x) for x in first["loc"])
-            raise InputError(f"{path}: {where}: {first['msg']}", field="cassettes") from None
+            raise InputError(f"{path}: {first_problem(e)}", field="cassettes") from None
         if cassette.case in out:
             raise InputError(f"{path}: a second cassette for case {cassette.case!r}", field="cassettes")
         out[cassette.case] = cassette

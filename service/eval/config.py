@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, first_problem
 
 __all__ = ["SuiteConfig", "ScorerConfig", "GateConfig", "load_config", "SCORER_NAMES"]
 
@@ -92,9 +92,7 @@ def load_config(path: Path | str, **overrides) -> SuiteConfig:
     try:
         config = SuiteConfig.model_validate(raw)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"{path}: {where}: {first['msg']}", field="config") from None
+        raise InputError(f"{path}: {first_problem(e)}", field="config") from None
     unknown = set(config.scorers) - set(SCORER_NAMES)
     if unknown:
         raise InputError(f"{path}: unknown scorer(s) {sorted(unknown)}; known: {', '.join(SCORER_NAMES)}",
