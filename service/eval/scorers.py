@@ -18,13 +18,12 @@ from dataclasses import dataclass
 
 from ..grounding import numbers_in
 from ..policy import Policy
-from ..rubric import load_rubric
+from ..rubric import SECTIONS, load_rubric
 from ..text import detect_lang, fold, normalize, to_simplified
 from .cases import Case
 
 __all__ = ["Score", "chrf", "SCORERS", "SECTIONS"]
 
-SECTIONS = ("apology", "restatement", "remedy", "close")
 
 
 @dataclass(slots=True)

@@ -23,8 +23,13 @@ log = logging.getLogger("tactful.drafts")
 
 @router.post("", response_model=DraftOut, summary="Draft a reply to a ticket", responses=error_responses(502, 503))
 async def post_draft(body: DraftRequest, request: Request) -> dict:
+    return await _draft(body, request)
+
+
+async def _draft(body: DraftRequest, request: Request, on_event=None) -> dict:
+    """A stored draft, its model tokens counted against the caller's key."""
     state = request.app.state
-    draft = await create_draft(body, state.settings, state.policy, state.models)
+    draft = await create_draft(body, state.settings, state.policy, state.models, on_event=on_event)
     usage = draft["usage"]
     await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
                             usage["prompt_tokens"] + usage["completion_tokens"])
@@ -42,23 +47,17 @@ async def post_draft(body: DraftRequest, request: Request) -> dict:
                                              "checked draft, as POST /v1/drafts returns it) or `event: "
                                              "error` (the one error body)."}})
 async def post_draft_stream(body: DraftRequest, request: Request) -> StreamingResponse:
-    state = request.app.state
     queue: asyncio.Queue = asyncio.Queue()
 
     async def work() -> None:
         try:
-            draft = await create_draft(body, state.settings, state.policy, state.models,
-                                       on_event=lambda kind, data: queue.put_nowait((kind, data)))
-            usage = draft["usage"]
-            await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
-                                    usage["prompt_tokens"] + usage["completion_tokens"])
+            draft = await _draft(body, request, on_event=lambda kind, data: queue.put_nowait((kind, data)))
             queue.put_nowait(("draft", DraftOut.model_validate(draft).model_dump(mode="json")))
         except TactfulError as e:
             queue.put_nowait(("error", e.body()))
         except Exception:  # noqa: BLE001 - the stream ends with the one error body, never a trace
             log.exception("draft stream failed")
-            queue.put_nowait(("error", {"ok": False, "status": 500, "error": {
-                "code": "internal_error", "message": "internal error; the server log has the details"}}))
+            queue.put_nowait(("error", TactfulError("internal error; the server log has the details").body()))
         finally:
             queue.put_nowait(None)
 
