@@ -5,50 +5,27 @@ not ignored. The seed is fixed so CI is repeatable; `make fuzz` runs with a fres
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from servers import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SEED = "20261123"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    env = dict(os.environ, TACTFUL_DB_PATH=str(tmp_path / "fuzz.db"), TACTFUL_DATA_DIR=str(tmp_path),
-               TACTFUL_AUTH="on", TACTFUL_MODEL="")
-    created = subprocess.run([str(BIN / "tactful"), "keys", "create", "--name", "fuzz", "--scopes", "admin",
-                              "--rpm", "1000000"], env=env, capture_output=True, text=True, check=True)
-    key = created.stdout.strip().splitlines()[-1]
-    port = free_port()
-    proc = subprocess.Popen([str(BIN / "tactful"), "serve", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    service = Service(tmp_path, auth="on")
+    key = service.create_key("admin", rpm=1_000_000)
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the service did not start")
-        yield url, key
+        yield service.start().url, key
     finally:
-        proc.kill()
-        proc.wait(10)
+        service.kill()
 
 
 def test_schemathesis_finds_no_failure_with_all_checks(server):

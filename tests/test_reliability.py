@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,8 +24,9 @@ import pytest
 
 from service import store
 
+from servers import Service
+
 ROOT = Path(__file__).resolve().parent.parent
-TACTFUL = Path(sys.executable).parent / "tactful"
 
 
 # ---------------------------------------------------------------- concurrent writes
@@ -172,55 +172,15 @@ def _export(n: int) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`tactful serve` on 127.0.0.1 in its own process, offline model, the given db."""
-
-    def __init__(self, tmp_path: Path, name: str):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TACTFUL_")}
-        env.update(TACTFUL_DB_PATH=str(tmp_path / "t.db"), TACTFUL_DATA_DIR=str(tmp_path),
-                   TACTFUL_MODEL="", LITELLM_LOCAL_MODEL_COST_MAP="True")
-        self.log = (tmp_path / f"{name}.log").open("wb")
-        self.proc = subprocess.Popen([str(TACTFUL), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=env, cwd=tmp_path, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, client: httpx.Client, timeout_s: float = 20) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the server exited with {self.proc.returncode}: "
-                                     f"{Path(self.log.name).read_text(errors='replace')[-2000:]}")
-            try:
-                if client.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"the server was not ready within {timeout_s} s")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self.log.close()
-
-
 def test_a_server_killed_mid_batch_resumes_with_no_row_lost_or_duplicated(tmp_path):
     body = _export(ROWS)
-    db_path = tmp_path / "t.db"
-    servers: list[Server] = []
+    servers: list[Service] = []
     try:
         with httpx.Client(timeout=30) as c:
-            first = Server(tmp_path, "first")
+            first = Service(tmp_path, name="first")
             servers.append(first)
-            first.wait_ready(c)
+            first.start()
+            db_path = first.db_path
             r = c.post(f"{first.url}/v1/batches?filename=export.csv", content=body,
                        headers={"content-type": "text/csv"})
             assert r.status_code == 202, r.text
@@ -249,9 +209,9 @@ def test_a_server_killed_mid_batch_resumes_with_no_row_lost_or_duplicated(tmp_pa
             assert state == "running" and 0 < killed_at < total
             assert counted == killed_at  # the counter and the rows were committed together
 
-            second = Server(tmp_path, "second")
+            second = Service(tmp_path, name="second")
             servers.append(second)
-            second.wait_ready(c)
+            second.start()
             deadline = time.monotonic() + 30
             while True:
                 job = c.get(f"{second.url}/v1/batches/{job_id}").json()

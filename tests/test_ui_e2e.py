@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -36,9 +35,9 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from servers import Service as Tactful, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 SHOTS = ROOT / "docs" / "screenshots"
 UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 WAIT = 20
@@ -46,51 +45,9 @@ TICKET = "我买的蓝牙耳机左耳没有声音,订单20261103886,太失望了
 XSS = '<script>window.__x=1</script><img src=x onerror="window.__x=2">'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, tmp: Path, auth: str = "off", **env):
-        self.env = {**os.environ, "TACTFUL_DB_PATH": str(tmp / "tactful.db"), "TACTFUL_DATA_DIR": str(tmp),
-                    "TACTFUL_AUTH": auth, "TACTFUL_MODEL": "", **env}
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (tmp / "server.log").open("wb")
-        self.proc = subprocess.Popen([str(BIN / "tactful"), "serve", "--port", str(self.port)], env=self.env,
-                                     cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"tactful serve exited with {self.proc.returncode}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("tactful serve did not start within 30 s")
-
-    def create_key(self, scopes: str = "admin", rpm: int = 120) -> str:
-        out = subprocess.run([str(BIN / "tactful"), "keys", "create", "--name", "e2e", "--scopes", scopes,
-                              "--rpm", str(rpm)], env=self.env, capture_output=True, text=True, check=True)
-        return out.stdout.strip().splitlines()[-1]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("ui-e2e"))
+    s = Tactful(tmp_path_factory.mktemp("ui-e2e")).start()
     yield s
     s.stop()
 
@@ -412,7 +369,7 @@ def test_a_batch_upload_shows_progress_then_the_report(browser, server, tmp_path
 # ---------------------------------------------------------------- API keys
 
 def test_with_keys_required_the_pages_say_so_and_use_the_key(browser, tmp_path):
-    secured = Server(tmp_path, auth="on")
+    secured = Tactful(tmp_path, auth="on").start()
     try:
         open_page(browser, secured.url + "/")
         alert = browser.find_element(By.ID, "alert")
@@ -493,8 +450,8 @@ def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = None
     try:
-        server = Server(tmp_path, TACTFUL_MODEL="openai/gpt-4o-mini", TACTFUL_API_BASE=f"http://127.0.0.1:{port}/v1",
-                        OPENAI_API_KEY="sk-fake-local")
+        server = Tactful(tmp_path, TACTFUL_MODEL="openai/gpt-4o-mini", TACTFUL_API_BASE=f"http://127.0.0.1:{port}/v1",
+                         OPENAI_API_KEY="sk-fake-local").start()
         open_page(browser, server.url + "/")
         browser.find_element(By.ID, "message").send_keys(TICKET)
         browser.find_element(By.ID, "draft-btn").click()
