@@ -61,7 +61,9 @@ def detect_lang(text: str) -> str:
     if text.isascii():
         return "en"
     cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(_OPAQUE.sub(" ", text)))  # a base64 blob or a URL is not English
+    latin = len(_LATIN.findall(text))
+    if cjk and cjk * 3 < latin:  # perhaps only because of a base64 blob or a URL: those are not English
+        latin = len(_LATIN.findall(_OPAQUE.sub(" ", text)))
     if cjk == 0 or cjk * 3 < latin:
         return "en"
     trad_re, simp_re = _script_classes()
