@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
+import orjson
+
 from .errors import InputError, TactfulError
 from .review import review
 
@@ -79,7 +81,18 @@ def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             yield n, raw
 
 
+_UTF8 = ("utf-8", "utf8", "utf-8-sig")
+
+
 def _parse_jsonl(n: int, raw: bytes, encoding: str) -> Record:
+    if encoding.lower() in _UTF8:
+        try:  # orjson validates UTF-8 and parses in one pass; anything it rejects is retried
+            data = orjson.loads(raw)  # below, so that the error reads the same either way
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if isinstance(data, dict):
+                return Record(n, data)
     text, bad = _decode(raw, n, encoding)
     if bad:
         return Record(n, error=bad)
@@ -171,23 +184,29 @@ def review_record(rec: Record) -> dict:
 
 # ---------------------------------------------------------------- output
 
-def _jsonl_lines(rows: list[dict]) -> str:
-    dumps = json.dumps
-    return "".join(dumps(row, ensure_ascii=False) + "\n" for row in rows)
+def _json_line(row: dict) -> bytes:
+    try:
+        return orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # an id orjson cannot hold (an integer over 64 bits): the standard library can
+        return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _csv_lines(rows: list[dict]) -> str:
+def _jsonl_lines(rows: list[dict]) -> bytes:
+    return b"".join(map(_json_line, rows))
+
+
+def _csv_lines(rows: list[dict]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     for row in rows:
         w.writerow(_csv_row(row))
-    return buf.getvalue()
+    return buf.getvalue().encode("utf-8")
 
 
-def _csv_header() -> str:
+def _csv_header() -> bytes:
     buf = io.StringIO()
     csv.writer(buf).writerow(OUTPUT_FIELDS)
-    return buf.getvalue()
+    return buf.getvalue().encode("utf-8")
 
 
 def _csv_row(row: dict) -> list:
@@ -241,7 +260,7 @@ class Summary:
 
 
 def _review_chunk(chunk: list, encoding: str, out_fmt: str,
-                  report: bool = False) -> tuple[str, Summary, "ReportBuilder | None"]:
+                  report: bool = False) -> tuple[bytes, Summary, "ReportBuilder | None"]:
     """Parse (JSONL lines arrive raw), review and format one chunk: all the per-row work, so
     that worker processes do it in parallel and the parent only reads and writes."""
     records = [_parse_jsonl(*item, encoding) if isinstance(item, tuple) else item for item in chunk]
@@ -273,7 +292,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _reviewed(items: Iterable, workers: int, encoding: str, out_fmt: str,
-              report: bool = False) -> Iterator[tuple[str, Summary, "ReportBuilder | None"]]:
+              report: bool = False) -> Iterator[tuple[bytes, Summary, "ReportBuilder | None"]]:
     """Reviewed chunks in input order; with workers > 1, a bounded number in flight, so
     memory stays flat whatever the input size."""
     if workers <= 1:
@@ -303,7 +322,7 @@ def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | 
     total = src.stat().st_size
     summary = Summary()
     tmp = dst.with_name(dst.name + ".part")
-    with src.open("rb") as raw, tmp.open("w", encoding="utf-8", newline="") as out:
+    with src.open("rb") as raw, tmp.open("wb") as out:
         if out_fmt == "csv":
             out.write(_csv_header())
         items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
