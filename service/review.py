@@ -114,10 +114,7 @@ class _Sentence:
         """Whether the sentence holds a time, amount, contact or reference (searched once)."""
         found = self._found.get(kind)
         if found is None:
-            hint = self.rubric.hints.get(kind)
-            found = ((hint is None or hint.search(self.t) is not None)
-                     and self.rubric.signals[kind].search(self.t) is not None)
-            self._found[kind] = found
+            found = self._found[kind] = self.rubric.recognisers[kind].found(self.t)
         return found
 
     def terms(self, stop: frozenset[str]) -> frozenset[str]:

@@ -36,6 +36,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from .errors import RubricError, first_problem
+from .prefilter import Recogniser
 from .text import fold
 
 __all__ = ["Rubric", "load_rubric", "default_rubric_dir", "expand", "PHRASE_CATEGORIES",
@@ -154,7 +155,6 @@ class SignalSpec(_Strict):
     amount: list[str] = Field(min_length=1)
     contact: list[str] = Field(min_length=1)
     reference: list[str] = Field(min_length=1)
-    hints: dict[Literal["time", "amount", "contact", "reference"], list[str]] = {}
 
 
 # ---------------------------------------------------------------- compiled form
@@ -221,8 +221,8 @@ class Rubric:
     section_of: dict[int, tuple[str, ...]]  # phrase id -> sections it marks
     sections: dict[str, Section]
     automaton: ahocorasick.Automaton
-    signals: dict[str, re.Pattern]
-    hints: dict[str, re.Pattern]
+    signals: dict[str, re.Pattern]  # one pattern per kind, for finding every match
+    recognisers: dict[str, Recogniser]  # per kind, for asking whether there is one
     pattern_rules: list[int] = field(default_factory=list)
     cond_pids: frozenset[int] = frozenset()  # phrases that some condition looks for
     cache: dict = field(default_factory=dict)  # sentence text -> its analysis (review.py)
@@ -278,14 +278,10 @@ def _validate(model, data, where: str):
         raise RubricError(f"{where}: {first_problem(e)}") from e
 
 
-def _compile_signals(spec: SignalSpec) -> tuple[dict[str, re.Pattern], dict[str, re.Pattern]]:
-    """One pattern per kind, and per kind a hint: an alternation of plain literals, which
-    Python's re scans for in C by first character, so most sentences are ruled out cheaply."""
+def _compile_signals(spec: SignalSpec) -> tuple[dict[str, re.Pattern], dict[str, Recogniser]]:
     kinds = ("time", "amount", "contact", "reference")
     patterns = {k: re.compile("|".join(f"(?:{p})" for p in getattr(spec, k))) for k in kinds}
-    hints = {k: re.compile("|".join(re.escape(h) for h in sorted(spec.hints[k], key=len, reverse=True)))
-             for k in kinds if spec.hints.get(k)}
-    return patterns, hints
+    return patterns, {k: Recogniser(getattr(spec, k)) for k in kinds}
 
 
 @functools.cache
@@ -356,6 +352,6 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     cond_pids = frozenset(
         pid for r in rules for c in (r.unless, *r.requires) if c is not None
         for pid in (c.before | c.after | c.sentence))
-    patterns, hints = _compile_signals(signals)
+    patterns, recognisers = _compile_signals(signals)
     return Rubric(root, spec, rules, b.phrases, triggers, section_of, sections, automaton,
-                  patterns, hints, pattern_rules, cond_pids)
+                  patterns, recognisers, pattern_rules, cond_pids)

@@ -1,0 +1,86 @@
+"""The literal screens in front of the time/amount/contact/reference recognisers: derived from
+the patterns, and never changing an answer."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.prefilter import Recogniser, required_literals
+from service.rubric import load_rubric
+from service.text import detect_lang, normalize
+
+DATA = Path(__file__).parent / "data"
+SIGNALS = yaml.safe_load((Path(__file__).parent.parent / "rubrics" / "signals.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("pattern, screen", [
+    (r"(?:\d{1,2}|[一二三]{1,3})\s*(?:点|时)(?!间)", {"点", "时"}),
+    (r"\d+\s*(?:天|日)\s*(?:内|之内|以内)", {"内"}),  # 之内 and 以内 hold 内: one string beats two
+    (r"\b\d{1,2}\s*(?:am|pm)", {"am", "pm"}),
+    (r"within\s+\d+\s+(?:hours?|days?)", {"within"}),  # the longest plain run wins
+    (r"[¥$]\s?\d+", {"¥", "$"}),
+])
+def test_screen_is_what_every_match_must_contain(pattern, screen):
+    assert required_literals(pattern) == frozenset(screen)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\d+",  # only a category: nothing must occur
+    r"(?:\d+|元)",  # one alternative needs no literal
+    r"(?i)today",  # case-insensitive: a literal screen would miss TODAY
+    r"(?i:today)",
+    r"(?:今天)?",  # may match the empty string
+    r"[a-z]{3}",  # a wide class
+    r"[^0-9]元",  # a negated class before it is no screen, but 元 is
+])
+def test_no_screen_when_none_can_be_derived(pattern):
+    found = required_literals(pattern)
+    if pattern == r"[^0-9]元":
+        assert found == frozenset({"元"})
+    else:
+        assert found is None
+
+
+def _sentences() -> list[str]:
+    texts = []
+    for name in ("labelled_replies.jsonl", "heldout_replies.jsonl", "pii_labelled.jsonl", "pii_heldout.jsonl"):
+        for line in (DATA / name).read_text("utf-8").splitlines():
+            row = json.loads(line)
+            texts += [v for k, v in row.items() if k in ("reply", "complaint", "text", "message") and isinstance(v, str)]
+    out = []
+    for text in texts:
+        norm = normalize(text, detect_lang(text)).text
+        out += [s for s in re.split(r"(?<=[。!?;\n])", norm) if s.strip()]
+    return out
+
+
+SENTENCES = _sentences()
+
+
+@pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
+def test_recogniser_answers_exactly_as_the_whole_pattern(kind):
+    pattern = load_rubric().signals[kind]
+    recogniser = load_rubric().recognisers[kind]
+    assert len(SENTENCES) > 1000
+    differ = [s for s in SENTENCES if recogniser.found(s) != (pattern.search(s) is not None)]
+    assert differ == []
+    # and the corpus exercises both answers
+    assert 0 < sum(recogniser.found(s) for s in SENTENCES) < len(SENTENCES)
+
+
+def test_every_signal_kind_has_screens_for_most_patterns():
+    """A pattern without a screen is still correct, only slower; most should have one."""
+    for kind in ("time", "amount"):
+        screened = [required_literals(p) is not None for p in SIGNALS[kind]]
+        assert sum(screened) >= len(screened) - 1, kind
+
+
+def test_a_screen_never_hides_a_match_the_screen_must_cover():
+    rec = Recogniser([r"(?:今天|明天)?\s*\d{1,2}\s*(?:点|时)", r"\bwithin \d+ (?:hours?|days?)\b"])
+    assert rec.found("我们明天18点前回复您")
+    assert rec.found("we will reply within 2 hours")
+    assert not rec.found("我们会尽快回复您")
+    assert not rec.found("we will reply soon")
