@@ -14,14 +14,25 @@ from dataclasses import dataclass, field
 
 from .errors import InputError, TooLarge
 from .rubric import SECTIONS, Cond, Rubric, load_rubric
-from .text import LANGS, Normalized, detect_lang, normalize, to_script
+from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
 __all__ = ["Finding", "Review", "review", "score_findings", "MAX_REPLY_CHARS"]
 
 MAX_REPLY_CHARS = 20_000
 
-# Sentence ends: Chinese and ASCII punctuation (after folding), line breaks, block-level HTML.
-_BOUNDARY = re.compile(r"[。!?;\n…]+|\.(?=\s|$)|<br\s*/?>|</(?:p|li|div)>")
+# Sentence ends in a reply as given: Chinese and ASCII punctuation, line breaks, block-level
+# HTML. On folded text (text.fold) this is
+#     [。!?;\n…]+ | \.(?=\s|$) | <br\s*/?> | </(?:p|li|div)>
+# and it is written here for the text before folding, so that a sentence seen before needs
+# no folding at all: every character that folds to one of those is in its class (！ for !,
+# Ｂ and B for b). It begins with one character class, so that re skips to the next
+# candidate character in C instead of trying every alternative at every position.
+_END = "。!?;\n…！？；"
+_BOUNDARY = re.compile(
+    rf"[{_END}<＜.．](?:(?<=[{_END}])[{_END}]*|(?<=[.．])(?=\s|$)"
+    r"|(?<=[<＜])(?:[bBｂＢ][rRｒＲ]\s*[/／]?|[/／](?:[pPｐＰ]|[lLｌＬ][iIｉＩ]|[dDｄＤ][iIｉＩ][vVｖＶ]))[>＞])")
+
+
 def _letter(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
@@ -75,11 +86,11 @@ class _Sentence:
     helpdesk replies are built from macros and repeat the same sentences all day."""
 
     __slots__ = ("rubric", "t", "hits", "_cond_hits", "matches", "sections", "concrete", "_found",
-                 "_terms")
+                 "_terms", "found")
 
-    def __init__(self, rubric: Rubric, t: str):
+    def __init__(self, rubric: Rubric, norm: Normalized, hant: bool):
         self.rubric = rubric
-        self.t = t
+        self.t = t = norm.text
         phrases = rubric.phrases
         hits = []
         n = len(t)
@@ -97,6 +108,7 @@ class _Sentence:
         self._terms: frozenset[str] | None = None
         self.matches = _match_rules(rubric, self)
         self.sections, self.concrete = _section_marks(rubric, hits)
+        self.found = _finding_parts(rubric, self.matches, norm, hant)
 
     @property
     def cond_hits(self) -> list[tuple[int, int, int]]:
@@ -229,30 +241,87 @@ def _section_marks(rubric: Rubric, hits) -> tuple[frozenset[str], bool]:
     return frozenset(names), concrete
 
 
+def _finding_parts(rubric: Rubric, matches, norm: Normalized, hant: bool) -> tuple:
+    """What a sentence's findings hold, with offsets into the sentence as given and messages
+    in its script: a review only adds the sentence's place in the reply."""
+    rules = rubric.rules
+    out = []
+    for s, e, ridx, suggestion in matches:
+        rule = rules[ridx]
+        os_, oe = norm.span(s, e)
+        message = rule.message
+        suggestion = suggestion if suggestion is not None else rule.suggestion
+        if hant and rule.lang == "zh":
+            message, suggestion = _localise(message, "zh-Hant"), _localise(suggestion, "zh-Hant")
+        out.append((rule.id, rule.category, rule.severity, os_, oe, message, suggestion))
+    return tuple(out)
+
+
+class _Piece:
+    """A sentence of a reply exactly as given, memoised across replies: its script counts
+    (a reply's language is the sum of its sentences') and, per script, its analysis. A
+    sentence seen before costs a dictionary lookup: no folding, no OpenCC, no matching."""
+
+    __slots__ = ("raw", "_counts", "_plain", "_hant")
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self._counts: tuple[int, int, int, int] | None = None
+        self._plain: _Sentence | None = None
+        self._hant: _Sentence | None = None
+
+    @property
+    def counts(self) -> tuple[int, int, int, int]:
+        if self._counts is None:
+            self._counts = script_counts(self.raw)
+        return self._counts
+
+    def analysis(self, rubric: Rubric, hant: bool) -> _Sentence:
+        sent = self._hant if hant else self._plain
+        if sent is None:
+            sent = _Sentence(rubric, normalize(self.raw, "zh-Hant" if hant else "zh-Hans"), hant)
+            if hant:
+                self._hant = sent
+            else:
+                self._plain = sent
+        return sent
+
+
 SENTENCE_CACHE_SIZE = 50_000
 
 
-def _sentences(rubric: Rubric, t: str) -> list[tuple[int, int, _Sentence]]:
-    """The sentences of a normalised text, each with its (memoised) analysis."""
+def _pieces(rubric: Rubric, reply: str) -> list[tuple[int, int, _Piece]]:
+    """The sentences of a reply as given, with their memoised pieces."""
     cache = rubric.cache
     out = []
     a = 0
-    ends = [m.end() for m in _BOUNDARY.finditer(t)]
-    if not ends or ends[-1] < len(t):
-        ends.append(len(t))
+    ends = [m.end() for m in _BOUNDARY.finditer(reply)]
+    ends.append(len(reply))
     for b in ends:
         if b <= a:
             continue
-        piece = t[a:b]
-        sent = cache.get(piece)
-        if sent is None:
-            sent = _Sentence(rubric, piece)
+        raw = reply[a:b]
+        piece = cache.get(raw)
+        if piece is None:
             if len(cache) >= SENTENCE_CACHE_SIZE:
                 cache.clear()
-            cache[piece] = sent
-        out.append((a, b, sent))
+            piece = cache[raw] = _Piece(raw)
+        out.append((a, b, piece))
         a = b
     return out
+
+
+def _lang(reply: str, pieces) -> str:
+    if reply.isascii():
+        return "en"
+    cjk = latin = trad = simp = 0
+    for _, _, piece in pieces:
+        c, la, t, si = piece.counts
+        cjk += c
+        latin += la
+        trad += t
+        simp += si
+    return lang_of_counts(reply, cjk, latin, trad, simp)
 
 
 def _check_input(reply: str, lang: str | None) -> None:
@@ -270,30 +339,17 @@ def review(reply: str, complaint: str | None = None, lang: str | None = None,
     """Review one reply. Raises InputError on an empty or oversized reply or an unknown lang."""
     _check_input(reply, lang)
     rubric = rubric or load_rubric()
-    lang = lang or detect_lang(reply)
-    norm = normalize(reply, lang)
-    sentences = _sentences(rubric, norm.text)
-    findings = _phrase_findings(rubric, sentences, norm, lang)
-    sections, structure = _structure(rubric, sentences, norm, lang, complaint)
+    pieces = _pieces(rubric, reply)
+    lang = lang or _lang(reply, pieces)
+    hant = lang == "zh-Hant"
+    sentences = [(a, b, piece.analysis(rubric, hant)) for a, b, piece in pieces]
+    findings = [Finding(rid, cat, sev, a + s, a + e, reply[a + s:a + e], message, suggestion)
+                for a, _, sent in sentences
+                for rid, cat, sev, s, e, message, suggestion in sent.found]
+    sections, structure = _structure(rubric, sentences, reply, lang, complaint)
     findings.extend(structure)
     score, passed = score_findings(rubric, findings)
     return Review(lang, score, passed, sections, findings, rubric.version)
-
-
-def _phrase_findings(rubric: Rubric, sentences, norm: Normalized, lang: str) -> list[Finding]:
-    rules = rubric.rules
-    out: list[Finding] = []
-    for a, _, sent in sentences:
-        for s, e, ridx, suggestion in sent.matches:
-            rule = rules[ridx]
-            os_, oe = norm.span(a + s, a + e)
-            message = rule.message
-            suggestion = suggestion if suggestion is not None else rule.suggestion
-            if lang == "zh-Hant" and rule.lang == "zh":
-                message, suggestion = _localise(message, lang), _localise(suggestion, lang)
-            out.append(Finding(rule.id, rule.category, rule.severity, os_, oe,
-                               norm.original[os_:oe], message, suggestion))
-    return out
 
 
 def _terms(text: str, stop: frozenset[str]) -> set[str]:
@@ -318,7 +374,7 @@ def _stop_terms(rubric: Rubric) -> frozenset[str]:
     return frozenset(t.lower() for t in rubric.sections["restatement"].spec.stop_terms)
 
 
-def _structure(rubric: Rubric, sentences, norm: Normalized, lang: str,
+def _structure(rubric: Rubric, sentences, reply: str, lang: str,
                complaint: str | None) -> tuple[dict, list[Finding]]:
     marked: dict[str, list[int]] = {name: [] for name in SECTIONS}
     for k, (_, _, sent) in enumerate(sentences):
@@ -343,7 +399,7 @@ def _structure(rubric: Rubric, sentences, norm: Normalized, lang: str,
     spans: dict[str, list[int] | None] = {}
     for name in SECTIONS:
         ks = (concrete_remedy or marked["remedy"]) if name == "remedy" else marked[name]
-        spans[name] = _span_of(norm, sentences, ks) if ks else None
+        spans[name] = _span_of(reply, sentences, ks) if ks else None
 
     findings = []
     for name in SECTIONS:
@@ -359,15 +415,14 @@ def _structure(rubric: Rubric, sentences, norm: Normalized, lang: str,
     return spans, findings
 
 
-def _span_of(norm: Normalized, sentences, ks: list[int]) -> list[int]:
+def _span_of(reply: str, sentences, ks: list[int]) -> list[int]:
     a = sentences[min(ks)][0]
     b = sentences[max(ks)][1]
-    t = norm.text
-    while a < b and t[a].isspace():
+    while a < b and reply[a].isspace():
         a += 1
-    while b > a and t[b - 1].isspace():
+    while b > a and reply[b - 1].isspace():
         b -= 1
-    return list(norm.span(a, b))
+    return [a, b]
 
 
 def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:

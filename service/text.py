@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Normalized", "detect_lang", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
+__all__ = ["Normalized", "detect_lang", "script_counts", "lang_of_counts", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
@@ -56,18 +56,34 @@ def _script_classes() -> tuple[re.Pattern, re.Pattern]:
             re.compile("[" + "".join(sorted(simp)) + "]"))
 
 
-def detect_lang(text: str) -> str:
-    """zh-Hans, zh-Hant or en, from the share of ideographs and which script they are in."""
+def script_counts(text: str) -> tuple[int, int, int, int]:
+    """Ideographs, Latin letters, traditional-only and simplified-only ideographs in `text`.
+    Counts of parts add up to the counts of the whole, so a reply's can be summed from its
+    (cached) sentences."""
     if text.isascii():
-        return "en"
+        return 0, sum(c.isalpha() for c in text), 0, 0
     cjk = len(_CJK.findall(text))
     latin = len(_LATIN.findall(text))
+    if not cjk:
+        return 0, latin, 0, 0
+    trad_re, simp_re = _script_classes()
+    return cjk, latin, len(trad_re.findall(text)), len(simp_re.findall(text))
+
+
+def lang_of_counts(text: str, cjk: int, latin: int, trad: int, simp: int) -> str:
+    """detect_lang(text), given script_counts(text)."""
     if cjk and cjk * 3 < latin:  # perhaps only because of a base64 blob or a URL: those are not English
         latin = len(_LATIN.findall(_OPAQUE.sub(" ", text)))
     if cjk == 0 or cjk * 3 < latin:
         return "en"
-    trad_re, simp_re = _script_classes()
-    return "zh-Hant" if len(trad_re.findall(text)) > len(simp_re.findall(text)) else "zh-Hans"
+    return "zh-Hant" if trad > simp else "zh-Hans"
+
+
+def detect_lang(text: str) -> str:
+    """zh-Hans, zh-Hant or en, from the share of ideographs and which script they are in."""
+    if text.isascii():
+        return "en"
+    return lang_of_counts(text, *script_counts(text))
 
 
 def to_script(text: str, lang: str) -> str:

@@ -5,6 +5,7 @@ import pytest
 from service.errors import InputError, TooLarge
 from service.review import review
 from service.rubric import load_rubric
+from service.text import to_script
 
 
 def spans(reply: str, **kw) -> dict[str, list[str]]:
@@ -239,3 +240,38 @@ def test_bad_replies_are_refused_clearly(reply, error):
 def test_unknown_language_is_refused():
     with pytest.raises(InputError, match="lang must be one of"):
         review("hello", lang="fr")
+
+
+# The sentence splitter runs on the reply as given; it must cut exactly where the splitter
+# written for folded text (full-width folded, lower-cased) would.
+_FOLDED_BOUNDARY = __import__("re").compile(r"[。!?;\n…]+|\.(?=\s|$)|<br\s*/?>|</(?:p|li|div)>")
+
+
+def test_sentences_end_where_they_would_in_the_folded_text():
+    import random
+
+    from service.review import _BOUNDARY
+    from service.text import fold
+
+    alphabet = list("。!?;\n…！？；.．<＜>＞/／ 　\u00a0bBｂＢrRｒＲpPｐＰlLｌＬiIｉＩdDｄＤvVｖＶ好x1")
+    rng = random.Random(5)
+    texts = ["<BR>a</P>b</Li>c</DIV>d", "ａ．　ｂ．ｃ", "x. y.z", "＜ｂｒ　／＞ok", "好！？！好", "a...\nb"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(20_000)]
+    for text in texts:
+        assert [m.span() for m in _BOUNDARY.finditer(text)] == \
+            [m.span() for m in _FOLDED_BOUNDARY.finditer(fold(text))], text
+
+
+def test_a_sentence_seen_before_gives_the_same_review_in_every_reply():
+    first = review("我们会尽快处理。您好，非常抱歉。", lang="zh-Hans")
+    again = review("您好，非常抱歉。我们会尽快处理。", lang="zh-Hans")
+    hant = review("我們會盡快處理。您好，非常抱歉。")
+    vague = [(f.rule, f.start, f.end, f.text) for f in first.findings if f.category == "vague_promise"]
+    assert vague == [("vague.asap", 3, 5, "尽快")]
+    moved = [(f.rule, f.start, f.end, f.text) for f in again.findings if f.category == "vague_promise"]
+    assert moved == [("vague.asap", 11, 13, "尽快")]
+    assert hant.lang == "zh-Hant"
+    (got,) = [f for f in hant.findings if f.category == "vague_promise"]
+    (hans,) = [f for f in first.findings if f.category == "vague_promise"]
+    assert (got.start, got.end, got.text) == (3, 5, "盡快")
+    assert got.message != hans.message and got.message == to_script(hans.message, "zh-Hant")
