@@ -376,48 +376,64 @@ def _stop_terms(rubric: Rubric) -> frozenset[str]:
 
 def _structure(rubric: Rubric, sentences, reply: str, lang: str,
                complaint: str | None) -> tuple[dict, list[Finding]]:
-    marked: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    """Where each part of the reply is (the first and last sentence that holds it) and a
+    finding for each part that is missing."""
+    ranges: dict[str, list[int] | None] = dict.fromkeys(SECTIONS)
+    loose_remedy = None  # remedy sentences with no time and nothing already done
     for k, (_, _, sent) in enumerate(sentences):
         for name in sent.sections:
-            marked[name].append(k)
-    if not marked["restatement"]:  # an order number or a date restates the problem too
-        marked["restatement"] = [k for k, (_, _, s) in enumerate(sentences) if s.has("reference")]
-    if not marked["close"]:  # a phone number or an email is a contact
-        marked["close"] = [k for k, (_, _, s) in enumerate(sentences) if s.has("contact")]
+            if name == "remedy" and not (sent.concrete or sent.has("time")):
+                if loose_remedy is None:
+                    loose_remedy = [k, k]
+                else:
+                    loose_remedy[1] = k
+                continue
+            r = ranges[name]
+            if r is None:
+                ranges[name] = [k, k]
+            else:
+                r[1] = k
     if complaint and complaint.strip():
         wanted = _complaint_terms(rubric, complaint)
         stop = _stop_terms(rubric)
         # a short complaint has few specific terms: ask for at most a third of them
         need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
-        marked["restatement"] = [k for k, (_, _, s) in enumerate(sentences)
-                                 if len(s.terms(stop) & wanted) >= need]
-    concrete_remedy = [k for k in marked["remedy"]
-                       if sentences[k][2].concrete or sentences[k][2].has("time")]
+        ranges["restatement"] = _range(k for k, (_, _, s) in enumerate(sentences)
+                                       if len(s.terms(stop) & wanted) >= need)
+    elif ranges["restatement"] is None:  # an order number or a date restates the problem too
+        ranges["restatement"] = _range(k for k, (_, _, s) in enumerate(sentences) if s.has("reference"))
+    if ranges["close"] is None:  # a phone number or an email is a contact
+        ranges["close"] = _range(k for k, (_, _, s) in enumerate(sentences) if s.has("contact"))
 
-    present = {"apology": bool(marked["apology"]), "restatement": bool(marked["restatement"]),
-               "remedy": bool(concrete_remedy), "close": bool(marked["close"])}
-    spans: dict[str, list[int] | None] = {}
-    for name in SECTIONS:
-        ks = (concrete_remedy or marked["remedy"]) if name == "remedy" else marked[name]
-        spans[name] = _span_of(reply, sentences, ks) if ks else None
-
-    findings = []
-    for name in SECTIONS:
-        if present[name]:
-            continue
-        spec = rubric.sections[name].spec
-        key = "en" if lang == "en" else "zh"
-        message, suggestion = spec.message[key], spec.suggestion[key]
-        if lang == "zh-Hant":
-            message, suggestion = _localise(message, lang), _localise(suggestion, lang)
-        findings.append(Finding(spec.rule, spec.category, spec.severity, None, None, None,
-                                message, suggestion))
+    findings = [Finding(*_missing(rubric, name, lang)) for name in SECTIONS if ranges[name] is None]
+    if ranges["remedy"] is None:
+        ranges["remedy"] = loose_remedy
+    spans = {name: None if r is None else _span_of(reply, sentences[r[0]][0], sentences[r[1]][1])
+             for name, r in ranges.items()}
     return spans, findings
 
 
-def _span_of(reply: str, sentences, ks: list[int]) -> list[int]:
-    a = sentences[min(ks)][0]
-    b = sentences[max(ks)][1]
+def _range(ks) -> list[int] | None:
+    first = last = None
+    for k in ks:
+        if first is None:
+            first = k
+        last = k
+    return None if first is None else [first, last]
+
+
+@functools.lru_cache(maxsize=64)
+def _missing(rubric: Rubric, name: str, lang: str) -> tuple:
+    """The arguments of the finding for a missing part, in the reply's language."""
+    spec = rubric.sections[name].spec
+    key = "en" if lang == "en" else "zh"
+    message, suggestion = spec.message[key], spec.suggestion[key]
+    if lang == "zh-Hant":
+        message, suggestion = _localise(message, lang), _localise(suggestion, lang)
+    return spec.rule, spec.category, spec.severity, None, None, None, message, suggestion
+
+
+def _span_of(reply: str, a: int, b: int) -> list[int]:
     while a < b and reply[a].isspace():
         a += 1
     while b > a and reply[b - 1].isspace():
@@ -425,15 +441,25 @@ def _span_of(reply: str, sentences, ks: list[int]) -> list[int]:
     return [a, b]
 
 
+@functools.lru_cache(maxsize=8)
+def _weights(rubric: Rubric) -> dict[tuple[str, str], float]:
+    factor = rubric.spec.score.severity_factor
+    return {(name, sev): cat.weight * factor.get(sev, 1.0)
+            for name, cat in rubric.spec.categories.items() for sev in ("error", "warning", "info")}
+
+
 def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
-    spec = rubric.spec
-    factor = spec.score.severity_factor
-    decay = spec.score.repeat_decay
+    """The score (the rubric's start less each finding's weight, repeats in a category
+    decaying) and whether the reply passes (no error finding)."""
+    weights = _weights(rubric)
+    decay = rubric.spec.score.repeat_decay
     seen: dict[str, int] = {}
     cost = 0.0
+    passed = True
     for f in findings:
         n = seen.get(f.category, 0)
         seen[f.category] = n + 1
-        cost += spec.categories[f.category].weight * factor.get(f.severity, 1.0) * decay ** n
-    score = max(0, min(100, round(spec.score.start - cost)))
-    return score, not any(f.severity == "error" for f in findings)
+        cost += weights[f.category, f.severity] * decay ** n
+        if f.severity == "error":
+            passed = False
+    return max(0, min(100, round(rubric.spec.score.start - cost))), passed
