@@ -25,6 +25,7 @@ A bad file is rejected at load time with its path and the reason (RubricError).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,15 +165,22 @@ _GROUP = re.compile(r"\(([^()]*)\)(\??)")
 
 def expand(phrase: str) -> list[str]:
     """'我们(会|将)跟进' -> ['我们会跟进', '我们将跟进']. A group followed by '?', or with an
-    empty alternative, is optional: '(会)?跟进' -> ['会跟进', '跟进']."""
-    m = _GROUP.search(phrase)
-    if not m:
+    empty alternative, is optional: '(会)?跟进' -> ['会跟进', '跟进']. Groups may nest."""
+    parts = _GROUP.split(phrase)  # text, (alternatives, '?'), text, ...
+    if len(parts) == 1:
         return [phrase]
-    alts = m.group(1).split("|") + ([""] if m.group(2) else [])
-    out: list[str] = []
-    for alt in dict.fromkeys(alts):
-        out.extend(expand(phrase[: m.start()] + alt + phrase[m.end():]))
-    return out
+    if any("(" in p or ")" in p for p in parts[::3]):  # a nested group: inner ones first
+        m = _GROUP.search(phrase)
+        alts = m.group(1).split("|") + ([""] if m.group(2) else [])
+        return [x for alt in dict.fromkeys(alts)
+                for x in expand(phrase[: m.start()] + alt + phrase[m.end():])]
+    choices: list[list[str]] = []
+    for i in range(0, len(parts) - 1, 3):
+        choices.append([parts[i]])
+        alts = parts[i + 1].split("|") + ([""] if parts[i + 2] else [])
+        choices.append(list(dict.fromkeys(alts)))
+    choices.append([parts[-1]])
+    return ["".join(combo) for combo in itertools.product(*choices)]
 
 
 @dataclass(slots=True, frozen=True)

@@ -69,6 +69,8 @@ def test_missing_category_in_rubric_yaml_is_refused(rubric_copy):
     ("(会)?跟进", ["会跟进", "跟进"]),
     ("a(b|)c", ["abc", "ac"]),
     ("plain", ["plain"]),
+    ("(请|)(您|你)稍(等|候)", ["请您稍等", "请您稍候", "请你稍等", "请你稍候", "您稍等", "您稍候", "你稍等", "你稍候"]),
+    ("a(b(c|d)|e)f", ["abcf", "aef", "abdf", "aef"]),  # nested: inner groups first (duplicates are dropped later)
 ])
 def test_phrase_alternatives_expand(phrase, expected):
     assert expand(phrase) == expected
