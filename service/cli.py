@@ -157,7 +157,7 @@ def _print_review(reply: str, result) -> None:
 
 
 def _batch(args) -> int:
-    from .batch import run_batch
+    from .batch import gc_for_batch, run_batch
 
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     if not os.path.isfile(args.input):
@@ -171,6 +171,7 @@ def _batch(args) -> int:
         from .report import ReportBuilder
 
         report = ReportBuilder()
+    gc_for_batch()
     show = not args.no_progress and sys.stderr.isatty()
     if show:
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
