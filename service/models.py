@@ -28,13 +28,19 @@ def litellm_module():
     global _litellm
     if _litellm is None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        # OpenAI-compatible calls through litellm's own HTTP handler rather than the openai
+        # SDK, whose request and response transforms were a quarter of litellm's CPU per call
+        # (200 concurrent calls: 1.27 s -> 0.94 s; errors map to the same exception types)
+        os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "True")
         import litellm
 
         litellm.suppress_debug_info = True
         litellm.drop_params = True  # providers without JSON mode ignore response_format
-        # litellm's logging callbacks never see message contents (customer text): private, and
-        # about 1 ms less CPU per call
-        litellm.turn_off_message_logging = True
+        # Message contents (customer text) are redacted from litellm's logging payload only
+        # when a logging callback could receive them: redacting deep-copies the payload and the
+        # response on every call (10-14% of the CPU), and tactful registers no callback.
+        litellm.turn_off_message_logging = bool(
+            litellm.callbacks or litellm.success_callback or litellm.failure_callback)
         if os.environ.get("DISABLE_AIOHTTP_TRANSPORT", "").lower() in ("1", "true"):
             litellm.disable_aiohttp_transport = True
         _litellm = litellm

@@ -24,6 +24,7 @@ def environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are read once: no stat() of every file on every render
     )
 
 
