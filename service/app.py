@@ -176,7 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "rules": len(rubric.rules)}
 
     app.state.auth = auth_enabled(settings)
-    app.state.limiter = Limiter()
+    # one process keeps its buckets in memory; several share them through the database
+    app.state.limiter = Limiter(settings.db_path if settings.workers > 1 else None)
     app.include_router(reviews.router, dependencies=[Depends(require("review"))])
     app.include_router(drafts.router, dependencies=[Depends(require("draft"))])
     app.include_router(batches.router, dependencies=[Depends(require("batch"))])
@@ -184,3 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of `tactful serve --workers N` (uvicorn's factory)."""
+    return create_app(get_settings())

@@ -123,10 +123,13 @@ def auth_enabled(settings) -> bool:
 
 
 class Limiter:
-    """Requests per minute, one token bucket per key (in memory: limits are per process), and
-    model tokens per UTC day (in SQLite, so a restart does not reset them)."""
+    """Requests per minute, one token bucket per key, and model tokens per UTC day (in
+    SQLite, so a restart does not reset them). The buckets live in memory for one server
+    process; given a database (`tactful serve --workers N`), in SQLite, so that N processes
+    together allow a key its rpm and not N times it."""
 
-    def __init__(self):
+    def __init__(self, db_path=None):
+        self.db_path = db_path
         self._buckets: dict[str, tuple[float, float]] = {}
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -141,16 +144,20 @@ class Limiter:
             return True
 
     def take(self, key: Key) -> None:
-        rate = key.rpm / 60.0
+        if self.db_path is not None:
+            return self._take_shared(key)
         now = time.monotonic()
         with self._lock:
             tokens, at = self._buckets.get(key.id, (float(key.rpm), now))
-            tokens = min(float(key.rpm), tokens + (now - at) * rate)
-            if tokens < 1.0:
-                self._buckets[key.id] = (tokens, now)
-                raise RateLimited(f"key {key.id} is over its limit of {key.rpm} requests per minute",
-                                  retry_after=math.ceil((1.0 - tokens) / rate))
-            self._buckets[key.id] = (tokens - 1.0, now)
+            self._buckets[key.id] = _spend(key, tokens, at, now)
+
+    def _take_shared(self, key: Key) -> None:
+        now = time.time()  # a clock every process shares
+        with store.transaction(self.db_path) as db:  # BEGIN IMMEDIATE: one process at a time
+            row = db.execute("select tokens, at from rate_buckets where key_id = ?", [key.id]).fetchone()
+            tokens, at = _spend(key, *(row if row else (float(key.rpm), now)), now)  # may refuse
+            db.execute("insert into rate_buckets (key_id, tokens, at) values (?, ?, ?) on conflict(key_id) "
+                       "do update set tokens = excluded.tokens, at = excluded.at", [key.id, tokens, at])
 
     @staticmethod
     def check_tokens(db_path, key: Key) -> None:
@@ -162,6 +169,17 @@ class Limiter:
             midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
             raise RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
                               retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+
+
+def _spend(key: Key, tokens: float, at: float, now: float) -> tuple[float, float]:
+    """The bucket after one request: refilled at rpm/60 per second up to rpm, less one.
+    Raises RateLimited (with the seconds until a token is back) when it holds less than one."""
+    rate = key.rpm / 60.0
+    tokens = min(float(key.rpm), tokens + max(0.0, now - at) * rate)
+    if tokens < 1.0:
+        raise RateLimited(f"key {key.id} is over its limit of {key.rpm} requests per minute",
+                          retry_after=math.ceil((1.0 - tokens) / rate))
+    return tokens - 1.0, now
 
 
 def record_tokens(db_path, key: Key | None, tokens: int) -> None:

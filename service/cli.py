@@ -6,7 +6,7 @@
     tactful eval run             [--config F] [--model offline|mock|ID] [--baseline F] [--record DIR]
     tactful eval compare A B
     tactful keys create|list|revoke
-    tactful serve                [--host H] [--port P]
+    tactful serve                [--host H] [--port P] [--workers N]
 
 Exit codes: 0 passed / done, 1 the review did not pass, 2 bad input.
 Nothing here imports litellm or FastAPI until a command needs them.
@@ -99,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the HTTP service")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
+    s.add_argument("--workers", type=int, default=None,
+                   help="server processes (default TACTFUL_WORKERS, 1); one per core uses them all")
     return p
 
 
@@ -343,14 +345,29 @@ def _eval(args) -> int:
 def _serve(args) -> int:
     import uvicorn
 
-    from .app import create_app
     from .settings import get_settings
 
     settings = get_settings()
     # the bind address decides whether API keys are required (auth=auto)
-    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                timeout_keep_alive=settings.keep_alive_s)
+    settings = settings.model_copy(update={k: v for k, v in (
+        ("host", args.host), ("port", args.port), ("workers", args.workers)) if v is not None})
+    if settings.workers < 1:
+        print("tactful: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if settings.workers == 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                    timeout_keep_alive=settings.keep_alive_s)
+        return 0
+    # Worker processes build their app from the environment: pass the command line on.
+    from .store import migrate
+
+    migrate(settings.db_path)  # once, here, not racing in every worker
+    os.environ.update(TACTFUL_HOST=settings.host, TACTFUL_PORT=str(settings.port),
+                      TACTFUL_WORKERS=str(settings.workers))
+    uvicorn.run("service.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level="info", timeout_keep_alive=settings.keep_alive_s)
     return 0
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import queue
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -139,37 +140,90 @@ def cancel(settings, job_id: str) -> dict:
 
 class JobRunner:
     """One background thread works through queued jobs in order. Jobs left running or queued
-    by a stopped process are picked up again at start."""
+    by a stopped process are picked up again at start.
+
+    Of the processes of `tactful serve --workers N`, only the one holding the database's job
+    lock (an flock, released by the kernel when its process ends however it ends) runs jobs,
+    so no job is ever run twice at once; the others stand by and take over if it dies. Jobs
+    uploaded through another process are found by polling the database."""
+
+    POLL_S = 1.0
 
     def __init__(self, settings):
         self.settings = settings
         self.queue: queue.Queue[str] = queue.Queue()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
+        self._lock_file = None
+
+    @property
+    def leading(self) -> bool:
+        return self._lock_file is not None
 
     def start(self) -> None:
+        if self._elect():
+            self._resume()
+        self.thread = threading.Thread(target=self._loop, name="tactful-jobs", daemon=True)
+        self.thread.start()
+
+    def _elect(self) -> bool:
+        """Take the job lock if no other process holds it."""
+        import fcntl
+
+        path = Path(str(self.settings.db_path) + ".jobs.lock")
+        f = path.open("a+b")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            return False
+        self._lock_file = f
+        return True
+
+    def _resume(self) -> None:
         with store.reader(self.settings.db_path) as db:
             pending = [r["id"] for r in db["jobs"].rows_where(
                 "state in ('queued', 'running')", order_by="created_at")]
         for job_id in pending:
             log.info("resuming batch %s", job_id)
             self.queue.put(job_id)
-        self.thread = threading.Thread(target=self._loop, name="tactful-jobs", daemon=True)
-        self.thread.start()
 
     def submit(self, job_id: str) -> None:
-        self.queue.put(job_id)
+        if self.leading:  # at once; a standby process leaves it to the leader's polling
+            self.queue.put(job_id)
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()
         if self.thread:
             self.thread.join(timeout)
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
+
+    def _next(self) -> str | None:
+        try:
+            return self.queue.get(timeout=0.2)
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        if now - self._polled < self.POLL_S:
+            return None
+        self._polled = now
+        if not self.leading:
+            if not self._elect():
+                return None
+            log.info("this process now runs the batch jobs")
+            self._resume()
+            return None
+        with store.reader(self.settings.db_path) as db:
+            row = db.execute("select id from jobs where state = 'queued' order by created_at limit 1").fetchone()
+        return row[0] if row else None
 
     def _loop(self) -> None:
+        self._polled = time.monotonic()
         while not self.stopping.is_set():
-            try:
-                job_id = self.queue.get(timeout=0.2)
-            except queue.Empty:
+            job_id = self._next()
+            if job_id is None:
                 continue
             try:
                 self.run(job_id)

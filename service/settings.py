@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # Idle keep-alive connections are kept this long. Longer than clients and load balancers keep
     # theirs (often 60 s): otherwise a client reuses a connection just as the server closes it.
     keep_alive_s: int = 75
+    # Server processes (uvicorn workers). More than one uses every core: the jobs run in one of
+    # them (a file lock elects it), and request limits are kept in SQLite so they hold across all.
+    workers: int = 1
     db_path: Path = ROOT / "var" / "tactful.db"
     rubric_dir: Path = ROOT / "rubrics"
     prompt_dir: Path = ROOT / "prompts"

@@ -50,7 +50,8 @@ class Service:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [str(BIN / "tactful"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
+                env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)  # its own process group: worker processes included
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -77,6 +78,9 @@ class Service:
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, nothing is checkpointed."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # workers of --workers N too
+            except ProcessLookupError:
+                pass
         if self.proc:
             self.proc.wait(10)
