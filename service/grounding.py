@@ -123,6 +123,9 @@ _ROLE_BREAK = re.compile(
     r"|不受任何(?:规则|限制)")
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def _squeeze(text: str) -> tuple[str, list[int]]:
     """The folded text without whitespace, and where each of its characters came from."""
     folded = fold(text)
@@ -176,7 +179,7 @@ def prompt_leaks(text: str, root: Path | None = None) -> list[tuple[int, int]]:
     (case and whitespace aside) of the templates' own words, in pieces that may be split by a
     template value. The policy's facts and the contact are template values, never a leak."""
     shingles = _leak_shingles(root or _prompt_root())
-    s, index = _squeeze(text)
+    s = _SPACE.sub("", fold(text))  # where each character came from is needed only for a leak
     k = _SHINGLE
     runs: list[list[int]] = []  # [start, end, copied characters] in squeezed offsets
     for i in range(len(s) - k + 1):
@@ -191,7 +194,11 @@ def prompt_leaks(text: str, root: Path | None = None) -> list[tuple[int, int]]:
             runs[-1][2] += k
         else:
             runs.append([i, i + k, k])
-    return [(index[a], index[b - 1] + 1) for a, b, copied in runs if copied >= LEAK_MIN_CHARS]
+    runs = [r for r in runs if r[2] >= LEAK_MIN_CHARS]
+    if not runs:
+        return []
+    _, index = _squeeze(text)
+    return [(index[a], index[b - 1] + 1) for a, b, _ in runs]
 
 
 # ---------------------------------------------------------------- the check
@@ -261,7 +268,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     def inside_link(s: int) -> bool:
         return any(a <= s < b for a, b in link_spans)
 
-    for m in rubric.signals["amount"].finditer(norm.text):
+    for m in rubric.recognisers["amount"].finditer(norm.text):
         s, end = norm.span(*m.span())
         if inside_link(s):
             continue
@@ -283,7 +290,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
             add("amount", s, end)
     for m in _EXTRA_COMP.finditer(norm.text):
         add("compensation", *norm.span(*m.span()))
-    for m in rubric.signals["time"].finditer(norm.text):
+    for m in rubric.recognisers["time"].finditer(norm.text):
         s, end = norm.span(*m.span())
         if inside_link(s):
             continue

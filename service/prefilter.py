@@ -98,10 +98,10 @@ def _minimal(option: frozenset[str] | None) -> frozenset[str] | None:
 
 
 class Recogniser:
-    """Whether a text holds a time (or an amount, a contact, a reference): each pattern of the
-    kind is searched only in a text that passes its screen."""
+    """Times (or amounts, contacts, references) in a text: each pattern of the kind is tried
+    only on a text that passes its screen."""
 
-    __slots__ = ("checks",)
+    __slots__ = ("checks", "sources", "_joined")
 
     def __init__(self, patterns: list[str]):
         checks = []
@@ -110,6 +110,20 @@ class Recogniser:
             checks.append((re.compile("|".join(re.escape(s) for s in sorted(screen, key=len, reverse=True)))
                            if screen else None, re.compile(p)))
         self.checks = tuple(checks)
+        self.sources = tuple(patterns)
+        self._joined: dict[tuple[int, ...], re.Pattern] = {}
+
+    def finditer(self, text: str):
+        """The matches of all the kind's patterns joined as one alternation, exactly; the
+        patterns whose screens fail cannot match, so they are left out of the alternation."""
+        live = tuple(i for i, (screen, _) in enumerate(self.checks)
+                     if screen is None or screen.search(text) is not None)
+        pattern = self._joined.get(live)
+        if pattern is None:
+            if len(self._joined) > 512:
+                self._joined.clear()
+            pattern = self._joined[live] = re.compile("|".join(f"(?:{self.sources[i]})" for i in live) or "(?!)")
+        return pattern.finditer(text)
 
     def found(self, text: str) -> bool:
         for screen, pattern in self.checks:

@@ -84,3 +84,13 @@ def test_a_screen_never_hides_a_match_the_screen_must_cover():
     assert rec.found("we will reply within 2 hours")
     assert not rec.found("我们会尽快回复您")
     assert not rec.found("we will reply soon")
+
+
+@pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
+def test_recogniser_finds_the_same_matches_as_the_whole_alternation(kind):
+    pattern = load_rubric().signals[kind]
+    recogniser = load_rubric().recognisers[kind]
+    texts = ["".join(SENTENCES[i:i + 4]) for i in range(0, len(SENTENCES), 4)]
+    differ = [t for t in texts if [m.span() for m in recogniser.finditer(t)] != [m.span() for m in pattern.finditer(t)]]
+    assert differ == []
+    assert sum(1 for t in texts for _ in recogniser.finditer(t)) > 20
