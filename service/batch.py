@@ -13,7 +13,6 @@ import io
 import json
 import os
 from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
@@ -313,6 +312,8 @@ def _reviewed(items: Iterable, workers: int, encoding: str, out_fmt: str,
         for chunk in _chunks(items, CHUNK):
             yield _review_chunk(chunk, encoding, out_fmt, report)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not imported by `tactful review`
+
     with ProcessPoolExecutor(max_workers=workers, initializer=gc_for_batch) as pool:
         pending: deque = deque()
         for chunk in _chunks(items, CHUNK):

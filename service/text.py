@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from dataclasses import dataclass
 
 __all__ = ["Normalized", "detect_lang", "script_counts", "lang_of_counts", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
@@ -43,17 +44,39 @@ def _converter(config: str):
     return opencc.OpenCC(config)
 
 
-@functools.cache
-def _script_classes() -> tuple[re.Pattern, re.Pattern]:
-    """Character classes of traditional-only and simplified-only ideographs, from OpenCC."""
+SCRIPT_CHARS = Path(__file__).parent / "data" / "script_chars.json"
+
+
+def derive_script_chars() -> dict:
+    """Traditional-only and simplified-only ideographs (U+4E00-U+9FFF), from OpenCC's own
+    tables: a character OpenCC changes from traditional to simplified is traditional-only, one
+    it changes from simplified to traditional (and is not the former) simplified-only."""
+    import opencc
+
     chars = "".join(chr(i) for i in range(0x4E00, 0xA000))
     joined = "\n".join(chars)
     to_simp = _converter("t2s").convert(joined).split("\n")
     to_trad = _converter("s2t").convert(joined).split("\n")
     trad = {a for a, b in zip(chars, to_simp) if a != b}
     simp = {a for a, b in zip(chars, to_trad) if a != b and a not in trad}
-    return (re.compile("[" + "".join(sorted(trad)) + "]"),
-            re.compile("[" + "".join(sorted(simp)) + "]"))
+    return {"opencc": opencc.__version__, "traditional": "".join(sorted(trad)),
+            "simplified": "".join(sorted(simp))}
+
+
+@functools.cache
+def _script_classes() -> tuple[re.Pattern, re.Pattern]:
+    """Character classes of traditional-only and simplified-only ideographs. Read from
+    service/data/script_chars.json, written by derive_script_chars() for the pinned OpenCC
+    (deriving them takes 90 ms of every `tactful review`); derived afresh for another version.
+    A test checks the file against OpenCC."""
+    import json
+
+    import opencc
+
+    data = json.loads(SCRIPT_CHARS.read_text(encoding="utf-8")) if SCRIPT_CHARS.is_file() else {}
+    if data.get("opencc") != opencc.__version__:
+        data = derive_script_chars()
+    return re.compile(f"[{data['traditional']}]"), re.compile(f"[{data['simplified']}]")
 
 
 def script_counts(text: str) -> tuple[int, int, int, int]:

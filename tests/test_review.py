@@ -275,3 +275,14 @@ def test_a_sentence_seen_before_gives_the_same_review_in_every_reply():
     (hans,) = [f for f in first.findings if f.category == "vague_promise"]
     assert (got.start, got.end, got.text) == (3, 5, "盡快")
     assert got.message != hans.message and got.message == to_script(hans.message, "zh-Hant")
+
+
+def test_the_stored_script_characters_are_what_opencc_derives():
+    """service/data/script_chars.json saves every start-up 90 ms; it must match the pinned
+    OpenCC. To rewrite it: python -c "import json; from service.text import *;
+    SCRIPT_CHARS.write_text(json.dumps(derive_script_chars(), ensure_ascii=False, indent=0) + '\\n')"."""
+    import json
+
+    from service.text import SCRIPT_CHARS, derive_script_chars
+
+    assert json.loads(SCRIPT_CHARS.read_text(encoding="utf-8")) == derive_script_chars()
