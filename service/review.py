@@ -262,10 +262,13 @@ class _Piece:
     (a reply's language is the sum of its sentences') and, per script, its analysis. A
     sentence seen before costs a dictionary lookup: no folding, no OpenCC, no matching."""
 
-    __slots__ = ("raw", "_counts", "_plain", "_hant")
+    __slots__ = ("raw", "lead", "trail", "_counts", "_plain", "_hant")
 
     def __init__(self, raw: str):
         self.raw = raw
+        # a part's span leaves out the whitespace around its sentences
+        self.lead = len(raw) - len(raw.lstrip())
+        self.trail = len(raw) - len(raw.rstrip()) if self.lead < len(raw) else 0
         self._counts: tuple[int, int, int, int] | None = None
         self._plain: _Sentence | None = None
         self._hant: _Sentence | None = None
@@ -342,9 +345,9 @@ def review(reply: str, complaint: str | None = None, lang: str | None = None,
     pieces = _pieces(rubric, reply)
     lang = lang or _lang(reply, pieces)
     hant = lang == "zh-Hant"
-    sentences = [(a, b, piece.analysis(rubric, hant)) for a, b, piece in pieces]
+    sentences = [(a, b, piece.analysis(rubric, hant), piece) for a, b, piece in pieces]
     findings = [Finding(rid, cat, sev, a + s, a + e, reply[a + s:a + e], message, suggestion)
-                for a, _, sent in sentences
+                for a, _, sent, _ in sentences
                 for rid, cat, sev, s, e, message, suggestion in sent.found]
     sections, structure = _structure(rubric, sentences, reply, lang, complaint)
     findings.extend(structure)
@@ -380,7 +383,7 @@ def _structure(rubric: Rubric, sentences, reply: str, lang: str,
     finding for each part that is missing."""
     ranges: dict[str, list[int] | None] = dict.fromkeys(SECTIONS)
     loose_remedy = None  # remedy sentences with no time and nothing already done
-    for k, (_, _, sent) in enumerate(sentences):
+    for k, (_, _, sent, _) in enumerate(sentences):
         for name in sent.sections:
             if name == "remedy" and not (sent.concrete or sent.has("time")):
                 if loose_remedy is None:
@@ -398,17 +401,18 @@ def _structure(rubric: Rubric, sentences, reply: str, lang: str,
         stop = _stop_terms(rubric)
         # a short complaint has few specific terms: ask for at most a third of them
         need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
-        ranges["restatement"] = _range(k for k, (_, _, s) in enumerate(sentences)
+        ranges["restatement"] = _range(k for k, (_, _, s, _) in enumerate(sentences)
                                        if len(s.terms(stop) & wanted) >= need)
     elif ranges["restatement"] is None:  # an order number or a date restates the problem too
-        ranges["restatement"] = _range(k for k, (_, _, s) in enumerate(sentences) if s.has("reference"))
+        ranges["restatement"] = _range(k for k, (_, _, s, _) in enumerate(sentences) if s.has("reference"))
     if ranges["close"] is None:  # a phone number or an email is a contact
-        ranges["close"] = _range(k for k, (_, _, s) in enumerate(sentences) if s.has("contact"))
+        ranges["close"] = _range(k for k, (_, _, s, _) in enumerate(sentences) if s.has("contact"))
 
     findings = [Finding(*_missing(rubric, name, lang)) for name in SECTIONS if ranges[name] is None]
     if ranges["remedy"] is None:
         ranges["remedy"] = loose_remedy
-    spans = {name: None if r is None else _span_of(reply, sentences[r[0]][0], sentences[r[1]][1])
+    spans = {name: None if r is None else [sentences[r[0]][0] + sentences[r[0]][3].lead,
+                                           sentences[r[1]][1] - sentences[r[1]][3].trail]
              for name, r in ranges.items()}
     return spans, findings
 
@@ -431,14 +435,6 @@ def _missing(rubric: Rubric, name: str, lang: str) -> tuple:
     if lang == "zh-Hant":
         message, suggestion = _localise(message, lang), _localise(suggestion, lang)
     return spec.rule, spec.category, spec.severity, None, None, None, message, suggestion
-
-
-def _span_of(reply: str, a: int, b: int) -> list[int]:
-    while a < b and reply[a].isspace():
-        a += 1
-    while b > a and reply[b - 1].isspace():
-        b -= 1
-    return [a, b]
 
 
 @functools.lru_cache(maxsize=8)
