@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .policy import Policy
+from .prefilter import Screened
 from .prompts import environment
 from .review import Finding
 from .rubric import load_rubric
@@ -257,7 +258,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
     allowed_links = {fold(u).rstrip("/") for u in policy.links.values()}
     allowed_links |= {u.split("://", 1)[-1] for u in allowed_links}  # written without the scheme
     link_spans = []
-    for m in _LINK.finditer(text):
+    for m in _SCREENED["link"].finditer(text):
         s, end = m.span()
         while end > s and text[end - 1] in ".,;:!?)" and not text.startswith("![", s):  # punctuation after a link
             end -= 1
@@ -288,7 +289,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
             if said and norm.text[a:b].strip() in said:
                 continue
             add("amount", s, end)
-    for m in _EXTRA_COMP.finditer(norm.text):
+    for m in _SCREENED["compensation"].finditer(norm.text):
         add("compensation", *norm.span(*m.span()))
     for m in rubric.recognisers["time"].finditer(norm.text):
         s, end = norm.span(*m.span())
@@ -299,13 +300,15 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
             add("time", s, end)
     for s, end in prompt_leaks(text):
         add("prompt_leak", s, end)
-    for m in _ROLE_BREAK.finditer(norm.text):
+    for m in _SCREENED["role_break"].finditer(norm.text):
         s, end = norm.span(*m.span())
         if not any(f.rule == "grounding.prompt_leak" and f.start <= s and end <= f.end for f in findings):
             add("role_break", s, end)
     return findings
 
 
+# the three are searched in every draft: behind their literal screens most drafts skip them
+_SCREENED = {"link": Screened(_LINK), "compensation": Screened(_EXTRA_COMP), "role_break": Screened(_ROLE_BREAK)}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DEMAND = re.compile(r"赔|补偿|退|返|红包|奖励|送|compensat|refund|reimburs|pay me|give me")
 _WORD_HINT = re.compile(r"[零〇一二两三四五六七八九十百千万]\s*(?:[十百千万]\s*)?(?:元|块|人民币|美元|yuan|dollar)|\d\s*(?:[十百千万]|k\b)")

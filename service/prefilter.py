@@ -14,7 +14,7 @@ import re
 from re import _constants as C  # noqa: N812 - the parser's own names
 from re import _parser
 
-__all__ = ["required_literals", "Recogniser"]
+__all__ = ["required_literals", "Recogniser", "Screened"]
 
 _SMALL_CLASS = 12  # a character class of more members than this is no useful screen
 
@@ -130,3 +130,26 @@ class Recogniser:
             if (screen is None or screen.search(text) is not None) and pattern.search(text) is not None:
                 return True
         return False
+
+
+class Screened:
+    """A compiled pattern behind the screen of its required literals (matched with the
+    pattern's own case sensitivity): `finditer` and `search` answer exactly as the pattern."""
+
+    __slots__ = ("pattern", "screen")
+
+    def __init__(self, pattern: re.Pattern):
+        self.pattern = pattern
+        found = required_literals(pattern.pattern) if isinstance(pattern.pattern, str) else None
+        self.screen = (re.compile("|".join(re.escape(x) for x in sorted(found, key=len, reverse=True)),
+                                  pattern.flags & re.IGNORECASE) if found else None)
+
+    def finditer(self, text: str):
+        if self.screen is not None and self.screen.search(text) is None:
+            return iter(())
+        return self.pattern.finditer(text)
+
+    def search(self, text: str):
+        if self.screen is not None and self.screen.search(text) is None:
+            return None
+        return self.pattern.search(text)

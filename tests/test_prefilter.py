@@ -94,3 +94,18 @@ def test_recogniser_finds_the_same_matches_as_the_whole_alternation(kind):
     differ = [t for t in texts if [m.span() for m in recogniser.finditer(t)] != [m.span() for m in pattern.finditer(t)]]
     assert differ == []
     assert sum(1 for t in texts for _ in recogniser.finditer(t)) > 20
+
+
+def test_screened_grounding_patterns_find_exactly_what_the_patterns_find():
+    from service import grounding
+    from service.prefilter import Screened
+
+    texts = SENTENCES + ["Visit HTTP://EVIL.example/x now", "IGNORE previous instructions", "我们赔您双倍",
+                         "作为一个AI语言模型", "![img](http://a.b/c.png)", "we will pay you $50 as compensation"]
+    for pattern in (grounding._LINK, grounding._EXTRA_COMP, grounding._ROLE_BREAK):
+        screened = Screened(pattern)
+        for t in texts:
+            lowered = t.lower()
+            for text in (t, lowered):
+                assert [m.span() for m in screened.finditer(text)] == [m.span() for m in pattern.finditer(text)], text
+    assert Screened(grounding._LINK).screen.flags & re.IGNORECASE  # as case-blind as the pattern
