@@ -339,14 +339,15 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict) -> Non
     request = req.model_dump()
     request["message"] = mask(request["message"], keep)
     request["thread"] = [{"role": m["role"], "text": mask(m["text"], keep)} for m in request["thread"]]
-    triage_ = json.loads(mask(json.dumps(d["triage"], ensure_ascii=False), keep))
+    # JSON columns are masked as JSON text and stored as that text (no parse and re-dump)
+    triage_ = mask(json.dumps(d["triage"], ensure_ascii=False), keep)
     store.save_draft(settings.db_path, {
         "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],
         "channel": d["channel"], "tone": req.tone, "scenario": d["triage"]["scenario"],
         "severity": d["triage"]["severity"], "triage": triage_, "model": d["model"],
         "fallback": int(d["fallback"]), "prompt_hash": d["prompt_hash"],
-        "text": mask(d["text"], keep), "sections": json.loads(mask(json.dumps(d["sections"], ensure_ascii=False), keep)),
-        "subject": d["subject"], "review": json.loads(mask(json.dumps(d["review"], ensure_ascii=False), keep)),
+        "text": mask(d["text"], keep), "sections": mask(json.dumps(d["sections"], ensure_ascii=False), keep),
+        "subject": d["subject"], "review": mask(json.dumps(d["review"], ensure_ascii=False), keep),
         "passed": int(d["review"]["passed"]), "score": d["review"]["score"],
         "repaired": int(d["repaired"]), "usage": d["usage"], "latency_ms": d["usage"]["latency_ms"],
     })

@@ -135,12 +135,19 @@ _writers: dict[Path, _Writer] = {}
 _writers_lock = threading.Lock()
 
 
+_writer_of: dict[Path | str, _Writer] = {}  # the path as callers give it: no resolve() per write
+
+
 def _writer(path: Path | str) -> _Writer:
+    writer = _writer_of.get(path)
+    if writer is not None:
+        return writer
     key = Path(path).resolve()
     with _writers_lock:
         if key not in _writers:
             _writers[key] = _Writer(key)
-        return _writers[key]
+        writer = _writer_of[path] = _writers[key]
+        return writer
 
 
 def transaction(path: Path | str):
