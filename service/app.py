@@ -104,6 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.policy = load_policy(settings.policy_path)
         migrate(settings.db_path)
         app.state.models = ModelClient.from_settings(settings)
+        if app.state.models is not None:  # import litellm now (seconds), not in the first draft
+            from .models import litellm_module
+
+            litellm_module()
         from .jobs import JobRunner
 
         if app.state.auth:
