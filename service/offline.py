@@ -41,7 +41,7 @@ def _quotable(clause: str) -> bool:
     from .review import review
     from .rubric import load_rubric
 
-    if load_rubric().signals["contact"].search(clause.lower()):
+    if load_rubric().recognisers["contact"].found(clause.lower()):
         return False
     return not any(f.start is not None for f in review(clause).findings)
 
@@ -66,7 +66,7 @@ def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: s
         from .rubric import load_rubric
 
         e = e.model_copy(update={"clause": re.sub(
-            r"\s+", " ", load_rubric().signals["reference"].sub("", e.clause)).strip() or None})
+            r"\s+", " ", load_rubric().recognisers["reference"].pattern.sub("", e.clause)).strip() or None})
     if e.clause and not _quotable(e.clause):
         e = e.model_copy(update={"clause": None})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]

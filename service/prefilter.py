@@ -113,17 +113,29 @@ class Recogniser:
         self.sources = tuple(patterns)
         self._joined: dict[tuple[int, ...], re.Pattern] = {}
 
-    def finditer(self, text: str):
-        """The matches of all the kind's patterns joined as one alternation, exactly; the
-        patterns whose screens fail cannot match, so they are left out of the alternation."""
-        live = tuple(i for i, (screen, _) in enumerate(self.checks)
-                     if screen is None or screen.search(text) is not None)
-        pattern = self._joined.get(live)
+    @property
+    def pattern(self) -> re.Pattern:
+        """All the kind's patterns joined as one alternation (for sub() and the like)."""
+        return self._join(tuple(range(len(self.sources))))
+
+    def _join(self, which: tuple[int, ...]) -> re.Pattern:
+        pattern = self._joined.get(which)
         if pattern is None:
             if len(self._joined) > 512:
                 self._joined.clear()
-            pattern = self._joined[live] = re.compile("|".join(f"(?:{self.sources[i]})" for i in live) or "(?!)")
-        return pattern.finditer(text)
+            pattern = self._joined[which] = re.compile(
+                "|".join(f"(?:{self.sources[i]})" for i in which) or "(?!)")
+        return pattern
+
+    def finditer(self, text: str):
+        """The matches of `pattern`, exactly; the patterns whose screens fail cannot match,
+        so they are left out of the alternation."""
+        return self._join(tuple(i for i, (screen, _) in enumerate(self.checks)
+                                if screen is None or screen.search(text) is not None)).finditer(text)
+
+    def search(self, text: str) -> re.Match | None:
+        """The first match of `pattern`."""
+        return next(self.finditer(text), None)
 
     def found(self, text: str) -> bool:
         for screen, pattern in self.checks:

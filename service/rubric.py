@@ -229,8 +229,7 @@ class Rubric:
     section_of: dict[int, tuple[str, ...]]  # phrase id -> sections it marks
     sections: dict[str, Section]
     automaton: ahocorasick.Automaton
-    signals: dict[str, re.Pattern]  # one pattern per kind, for finding every match
-    recognisers: dict[str, Recogniser]  # per kind, for asking whether there is one
+    recognisers: dict[str, Recogniser]  # signals.yaml: times, amounts, contacts, references
     pattern_rules: list[int] = field(default_factory=list)
     cond_pids: frozenset[int] = frozenset()  # phrases that some condition looks for
     cache: dict = field(default_factory=dict)  # sentence text -> its analysis (review.py)
@@ -286,10 +285,8 @@ def _validate(model, data, where: str):
         raise RubricError(f"{where}: {first_problem(e)}") from e
 
 
-def _compile_signals(spec: SignalSpec) -> tuple[dict[str, re.Pattern], dict[str, Recogniser]]:
-    kinds = ("time", "amount", "contact", "reference")
-    patterns = {k: re.compile("|".join(f"(?:{p})" for p in getattr(spec, k))) for k in kinds}
-    return patterns, {k: Recogniser(getattr(spec, k)) for k in kinds}
+def _compile_signals(spec: SignalSpec) -> dict[str, Recogniser]:
+    return {k: Recogniser(getattr(spec, k)) for k in ("time", "amount", "contact", "reference")}
 
 
 @functools.cache
@@ -360,6 +357,5 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     cond_pids = frozenset(
         pid for r in rules for c in (r.unless, *r.requires) if c is not None
         for pid in (c.before | c.after | c.sentence))
-    patterns, recognisers = _compile_signals(signals)
     return Rubric(root, spec, rules, b.phrases, triggers, section_of, sections, automaton,
-                  patterns, recognisers, pattern_rules, cond_pids)
+                  _compile_signals(signals), pattern_rules, cond_pids)

@@ -162,12 +162,12 @@ def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,
         if product and keyword and keyword in product:  # "咖啡机漏水了" -> "咖啡机"
             product = product[:product.index(keyword)].strip() or None
     date = amount = None
-    for m in rubric.signals["reference"].finditer(norm):
+    for m in rubric.recognisers["reference"].finditer(norm):
         text = message[m.start():m.end()]
         if not re.fullmatch(r"[A-Za-z]{0,4}-?\d{5,}[A-Za-z0-9]*|#\s?\d{4,}", text):
             date = text
             break
-    m = rubric.signals["amount"].search(norm)
+    m = rubric.recognisers["amount"].search(norm)
     if m:
         amount = message[m.start():m.end()]
     if not customer_name:

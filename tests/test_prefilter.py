@@ -62,7 +62,7 @@ SENTENCES = _sentences()
 
 @pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
 def test_recogniser_answers_exactly_as_the_whole_pattern(kind):
-    pattern = load_rubric().signals[kind]
+    pattern = load_rubric().recognisers[kind].pattern
     recogniser = load_rubric().recognisers[kind]
     assert len(SENTENCES) > 1000
     differ = [s for s in SENTENCES if recogniser.found(s) != (pattern.search(s) is not None)]
@@ -88,7 +88,7 @@ def test_a_screen_never_hides_a_match_the_screen_must_cover():
 
 @pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
 def test_recogniser_finds_the_same_matches_as_the_whole_alternation(kind):
-    pattern = load_rubric().signals[kind]
+    pattern = load_rubric().recognisers[kind].pattern
     recogniser = load_rubric().recognisers[kind]
     texts = ["".join(SENTENCES[i:i + 4]) for i in range(0, len(SENTENCES), 4)]
     differ = [t for t in texts if [m.span() for m in recogniser.finditer(t)] != [m.span() for m in pattern.finditer(t)]]

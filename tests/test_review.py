@@ -156,7 +156,7 @@ def test_time_expressions_make_a_vague_word_concrete(sentence):
 
 @pytest.mark.parametrize("text", ["¥500", "￥35.5", "$35", "500元", "NT$300", "HK$ 88"])
 def test_amounts_are_recognised(text):
-    assert load_rubric().signals["amount"].search(text.lower())
+    assert load_rubric().recognisers["amount"].found(text.lower())
 
 
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音,给您添麻烦了。"

@@ -104,7 +104,7 @@ def _policy_times(text: str, lang: str, policy: Policy) -> tuple[list[str], list
     norm = normalize(text, lang)
     allowed = policy.numbers()
     ok, other = [], []
-    for m in load_rubric().signals["time"].finditer(norm.text):
+    for m in load_rubric().recognisers["time"].finditer(norm.text):
         s, e = norm.span(*m.span())
         values = numbers_in(m.group(0))
         (ok if values and all(v in allowed for v in values) else other).append(text[s:e])
