@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 import orjson
 
 from .errors import InputError, TactfulError
-from .review import review
+from .review import review_dict
 
 if TYPE_CHECKING:
     from .report import ReportBuilder
@@ -174,11 +174,9 @@ def review_record(rec: Record) -> dict:
     complaint = data.get("complaint")
     lang = data.get("lang") or None
     try:
-        result = review(reply, complaint if isinstance(complaint, str) else None, lang)
+        out.update(review_dict(reply, complaint if isinstance(complaint, str) else None, lang))
     except TactfulError as e:
         out["error"] = f"line {rec.line}: {e.message}"
-        return out
-    out.update(result.to_dict())
     return out
 
 

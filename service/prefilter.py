@@ -6,6 +6,10 @@ sentence holds no 点 or 时 at all. Every match of that pattern contains 点 or
 search for those two characters (which `re` scans for in C, by first character) rules such
 sentences out for a fraction of the cost. The screen is derived from the pattern itself,
 never written by hand, so a company that edits `rubrics/signals.yaml` cannot get it wrong.
+
+Inside the checker the screens cost nothing at all: the rubric puts every screen's literals
+into the automaton that scans each sentence anyway, and a pattern runs only when the scan saw
+one of its literals (`found_in`, `finditer_in`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 from re import _constants as C  # noqa: N812 - the parser's own names
 from re import _parser
+from typing import Callable
 
 __all__ = ["required_literals", "Recogniser", "Screened"]
 
@@ -98,19 +103,30 @@ def _minimal(option: frozenset[str] | None) -> frozenset[str] | None:
 
 
 class Recogniser:
-    """Times (or amounts, contacts, references) in a text: each pattern of the kind is tried
-    only on a text that passes its screen."""
+    """Times (or amounts, contacts, references, or a rule's patterns) in a text: each pattern
+    is tried only on a text that passes its screen.
 
-    __slots__ = ("checks", "sources", "_joined")
+    `literal_id`, when given, registers a screen string with a phrase scanner and returns its
+    id there (None when it cannot be scanned for); `found_in` and `finditer_in` then take the
+    ids the scanner saw in the text instead of searching the text for the screens."""
 
-    def __init__(self, patterns: list[str]):
+    __slots__ = ("checks", "sources", "needs", "_joined")
+
+    def __init__(self, patterns: list[str], literal_id: Callable[[str], int | None] | None = None):
         checks = []
+        needs: list[frozenset[int] | None] = []
         for p in patterns:
             screen = required_literals(p)
             checks.append((re.compile("|".join(re.escape(s) for s in sorted(screen, key=len, reverse=True)))
                            if screen else None, re.compile(p)))
+            # a lone ASCII character ("1" of a phone number) would be seen all the time: such
+            # a screen stays a search of the text
+            scannable = screen and literal_id and not any(len(s) == 1 and s.isascii() for s in screen)
+            ids = [literal_id(s) for s in screen] if scannable else [None]
+            needs.append(None if None in ids else frozenset(ids))
         self.checks = tuple(checks)
         self.sources = tuple(patterns)
+        self.needs = tuple(needs)
         self._joined: dict[tuple[int, ...], re.Pattern] = {}
 
     @property
@@ -142,6 +158,30 @@ class Recogniser:
             if (screen is None or screen.search(text) is not None) and pattern.search(text) is not None:
                 return True
         return False
+
+    def _may_match(self, i: int, text: str, seen: set[int]) -> bool:
+        need = self.needs[i]
+        if need is not None:
+            return not need.isdisjoint(seen)
+        screen = self.checks[i][0]
+        return screen is None or screen.search(text) is not None
+
+    def found_in(self, text: str, seen: set[int]) -> bool:
+        """`found(text)`, given the ids of the screen strings that occur in the text."""
+        for need, (screen, pattern) in zip(self.needs, self.checks):
+            if need is not None:
+                if need.isdisjoint(seen):
+                    continue
+            elif screen is not None and screen.search(text) is None:
+                continue
+            if pattern.search(text) is not None:
+                return True
+        return False
+
+    def finditer_in(self, text: str, seen: set[int]):
+        """`finditer(text)`, given the ids of the screen strings that occur in the text."""
+        return self._join(tuple(i for i in range(len(self.checks))
+                                if self._may_match(i, text, seen))).finditer(text)
 
 
 class Screened:

@@ -16,7 +16,7 @@ from .errors import InputError, TooLarge
 from .rubric import SECTIONS, Cond, Rubric, load_rubric
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
-__all__ = ["Finding", "Review", "review", "score_findings", "MAX_REPLY_CHARS"]
+__all__ = ["Finding", "Review", "review", "review_dict", "score_findings", "MAX_REPLY_CHARS"]
 
 MAX_REPLY_CHARS = 20_000
 
@@ -74,6 +74,13 @@ class Review:
                 "rubric_version": self.rubric_version}
 
 
+# the parts of a reply a sentence can hold, by index: SECTIONS, then a remedy with no time
+# and nothing already carried out (it counts only when the reply has no other remedy)
+_PART_INDEX = {name: i for i, name in enumerate(SECTIONS)}
+_RESTATEMENT, _REMEDY, _CLOSE = _PART_INDEX["restatement"], _PART_INDEX["remedy"], _PART_INDEX["close"]
+_LOOSE_REMEDY = len(SECTIONS)
+
+
 @functools.lru_cache(maxsize=4096)
 def _localise(text: str, lang: str) -> str:
     return to_script(text, lang)
@@ -85,16 +92,21 @@ class _Sentence:
     so this is a pure function of (rubric, sentence text) and is memoised across replies:
     helpdesk replies are built from macros and repeat the same sentences all day."""
 
-    __slots__ = ("rubric", "t", "hits", "_cond_hits", "matches", "sections", "concrete", "_found",
-                 "_terms", "found")
+    __slots__ = ("rubric", "t", "seen", "hits", "_cond_hits", "matches", "sections", "concrete",
+                 "_found", "_terms", "found", "parts", "keys")
 
     def __init__(self, rubric: Rubric, norm: Normalized, hant: bool):
         self.rubric = rubric
         self.t = t = norm.text
         phrases = rubric.phrases
+        screens_from = rubric.screens_from
         hits = []
+        self.seen = seen = set()  # every phrase id the scan saw, screen strings included
         n = len(t)
         for end, pid in rubric.automaton.iter(t):
+            seen.add(pid)
+            if pid >= screens_from:
+                continue
             key, left, right = phrases[pid]
             start = end - len(key) + 1
             if left and start > 0 and t[start - 1].isalnum() and t[start - 1].isascii():
@@ -109,6 +121,10 @@ class _Sentence:
         self.matches = _match_rules(rubric, self)
         self.sections, self.concrete = _section_marks(rubric, hits)
         self.found = _finding_parts(rubric, self.matches, norm, hant)
+        self.parts = tuple(sorted(
+            _LOOSE_REMEDY if name == "remedy" and not (self.concrete or self.has("time"))
+            else _PART_INDEX[name] for name in self.sections))
+        self.keys = tuple((f["category"], f["severity"]) for _, _, f in self.found)
 
     @property
     def cond_hits(self) -> list[tuple[int, int, int]]:
@@ -126,7 +142,7 @@ class _Sentence:
         """Whether the sentence holds a time, amount, contact or reference (searched once)."""
         found = self._found.get(kind)
         if found is None:
-            found = self._found[kind] = self.rubric.recognisers[kind].found(self.t)
+            found = self._found[kind] = self.rubric.recognisers[kind].found_in(self.t, self.seen)
         return found
 
     def terms(self, stop: frozenset[str]) -> frozenset[str]:
@@ -189,7 +205,7 @@ def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, s
             rule = rules[ridx]
             if rule.when is not None and not (rule.when & present):
                 continue
-            for m in rule.pattern.finditer(sent.t):
+            for m in rule.pattern.finditer_in(sent.t, sent.seen):
                 candidates.append((*m.span(), ridx, None))
     if not candidates:
         return []
@@ -242,8 +258,9 @@ def _section_marks(rubric: Rubric, hits) -> tuple[frozenset[str], bool]:
 
 
 def _finding_parts(rubric: Rubric, matches, norm: Normalized, hant: bool) -> tuple:
-    """What a sentence's findings hold, with offsets into the sentence as given and messages
-    in its script: a review only adds the sentence's place in the reply."""
+    """A sentence's findings as (start, end, the finding's fields), with offsets into the
+    sentence as given and messages in its script: a review only adds the sentence's place in
+    the reply to start and end."""
     rules = rubric.rules
     out = []
     for s, e, ridx, suggestion in matches:
@@ -253,7 +270,9 @@ def _finding_parts(rubric: Rubric, matches, norm: Normalized, hant: bool) -> tup
         suggestion = suggestion if suggestion is not None else rule.suggestion
         if hant and rule.lang == "zh":
             message, suggestion = _localise(message, "zh-Hant"), _localise(suggestion, "zh-Hant")
-        out.append((rule.id, rule.category, rule.severity, os_, oe, message, suggestion))
+        out.append((os_, oe, {"rule": rule.id, "category": rule.category, "severity": rule.severity,
+                              "start": os_, "end": oe, "text": norm.original[os_:oe],
+                              "message": message, "suggestion": suggestion}))
     return tuple(out)
 
 
@@ -262,31 +281,23 @@ class _Piece:
     (a reply's language is the sum of its sentences') and, per script, its analysis. A
     sentence seen before costs a dictionary lookup: no folding, no OpenCC, no matching."""
 
-    __slots__ = ("raw", "lead", "trail", "_counts", "_plain", "_hant")
+    __slots__ = ("raw", "lead", "trail", "counts", "plain", "hant")
 
     def __init__(self, raw: str):
         self.raw = raw
         # a part's span leaves out the whitespace around its sentences
         self.lead = len(raw) - len(raw.lstrip())
         self.trail = len(raw) - len(raw.rstrip()) if self.lead < len(raw) else 0
-        self._counts: tuple[int, int, int, int] | None = None
-        self._plain: _Sentence | None = None
-        self._hant: _Sentence | None = None
+        self.counts: tuple[int, int, int, int] | None = None  # script_counts, when needed
+        self.plain: _Sentence | None = None  # the analysis as simplified Chinese or English
+        self.hant: _Sentence | None = None  # as traditional Chinese
 
-    @property
-    def counts(self) -> tuple[int, int, int, int]:
-        if self._counts is None:
-            self._counts = script_counts(self.raw)
-        return self._counts
-
-    def analysis(self, rubric: Rubric, hant: bool) -> _Sentence:
-        sent = self._hant if hant else self._plain
-        if sent is None:
-            sent = _Sentence(rubric, normalize(self.raw, "zh-Hant" if hant else "zh-Hans"), hant)
-            if hant:
-                self._hant = sent
-            else:
-                self._plain = sent
+    def analyse(self, rubric: Rubric, hant: bool) -> _Sentence:
+        sent = _Sentence(rubric, normalize(self.raw, "zh-Hant" if hant else "zh-Hans"), hant)
+        if hant:
+            self.hant = sent
+        else:
+            self.plain = sent
         return sent
 
 
@@ -319,6 +330,8 @@ def _lang(reply: str, pieces) -> str:
         return "en"
     cjk = latin = trad = simp = 0
     for _, _, piece in pieces:
+        if piece.counts is None:
+            piece.counts = script_counts(piece.raw)
         c, la, t, si = piece.counts
         cjk += c
         latin += la
@@ -340,19 +353,69 @@ def _check_input(reply: str, lang: str | None) -> None:
 def review(reply: str, complaint: str | None = None, lang: str | None = None,
            rubric: Rubric | None = None) -> Review:
     """Review one reply. Raises InputError on an empty or oversized reply or an unknown lang."""
-    _check_input(reply, lang)
     rubric = rubric or load_rubric()
+    lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
+    return Review(lang, score, passed, spans, [Finding(**f) for f in findings], rubric.version)
+
+
+def review_dict(reply: str, complaint: str | None = None, lang: str | None = None,
+                rubric: Rubric | None = None) -> dict:
+    """`review(...).to_dict()`, built without the objects in between (the batch's hot path)."""
+    rubric = rubric or load_rubric()
+    lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
+    return {"lang": lang, "score": score, "passed": passed, "sections": spans,
+            "findings": findings, "rubric_version": rubric.version}
+
+
+
+def _analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric):
+    """The review's fields: language, score, passed, sections and findings (as dicts).
+    One pass over the memoised sentences; this is the batch's hot path."""
+    _check_input(reply, lang)
     pieces = _pieces(rubric, reply)
-    lang = lang or _lang(reply, pieces)
+    if lang is None:
+        lang = _lang(reply, pieces)
     hant = lang == "zh-Hant"
-    sentences = [(a, b, piece.analysis(rubric, hant), piece) for a, b, piece in pieces]
-    findings = [Finding(rid, cat, sev, a + s, a + e, reply[a + s:a + e], message, suggestion)
-                for a, _, sent, _ in sentences
-                for rid, cat, sev, s, e, message, suggestion in sent.found]
-    sections, structure = _structure(rubric, sentences, reply, lang, complaint)
-    findings.extend(structure)
-    score, passed = score_findings(rubric, findings)
-    return Review(lang, score, passed, sections, findings, rubric.version)
+    sents = []
+    findings = []
+    keys = []
+    first: list[int | None] = [None] * (_LOOSE_REMEDY + 1)
+    last = [0] * (_LOOSE_REMEDY + 1)
+    for k, (a, _, piece) in enumerate(pieces):
+        sent = piece.hant if hant else piece.plain
+        if sent is None:
+            sent = piece.analyse(rubric, hant)
+        sents.append(sent)
+        for i in sent.parts:
+            if first[i] is None:
+                first[i] = k
+            last[i] = k
+        if sent.found:
+            keys.extend(sent.keys)
+            for s, e, f in sent.found:
+                f = f.copy()
+                f["start"] = a + s
+                f["end"] = a + e
+                findings.append(f)
+    ranges = [None if f is None else (f, g) for f, g in zip(first, last)]
+    _fall_back(rubric, ranges, sents, complaint)
+    for name, r in zip(SECTIONS, ranges):
+        if r is None:
+            f = _missing(rubric, name, lang)
+            keys.append((f["category"], f["severity"]))
+            findings.append(f.copy())
+    score, passed = _score(rubric, keys)
+    if ranges[_REMEDY] is None:
+        ranges[_REMEDY] = ranges[_LOOSE_REMEDY]
+    spans = {}
+    for name, r in zip(SECTIONS, ranges):
+        if r is None:
+            spans[name] = None
+        else:
+            a, _, piece = pieces[r[0]]
+            _, b, end = pieces[r[1]]
+            spans[name] = [a + piece.lead, b - end.trail]
+    return lang, score, passed, spans, findings
 
 
 def _terms(text: str, stop: frozenset[str]) -> set[str]:
@@ -377,64 +440,40 @@ def _stop_terms(rubric: Rubric) -> frozenset[str]:
     return frozenset(t.lower() for t in rubric.sections["restatement"].spec.stop_terms)
 
 
-def _structure(rubric: Rubric, sentences, reply: str, lang: str,
-               complaint: str | None) -> tuple[dict, list[Finding]]:
-    """Where each part of the reply is (the first and last sentence that holds it) and a
-    finding for each part that is missing."""
-    ranges: dict[str, list[int] | None] = dict.fromkeys(SECTIONS)
-    loose_remedy = None  # remedy sentences with no time and nothing already done
-    for k, (_, _, sent, _) in enumerate(sentences):
-        for name in sent.sections:
-            if name == "remedy" and not (sent.concrete or sent.has("time")):
-                if loose_remedy is None:
-                    loose_remedy = [k, k]
-                else:
-                    loose_remedy[1] = k
-                continue
-            r = ranges[name]
-            if r is None:
-                ranges[name] = [k, k]
-            else:
-                r[1] = k
+def _fall_back(rubric: Rubric, ranges: list, sents: list, complaint: str | None) -> None:
+    """The restatement judged against the complaint when there is one; otherwise an order
+    number or a date restates the problem too, and a phone number or an email is a close."""
     if complaint and complaint.strip():
         wanted = _complaint_terms(rubric, complaint)
         stop = _stop_terms(rubric)
         # a short complaint has few specific terms: ask for at most a third of them
         need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
-        ranges["restatement"] = _range(k for k, (_, _, s, _) in enumerate(sentences)
-                                       if len(s.terms(stop) & wanted) >= need)
-    elif ranges["restatement"] is None:  # an order number or a date restates the problem too
-        ranges["restatement"] = _range(k for k, (_, _, s, _) in enumerate(sentences) if s.has("reference"))
-    if ranges["close"] is None:  # a phone number or an email is a contact
-        ranges["close"] = _range(k for k, (_, _, s, _) in enumerate(sentences) if s.has("contact"))
-
-    findings = [Finding(*_missing(rubric, name, lang)) for name in SECTIONS if ranges[name] is None]
-    if ranges["remedy"] is None:
-        ranges["remedy"] = loose_remedy
-    spans = {name: None if r is None else [sentences[r[0]][0] + sentences[r[0]][3].lead,
-                                           sentences[r[1]][1] - sentences[r[1]][3].trail]
-             for name, r in ranges.items()}
-    return spans, findings
+        ranges[_RESTATEMENT] = _range(k for k, s in enumerate(sents) if len(s.terms(stop) & wanted) >= need)
+    elif ranges[_RESTATEMENT] is None:
+        ranges[_RESTATEMENT] = _range(k for k, s in enumerate(sents) if s.has("reference"))
+    if ranges[_CLOSE] is None:
+        ranges[_CLOSE] = _range(k for k, s in enumerate(sents) if s.has("contact"))
 
 
-def _range(ks) -> list[int] | None:
+def _range(ks) -> tuple[int, int] | None:
     first = last = None
     for k in ks:
         if first is None:
             first = k
         last = k
-    return None if first is None else [first, last]
+    return None if first is None else (first, last)
 
 
 @functools.lru_cache(maxsize=64)
-def _missing(rubric: Rubric, name: str, lang: str) -> tuple:
-    """The arguments of the finding for a missing part, in the reply's language."""
+def _missing(rubric: Rubric, name: str, lang: str) -> dict:
+    """The finding for a missing part, in the reply's language (shared: copy to change)."""
     spec = rubric.sections[name].spec
     key = "en" if lang == "en" else "zh"
     message, suggestion = spec.message[key], spec.suggestion[key]
     if lang == "zh-Hant":
         message, suggestion = _localise(message, lang), _localise(suggestion, lang)
-    return spec.rule, spec.category, spec.severity, None, None, None, message, suggestion
+    return {"rule": spec.rule, "category": spec.category, "severity": spec.severity,
+            "start": None, "end": None, "text": None, "message": message, "suggestion": suggestion}
 
 
 @functools.lru_cache(maxsize=8)
@@ -447,15 +486,19 @@ def _weights(rubric: Rubric) -> dict[tuple[str, str], float]:
 def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
     """The score (the rubric's start less each finding's weight, repeats in a category
     decaying) and whether the reply passes (no error finding)."""
+    return _score(rubric, [(f.category, f.severity) for f in findings])
+
+
+def _score(rubric: Rubric, keys: list[tuple[str, str]]) -> tuple[int, bool]:
     weights = _weights(rubric)
     decay = rubric.spec.score.repeat_decay
     seen: dict[str, int] = {}
     cost = 0.0
     passed = True
-    for f in findings:
-        n = seen.get(f.category, 0)
-        seen[f.category] = n + 1
-        cost += weights[f.category, f.severity] * decay ** n
-        if f.severity == "error":
+    for category, severity in keys:
+        n = seen.get(category, 0)
+        seen[category] = n + 1
+        cost += weights[category, severity] * decay ** n
+        if severity == "error":
             passed = False
     return max(0, min(100, round(rubric.spec.score.start - cost))), passed

@@ -204,7 +204,7 @@ class Rule:
     lang: str  # "zh" or "en": the language its message is written in
     unless: Cond | None
     requires: tuple[Cond, ...]
-    pattern: re.Pattern | None = None
+    pattern: Recogniser | None = None
     when: frozenset[int] | None = None
 
 
@@ -232,6 +232,9 @@ class Rubric:
     recognisers: dict[str, Recogniser]  # signals.yaml: times, amounts, contacts, references
     pattern_rules: list[int] = field(default_factory=list)
     cond_pids: frozenset[int] = frozenset()  # phrases that some condition looks for
+    # phrase ids from here on are only the recognisers' and rule patterns' screen strings
+    # (prefilter.py): the scan notes them, and nothing else looks at them
+    screens_from: int = 0
     cache: dict = field(default_factory=dict)  # sentence text -> its analysis (review.py)
 
     @property
@@ -257,6 +260,18 @@ class _Builder:
                                      key[-1].isascii() and key[-1].isalnum()))
             out.append(pid)
         return out
+
+    def literal(self, text: str) -> int | None:
+        """The id of a screen string (prefilter.py), scanned for as it is, case folded."""
+        key = fold(text)
+        if not key.strip():
+            return None
+        pid = self.ids.get(key)
+        if pid is None:
+            pid = self.ids[key] = len(self.phrases)
+            self.phrases.append((key, key[0].isascii() and key[0].isalnum(),
+                                 key[-1].isascii() and key[-1].isalnum()))
+        return pid
 
     def cond(self, c: Condition | None) -> Cond | None:
         if c is None:
@@ -285,8 +300,8 @@ def _validate(model, data, where: str):
         raise RubricError(f"{where}: {first_problem(e)}") from e
 
 
-def _compile_signals(spec: SignalSpec) -> dict[str, Recogniser]:
-    return {k: Recogniser(getattr(spec, k)) for k in ("time", "amount", "contact", "reference")}
+def _compile_signals(spec: SignalSpec, b: _Builder) -> dict[str, Recogniser]:
+    return {k: Recogniser(getattr(spec, k), b.literal) for k in ("time", "amount", "contact", "reference")}
 
 
 @functools.cache
@@ -309,6 +324,7 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     rules: list[Rule] = []
     triggers: dict[int, list[tuple[int, str | None]]] = {}
     pattern_rules: list[int] = []
+    patterns: dict[int, list[str]] = {}
     seen: dict[str, Path] = {}
     files = sorted((root / "rules").glob("*/*.yaml"))
     if not files:
@@ -335,7 +351,7 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
                 for pid in b.add(phrase):
                     triggers.setdefault(pid, []).append((idx, suggestion))
             if spec_r.patterns:
-                rule.pattern = re.compile("|".join(f"(?:{p})" for p in spec_r.patterns))
+                patterns[idx] = spec_r.patterns
                 rule.when = frozenset(i for p in spec_r.when for i in b.add(p)) or None
                 pattern_rules.append(idx)
             rules.append(rule)
@@ -350,6 +366,11 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
         ids = lambda ps: frozenset(i for p in ps for i in b.add(p))  # noqa: E731
         sections[name] = Section(name, sec, ids(sec.generic), ids(sec.concrete))
 
+    screens_from = len(b.phrases)
+    recognisers = _compile_signals(signals, b)
+    for idx, sources in patterns.items():
+        rules[idx].pattern = Recogniser(sources, b.literal)
+
     automaton = ahocorasick.Automaton()
     for pid, (key, _, _) in enumerate(b.phrases):
         automaton.add_word(key, pid)
@@ -358,4 +379,4 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
         pid for r in rules for c in (r.unless, *r.requires) if c is not None
         for pid in (c.before | c.after | c.sentence))
     return Rubric(root, spec, rules, b.phrases, triggers, section_of, sections, automaton,
-                  _compile_signals(signals), pattern_rules, cond_pids)
+                  recognisers, pattern_rules, cond_pids, screens_from)

@@ -109,3 +109,43 @@ def test_screened_grounding_patterns_find_exactly_what_the_patterns_find():
             for text in (t, lowered):
                 assert [m.span() for m in screened.finditer(text)] == [m.span() for m in pattern.finditer(text)], text
     assert Screened(grounding._LINK).screen.flags & re.IGNORECASE  # as case-blind as the pattern
+
+
+def _seen(text: str) -> set[int]:
+    """What the checker's scan of a sentence reports: every phrase id it saw."""
+    return {pid for _, pid in load_rubric().automaton.iter(text)}
+
+
+@pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
+def test_screens_the_scan_saw_answer_exactly_as_the_whole_pattern(kind):
+    recogniser = load_rubric().recognisers[kind]
+    pattern = recogniser.pattern
+    assert any(need is not None for need in recogniser.needs)  # most screens ride on the scan
+    differ = [s for s in SENTENCES if recogniser.found_in(s, _seen(s)) != (pattern.search(s) is not None)]
+    assert differ == []
+    texts = ["".join(SENTENCES[i:i + 4]) for i in range(0, len(SENTENCES), 4)]
+    differ = [t for t in texts if [m.span() for m in recogniser.finditer_in(t, _seen(t))]
+              != [m.span() for m in pattern.finditer(t)]]
+    assert differ == []
+
+
+def test_rule_patterns_behind_the_scan_match_exactly_as_the_whole_alternation():
+    rubric = load_rubric()
+    rules = [rubric.rules[i] for i in rubric.pattern_rules]
+    assert rules
+    texts = SENTENCES + ["这是物流公司的问题", "请您直接联系厂家", "根据条款第5条,不予退换",
+                         "as per our policy we are unable to refund"]
+    hits = 0
+    for rule in rules:
+        for t in texts:
+            got = [m.span() for m in rule.pattern.finditer_in(t, _seen(t))]
+            assert got == [m.span() for m in rule.pattern.pattern.finditer(t)], (rule.id, t)
+            hits += len(got)
+    assert hits > 10
+
+
+def test_a_lone_ascii_character_is_no_scanned_screen():
+    ids: list[str] = []
+    rec = Recogniser([r"1[3-9]\d{9}", r"(?:今天|明天)\d+点"], lambda s: ids.append(s) or len(ids) - 1)
+    assert rec.needs[0] is None and rec.needs[1] is not None
+    assert rec.found_in("电话13812345678", set()) and not rec.found_in("今天18点", set())

@@ -3,7 +3,7 @@
 import pytest
 
 from service.errors import InputError, TooLarge
-from service.review import review
+from service.review import review, review_dict
 from service.rubric import load_rubric
 from service.text import to_script
 
@@ -286,3 +286,31 @@ def test_the_stored_script_characters_are_what_opencc_derives():
     from service.text import SCRIPT_CHARS, derive_script_chars
 
     assert json.loads(SCRIPT_CHARS.read_text(encoding="utf-8")) == derive_script_chars()
+
+
+def test_the_batch_form_of_a_review_is_the_review_as_json():
+    """review_dict, the batch's hot path, builds no objects on the way; it must give what
+    review(...).to_dict() gives, for every labelled reply, with its complaint and without,
+    and in every language."""
+    import json
+    from pathlib import Path
+
+    rows = [json.loads(line) for line in
+            (Path(__file__).parent / "data" / "labelled_replies.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) >= 200
+    for row in rows:
+        for complaint in (row["complaint"], None):
+            for lang in (None, "zh-Hant", "en"):
+                assert review_dict(row["reply"], complaint, lang) == \
+                    review(row["reply"], complaint, lang).to_dict(), (row["id"], lang)
+
+
+def test_changing_a_returned_review_does_not_change_the_next_one():
+    first = review_dict("我们会尽快处理。")
+    assert first["findings"][0]["start"] == 3 and first["findings"][-1]["start"] is None
+    for f in first["findings"]:
+        f["start"], f["message"] = 99, "changed"
+    again = review_dict("我们会尽快处理。")
+    assert [f["start"] for f in again["findings"]][:1] == [3]
+    assert "changed" not in {f["message"] for f in again["findings"]}
+    assert review("我们会尽快处理。").findings[0].start == 3
