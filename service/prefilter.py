@@ -19,7 +19,7 @@ from re import _constants as C  # noqa: N812 - the parser's own names
 from re import _parser
 from typing import Callable
 
-__all__ = ["required_literals", "Recogniser", "Screened"]
+__all__ = ["required_literals", "required_sets", "Recogniser", "Screened"]
 
 _SMALL_CLASS = 12  # a character class of more members than this is no useful screen
 
@@ -36,9 +36,27 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return _minimal(_sequence(list(parsed)))
 
 
+def required_sets(pattern: str) -> list[frozenset[str]]:
+    """Sets of strings such that every match of `pattern` contains at least one string of
+    each set: "(是|属于)...(公司|部门)...(问题|责任)" gives three. Empty when none can be derived."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return []
+    if parsed.state.flags & (re.IGNORECASE | re.LOCALE):
+        return []
+    return _options(list(parsed), every=True)
+
+
 def _sequence(items: list) -> frozenset[str] | None:
     """The best screen of a sequence: each item that must match gives one, and a run of plain
     characters gives the whole run as a single string."""
+    return min(_options(items), key=_cost, default=None)
+
+
+def _options(items: list, every: bool = False) -> list[frozenset[str]]:
+    """The screens of the items of a sequence that must match. With `every`, the groups and
+    repeats that must match give all of their own screens, not only their best one."""
     options: list[frozenset[str]] = []
     run = ""
     for op, av in items:
@@ -48,12 +66,17 @@ def _sequence(items: list) -> frozenset[str] | None:
         if run:
             options.append(frozenset([run]))
             run = ""
-        found = _minimal(_item(op, av))
-        if found is not None:
-            options.append(found)
+        if every and op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            options += _options(list(av[3]), every)
+        elif every and op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            options += _options(list(av[2]), every)
+        else:
+            found = _minimal(_item(op, av))
+            if found is not None:
+                options.append(found)
     if run:
         options.append(frozenset([run]))
-    return min(options, key=_cost, default=None)
+    return [o for o in map(_minimal, options) if o is not None]
 
 
 def _item(op, av) -> frozenset[str] | None:
@@ -108,7 +131,8 @@ class Recogniser:
 
     `literal_id`, when given, registers a screen string with a phrase scanner and returns its
     id there (None when it cannot be scanned for); `found_in` and `finditer_in` then take the
-    ids the scanner saw in the text instead of searching the text for the screens."""
+    ids the scanner saw in the text instead of searching the text for the screens, and a
+    pattern runs only when the scanner saw a string of each of its required sets."""
 
     __slots__ = ("checks", "sources", "needs", "_joined")
 
@@ -119,15 +143,25 @@ class Recogniser:
             screen = required_literals(p)
             checks.append((re.compile("|".join(re.escape(s) for s in sorted(screen, key=len, reverse=True)))
                            if screen else None, re.compile(p)))
-            # a lone ASCII character ("1" of a phone number) would be seen all the time: such
-            # a screen stays a search of the text
-            scannable = screen and literal_id and not any(len(s) == 1 and s.isascii() for s in screen)
-            ids = [literal_id(s) for s in screen] if scannable else [None]
-            needs.append(None if None in ids else frozenset(ids))
+            needs.append(self._scanned(p, literal_id) if literal_id else None)
         self.checks = tuple(checks)
         self.sources = tuple(patterns)
         self.needs = tuple(needs)
         self._joined: dict[tuple[int, ...], re.Pattern] = {}
+
+    @staticmethod
+    def _scanned(pattern: str, literal_id: Callable[[str], int | None]) -> tuple[frozenset[int], ...] | None:
+        """The ids of the pattern's required sets, for the scanner. A set with a lone ASCII
+        character ("1" of a phone number) would be seen all the time, so it is left out; a
+        pattern with no set left stays screened by a search of the text."""
+        out = []
+        for strings in required_sets(pattern):
+            if any(len(s) == 1 and s.isascii() for s in strings):
+                continue
+            ids = frozenset(literal_id(s) for s in strings)
+            if None not in ids:
+                out.append(ids)
+        return tuple(out) or None
 
     @property
     def pattern(self) -> re.Pattern:
@@ -159,20 +193,19 @@ class Recogniser:
                 return True
         return False
 
-    def _may_match(self, i: int, text: str, seen: set[int]) -> bool:
-        need = self.needs[i]
-        if need is not None:
-            return not need.isdisjoint(seen)
-        screen = self.checks[i][0]
-        return screen is None or screen.search(text) is not None
-
     def found_in(self, text: str, seen: set[int]) -> bool:
         """`found(text)`, given the ids of the screen strings that occur in the text."""
         for need, (screen, pattern) in zip(self.needs, self.checks):
-            if need is not None:
-                if need.isdisjoint(seen):
+            if need is None:
+                if screen is not None and screen.search(text) is None:
                     continue
-            elif screen is not None and screen.search(text) is None:
+            else:
+                for ids in need:
+                    if ids.isdisjoint(seen):
+                        break
+                else:
+                    if pattern.search(text) is not None:
+                        return True
                 continue
             if pattern.search(text) is not None:
                 return True
@@ -180,8 +213,19 @@ class Recogniser:
 
     def finditer_in(self, text: str, seen: set[int]):
         """`finditer(text)`, given the ids of the screen strings that occur in the text."""
-        return self._join(tuple(i for i in range(len(self.checks))
-                                if self._may_match(i, text, seen))).finditer(text)
+        which = []
+        for i, need in enumerate(self.needs):
+            if need is None:
+                screen = self.checks[i][0]
+                if screen is None or screen.search(text) is not None:
+                    which.append(i)
+                continue
+            for ids in need:
+                if ids.isdisjoint(seen):
+                    break
+            else:
+                which.append(i)
+        return self._join(tuple(which)).finditer(text) if which else iter(())
 
 
 class Screened:

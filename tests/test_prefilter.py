@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.prefilter import Recogniser, required_literals
+from service.prefilter import Recogniser, required_literals, required_sets
 from service.rubric import load_rubric
 from service.text import detect_lang, normalize
 
@@ -149,3 +149,18 @@ def test_a_lone_ascii_character_is_no_scanned_screen():
     rec = Recogniser([r"1[3-9]\d{9}", r"(?:今天|明天)\d+点"], lambda s: ids.append(s) or len(ids) - 1)
     assert rec.needs[0] is None and rec.needs[1] is not None
     assert rec.found_in("电话13812345678", set()) and not rec.found_in("今天18点", set())
+
+
+def test_every_required_part_of_a_pattern_gives_a_set():
+    """A pattern runs only when the scan saw a string of each set: "是...公司...问题" is not
+    tried on a sentence that merely holds 是."""
+    sets = required_sets(r"(?:是|属于)[^。]{0,6}?(?:公司|部门)(?:的)?(?:问题|责任)")
+    assert sets == [frozenset({"是", "属于"}), frozenset({"公司", "部门"}), frozenset({"问题", "责任"})]
+    assert required_sets(r"(?:明天)?\d+点") == [frozenset({"点"})]  # an optional part sets nothing
+    assert required_sets(r"(?i)today") == [] and required_sets(r"\d+") == []
+    ids: list[str] = []
+    rec = Recogniser([r"(?:是|属于)[^。]{0,6}?(?:公司|部门)(?:的)?(?:问题|责任)"],
+                     lambda s: ids.append(s) or len(ids) - 1)
+    seen_all = {ids.index(s) for s in ("是", "公司", "问题")}
+    assert rec.found_in("这是物流公司的问题", seen_all)
+    assert not rec.found_in("这是物流公司的问题", seen_all - {ids.index("问题")})
