@@ -124,7 +124,7 @@ class _Sentence:
         self.parts = tuple(sorted(
             _LOOSE_REMEDY if name == "remedy" and not (self.concrete or self.has("time"))
             else _PART_INDEX[name] for name in self.sections))
-        self.keys = tuple((f["category"], f["severity"]) for _, _, f in self.found)
+        self.keys = tuple(_key(rubric, f["category"], f["severity"]) for _, _, f in self.found)
 
     @property
     def cond_hits(self) -> list[tuple[int, int, int]]:
@@ -309,20 +309,22 @@ def _pieces(rubric: Rubric, reply: str) -> list[tuple[int, int, _Piece]]:
     cache = rubric.cache
     out = []
     a = 0
-    ends = [m.end() for m in _BOUNDARY.finditer(reply)]
-    ends.append(len(reply))
-    for b in ends:
-        if b <= a:
-            continue
+    for m in _BOUNDARY.finditer(reply):
+        b = m.end()  # > a: matches are never empty
         raw = reply[a:b]
-        piece = cache.get(raw)
-        if piece is None:
-            if len(cache) >= SENTENCE_CACHE_SIZE:
-                cache.clear()
-            piece = cache[raw] = _Piece(raw)
-        out.append((a, b, piece))
+        out.append((a, b, cache.get(raw) or _remember(cache, raw)))
         a = b
+    if a < len(reply):
+        raw = reply[a:]
+        out.append((a, len(reply), cache.get(raw) or _remember(cache, raw)))
     return out
+
+
+def _remember(cache: dict, raw: str) -> _Piece:
+    if len(cache) >= SENTENCE_CACHE_SIZE:
+        cache.clear()
+    piece = cache[raw] = _Piece(raw)
+    return piece
 
 
 def _lang(reply: str, pieces) -> str:
@@ -330,9 +332,10 @@ def _lang(reply: str, pieces) -> str:
         return "en"
     cjk = latin = trad = simp = 0
     for _, _, piece in pieces:
-        if piece.counts is None:
-            piece.counts = script_counts(piece.raw)
-        c, la, t, si = piece.counts
+        counts = piece.counts
+        if counts is None:
+            counts = piece.counts = script_counts(piece.raw)
+        c, la, t, si = counts
         cjk += c
         latin += la
         trad += t
@@ -391,31 +394,44 @@ def _analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric
                 first[i] = k
             last[i] = k
         if sent.found:
-            keys.extend(sent.keys)
+            keys += sent.keys
             for s, e, f in sent.found:
                 f = f.copy()
                 f["start"] = a + s
                 f["end"] = a + e
                 findings.append(f)
-    ranges = [None if f is None else (f, g) for f, g in zip(first, last)]
-    _fall_back(rubric, ranges, sents, complaint)
-    for name, r in zip(SECTIONS, ranges):
-        if r is None:
-            f = _missing(rubric, name, lang)
-            keys.append((f["category"], f["severity"]))
-            findings.append(f.copy())
-    score, passed = _score(rubric, keys)
-    if ranges[_REMEDY] is None:
-        ranges[_REMEDY] = ranges[_LOOSE_REMEDY]
+    if complaint and complaint.strip():
+        _restated(rubric, complaint, sents, first, last)
+    elif first[_RESTATEMENT] is None:  # an order number or a date restates the problem too
+        _find(sents, "reference", _RESTATEMENT, first, last)
+    if first[_CLOSE] is None:  # a phone number or an email is a contact
+        _find(sents, "contact", _CLOSE, first, last)
     spans = {}
-    for name, r in zip(SECTIONS, ranges):
-        if r is None:
-            spans[name] = None
-        else:
-            a, _, piece = pieces[r[0]]
-            _, b, end = pieces[r[1]]
-            spans[name] = [a + piece.lead, b - end.trail]
+    for i, name in enumerate(SECTIONS):
+        k = first[i]
+        if k is None:
+            finding, key = _missing(rubric, name, lang)
+            keys.append(key)
+            findings.append(finding.copy())
+            if i == _REMEDY and first[_LOOSE_REMEDY] is not None:  # a remedy with no time
+                k, i = first[_LOOSE_REMEDY], _LOOSE_REMEDY
+            else:
+                spans[name] = None
+                continue
+        a, _, piece = pieces[k]
+        _, b, end = pieces[last[i]]
+        spans[name] = [a + piece.lead, b - end.trail]
+    score, passed = _score(rubric, keys)
     return lang, score, passed, spans, findings
+
+
+def _find(sents: list, kind: str, part: int, first: list, last: list) -> None:
+    """Mark as `part` the sentences that hold a `kind` (a reference, a contact)."""
+    for k, sent in enumerate(sents):
+        if sent.has(kind):
+            if first[part] is None:
+                first[part] = k
+            last[part] = k
 
 
 def _terms(text: str, stop: frozenset[str]) -> set[str]:
@@ -440,40 +456,33 @@ def _stop_terms(rubric: Rubric) -> frozenset[str]:
     return frozenset(t.lower() for t in rubric.sections["restatement"].spec.stop_terms)
 
 
-def _fall_back(rubric: Rubric, ranges: list, sents: list, complaint: str | None) -> None:
-    """The restatement judged against the complaint when there is one; otherwise an order
-    number or a date restates the problem too, and a phone number or an email is a close."""
-    if complaint and complaint.strip():
-        wanted = _complaint_terms(rubric, complaint)
-        stop = _stop_terms(rubric)
-        # a short complaint has few specific terms: ask for at most a third of them
-        need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
-        ranges[_RESTATEMENT] = _range(k for k, s in enumerate(sents) if len(s.terms(stop) & wanted) >= need)
-    elif ranges[_RESTATEMENT] is None:
-        ranges[_RESTATEMENT] = _range(k for k, s in enumerate(sents) if s.has("reference"))
-    if ranges[_CLOSE] is None:
-        ranges[_CLOSE] = _range(k for k, s in enumerate(sents) if s.has("contact"))
-
-
-def _range(ks) -> tuple[int, int] | None:
-    first = last = None
-    for k in ks:
-        if first is None:
-            first = k
-        last = k
-    return None if first is None else (first, last)
+def _restated(rubric: Rubric, complaint: str, sents: list, first: list, last: list) -> None:
+    """With the complaint given, the restatement is the sentences that share enough of its
+    specific terms, whatever their markers say."""
+    wanted = _complaint_terms(rubric, complaint)
+    stop = _stop_terms(rubric)
+    # a short complaint has few specific terms: ask for at most a third of them
+    need = min(rubric.sections["restatement"].spec.min_overlap, max(1, len(wanted) // 3))
+    first[_RESTATEMENT] = None
+    for k, sent in enumerate(sents):
+        if len(sent.terms(stop) & wanted) >= need:
+            if first[_RESTATEMENT] is None:
+                first[_RESTATEMENT] = k
+            last[_RESTATEMENT] = k
 
 
 @functools.lru_cache(maxsize=64)
-def _missing(rubric: Rubric, name: str, lang: str) -> dict:
-    """The finding for a missing part, in the reply's language (shared: copy to change)."""
+def _missing(rubric: Rubric, name: str, lang: str) -> tuple[dict, tuple[str, float, bool]]:
+    """The finding for a missing part, in the reply's language (shared: copy to change), and
+    its score key."""
     spec = rubric.sections[name].spec
     key = "en" if lang == "en" else "zh"
     message, suggestion = spec.message[key], spec.suggestion[key]
     if lang == "zh-Hant":
         message, suggestion = _localise(message, lang), _localise(suggestion, lang)
-    return {"rule": spec.rule, "category": spec.category, "severity": spec.severity,
-            "start": None, "end": None, "text": None, "message": message, "suggestion": suggestion}
+    return ({"rule": spec.rule, "category": spec.category, "severity": spec.severity,
+             "start": None, "end": None, "text": None, "message": message, "suggestion": suggestion},
+            _key(rubric, spec.category, spec.severity))
 
 
 @functools.lru_cache(maxsize=8)
@@ -483,22 +492,27 @@ def _weights(rubric: Rubric) -> dict[tuple[str, str], float]:
             for name, cat in rubric.spec.categories.items() for sev in ("error", "warning", "info")}
 
 
+def _key(rubric: Rubric, category: str, severity: str) -> tuple[str, float, bool]:
+    """What a finding counts for in the score: its category, weight and whether it fails."""
+    return category, _weights(rubric)[category, severity], severity == "error"
+
+
 def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
     """The score (the rubric's start less each finding's weight, repeats in a category
     decaying) and whether the reply passes (no error finding)."""
-    return _score(rubric, [(f.category, f.severity) for f in findings])
+    return _score(rubric, [_key(rubric, f.category, f.severity) for f in findings])
 
 
-def _score(rubric: Rubric, keys: list[tuple[str, str]]) -> tuple[int, bool]:
-    weights = _weights(rubric)
-    decay = rubric.spec.score.repeat_decay
+def _score(rubric: Rubric, keys: list[tuple[str, float, bool]]) -> tuple[int, bool]:
+    score = rubric.spec.score
+    decay = score.repeat_decay
     seen: dict[str, int] = {}
     cost = 0.0
     passed = True
-    for category, severity in keys:
+    for category, weight, error in keys:
         n = seen.get(category, 0)
         seen[category] = n + 1
-        cost += weights[category, severity] * decay ** n
-        if severity == "error":
+        cost += weight * decay ** n
+        if error:
             passed = False
-    return max(0, min(100, round(rubric.spec.score.start - cost))), passed
+    return max(0, min(100, round(score.start - cost))), passed
