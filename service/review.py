@@ -87,13 +87,14 @@ def _localise(text: str, lang: str) -> str:
 
 
 class _Sentence:
-    """The analysis of one normalised sentence: its rule matches (after conditions), the parts
-    of a reply it belongs to, and lazily its signals. Every rule condition is sentence-local,
-    so this is a pure function of (rubric, sentence text) and is memoised across replies:
-    helpdesk replies are built from macros and repeat the same sentences all day."""
+    """The analysis of one normalised sentence: its findings, the parts of a reply it holds,
+    and lazily its signals. Every rule condition is sentence-local, so this is a pure function
+    of (rubric, sentence text) and is memoised across replies: helpdesk replies are built
+    from macros and repeat the same sentences all day. What only the analysis itself needs
+    (the phrase hits) is dropped when it is done, to keep the memo small."""
 
-    __slots__ = ("rubric", "t", "seen", "hits", "_cond_hits", "matches", "sections", "concrete",
-                 "_found", "_terms", "found", "parts", "keys")
+    __slots__ = ("rubric", "t", "seen", "hits", "_cond_hits", "_found", "_terms", "found",
+                 "parts", "keys")
 
     def __init__(self, rubric: Rubric, norm: Normalized, hant: bool):
         self.rubric = rubric
@@ -114,17 +115,17 @@ class _Sentence:
             if right and end + 1 < n and t[end + 1].isalnum() and t[end + 1].isascii():
                 continue
             hits.append((start, end + 1, pid))
-        self.hits = hits
+        self.hits: list | None = hits
         self._cond_hits: list | None = None
-        self._found: dict[str, bool] = {}
+        self._found: dict[str, bool] | None = None
         self._terms: frozenset[str] | None = None
-        self.matches = _match_rules(rubric, self)
-        self.sections, self.concrete = _section_marks(rubric, hits)
-        self.found = _finding_parts(rubric, self.matches, norm, hant)
+        self.found = _finding_parts(rubric, _match_rules(rubric, self), norm, hant)
+        sections, concrete = _section_marks(rubric, hits)
         self.parts = tuple(sorted(
-            _LOOSE_REMEDY if name == "remedy" and not (self.concrete or self.has("time"))
-            else _PART_INDEX[name] for name in self.sections))
+            _LOOSE_REMEDY if name == "remedy" and not (concrete or self.has("time"))
+            else _PART_INDEX[name] for name in sections))
         self.keys = tuple(_key(rubric, f["category"], f["severity"]) for _, _, f in self.found)
+        self.hits = self._cond_hits = None
 
     @property
     def cond_hits(self) -> list[tuple[int, int, int]]:
@@ -140,6 +141,8 @@ class _Sentence:
 
     def has(self, kind: str) -> bool:
         """Whether the sentence holds a time, amount, contact or reference (searched once)."""
+        if self._found is None:
+            self._found = {}
         found = self._found.get(kind)
         if found is None:
             found = self._found[kind] = self.rubric.recognisers[kind].found_in(self.t, self.seen)
@@ -301,30 +304,47 @@ class _Piece:
         return sent
 
 
-SENTENCE_CACHE_SIZE = 50_000
+SENTENCE_MEMO_SIZE = 10_000  # sentences per generation of the memo
+
+
+class _Memo:
+    """Sentences seen lately, in two generations: when the young one is full it becomes the
+    old one, and a sentence found in the old one moves back to the young. Macro sentences
+    used all day stay; a reply's one-off sentences (order numbers, dates) drop out after two
+    generations, so memory stays flat (about 12 MB at most) on a file of any size."""
+
+    __slots__ = ("young", "old")
+
+    def __init__(self) -> None:
+        self.young: dict[str, _Piece] = {}
+        self.old: dict[str, _Piece] = {}
+
+    def recall(self, raw: str) -> _Piece:
+        """The piece for a sentence not in the young generation."""
+        piece = self.old.pop(raw, None) or _Piece(raw)
+        if len(self.young) >= SENTENCE_MEMO_SIZE:
+            self.old, self.young = self.young, {}
+        self.young[raw] = piece
+        return piece
 
 
 def _pieces(rubric: Rubric, reply: str) -> list[tuple[int, int, _Piece]]:
     """The sentences of a reply as given, with their memoised pieces."""
-    cache = rubric.cache
+    memo = rubric.memo
+    if memo is None:
+        memo = rubric.memo = _Memo()
+    young = memo.young
     out = []
     a = 0
     for m in _BOUNDARY.finditer(reply):
         b = m.end()  # > a: matches are never empty
         raw = reply[a:b]
-        out.append((a, b, cache.get(raw) or _remember(cache, raw)))
+        out.append((a, b, young.get(raw) or memo.recall(raw)))
         a = b
     if a < len(reply):
         raw = reply[a:]
-        out.append((a, len(reply), cache.get(raw) or _remember(cache, raw)))
+        out.append((a, len(reply), young.get(raw) or memo.recall(raw)))
     return out
-
-
-def _remember(cache: dict, raw: str) -> _Piece:
-    if len(cache) >= SENTENCE_CACHE_SIZE:
-        cache.clear()
-    piece = cache[raw] = _Piece(raw)
-    return piece
 
 
 def _lang(reply: str, pieces) -> str:

@@ -235,7 +235,7 @@ class Rubric:
     # phrase ids from here on are only the recognisers' and rule patterns' screen strings
     # (prefilter.py): the scan notes them, and nothing else looks at them
     screens_from: int = 0
-    cache: dict = field(default_factory=dict)  # sentence text -> its analysis (review.py)
+    memo: object = None  # sentences seen lately and their analyses (review.py)
 
     @property
     def version(self) -> str:

@@ -314,3 +314,23 @@ def test_changing_a_returned_review_does_not_change_the_next_one():
     assert [f["start"] for f in again["findings"]][:1] == [3]
     assert "changed" not in {f["message"] for f in again["findings"]}
     assert review("我们会尽快处理。").findings[0].start == 3
+
+
+def test_the_sentence_memo_stays_bounded_and_keeps_the_sentences_in_use(monkeypatch):
+    """A file of any size: one-off sentences (order numbers) drop out, so memory stays flat,
+    while a macro sentence used all along is never analysed again."""
+    from service import review as checker
+
+    monkeypatch.setattr(checker, "SENTENCE_MEMO_SIZE", 50)
+    rubric = load_rubric()
+    monkeypatch.setattr(rubric, "memo", None)
+    analysed = []
+    real = checker._Piece.analyse
+    monkeypatch.setattr(checker._Piece, "analyse",
+                        lambda piece, r, hant: analysed.append(piece.raw) or real(piece, r, hant))
+    macro = "如有任何问题,欢迎随时联系我。"
+    for n in range(1_000):
+        result = review_dict(f"您的订单{n:08d}已发货。{macro}", rubric=rubric)
+        assert result["findings"] == review(f"您的订单{n:08d}已发货。{macro}").to_dict()["findings"]
+    assert analysed.count(macro) == 1
+    assert len(rubric.memo.young) + len(rubric.memo.old) <= 100
