@@ -77,7 +77,7 @@ def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
     for n, raw in enumerate(stream, 1):
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        if raw.strip():
+        if not raw.isspace():  # (no copy, unlike strip())
             yield n, raw
 
 
@@ -242,8 +242,8 @@ class Summary:
             return
         self.passed += row["passed"]
         self.score_total += row["score"]
-        for f in row["findings"]:
-            self.categories[f["category"]] += 1
+        if row["findings"]:
+            self.categories.update([f["category"] for f in row["findings"]])
 
     @property
     def reviewed(self) -> int:

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .errors import RubricError
-from .rubric import _read_yaml, _validate
+from .rubric_files import read_yaml, validate
 
 __all__ = ["Policy", "load_policy"]
 
@@ -144,7 +144,7 @@ def load_policy(path: Path | str | None = None) -> Policy:
     path = Path(path) if path else get_settings().policy_path
     if not path.is_file():
         raise RubricError(f"{path}: policy file not found")
-    policy = _validate(Policy, _read_yaml(path), str(path))
+    policy = validate(Policy, read_yaml(path), str(path))
     for tier in ("minor", "medium", "severe"):
         if tier not in policy.compensation or tier not in policy.severity:
             raise RubricError(f"{path}: compensation and severity need minor, medium and severe")

@@ -25,20 +25,22 @@ A bad file is rejected at load time with its path and the reason (RubricError).
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import os
+import pickle
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any
 
-import ahocorasick
-import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+from .errors import RubricError
 
-from .errors import RubricError, first_problem
-from .prefilter import Recogniser
-from .text import fold
+if TYPE_CHECKING:
+    import ahocorasick
+
+    from .prefilter import Recogniser
 
 __all__ = ["Rubric", "load_rubric", "default_rubric_dir", "expand", "PHRASE_CATEGORIES",
            "STRUCTURE_CATEGORIES", "SECTIONS"]
@@ -48,114 +50,10 @@ PHRASE_CATEGORIES = ("defensive_language", "vague_promise", "over_promise", "bla
 STRUCTURE_CATEGORIES = ("missing_apology", "missing_restatement", "missing_concrete_remedy",
                         "missing_open_close")
 SECTIONS = ("apology", "restatement", "remedy", "close")
-Severity = Literal["error", "warning", "info"]
-
-try:  # libyaml is several times faster; PyYAML's wheels ship it
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 
 def default_rubric_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rubrics"
-
-
-# ---------------------------------------------------------------- file schemas
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Condition(_Strict):
-    before: list[str] = []
-    after: list[str] = []
-    window: int = Field(8, ge=1, le=200)
-    sentence: list[str] = []
-    time: bool = False
-    amount: bool = False
-    quoted: bool = False  # the match stands inside quotation marks (reported speech)
-
-
-class RuleSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
-    category: Literal[PHRASE_CATEGORIES]  # type: ignore[valid-type]
-    severity: Severity
-    message: str = Field(min_length=1)
-    suggestion: str = ""
-    phrases: list[str] | dict[str, str] = []
-    patterns: list[str] = []
-    when: list[str] = []
-    unless: Condition | None = None
-    requires: Condition | list[Condition] | None = None  # a list: every one must hold
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for p in patterns:
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from e
-        return patterns
-
-    @model_validator(mode="after")
-    def _has_matcher(self) -> "RuleSpec":
-        if not self.phrases and not self.patterns:
-            raise ValueError("a rule needs `phrases` or `patterns`")
-        return self
-
-
-class Category(_Strict):
-    weight: float = Field(ge=0)
-    label: dict[str, str] = {}
-
-
-class Scoring(_Strict):
-    start: float = 100
-    severity_factor: dict[Severity, float]
-    repeat_decay: float = Field(1.0, ge=0, le=1)
-
-
-class RubricSpec(_Strict):
-    name: str
-    version: str
-    score: Scoring
-    categories: dict[str, Category]
-
-    @field_validator("categories")
-    @classmethod
-    def _all_categories(cls, cats: dict[str, Category]) -> dict[str, Category]:
-        missing = set(PHRASE_CATEGORIES + STRUCTURE_CATEGORIES) - set(cats)
-        if missing:
-            raise ValueError(f"categories missing: {', '.join(sorted(missing))}")
-        return cats
-
-
-class SectionSpec(_Strict):
-    rule: str
-    category: Literal[STRUCTURE_CATEGORIES]  # type: ignore[valid-type]
-    severity: Severity
-    message: dict[Literal["zh", "en"], str]
-    suggestion: dict[Literal["zh", "en"], str]
-    markers: list[str] = Field(min_length=1)
-    generic: list[str] = []
-    concrete: list[str] = []  # remedy: phrases that make a remedy concrete without a time
-    stop_terms: list[str] = []  # restatement: words too common to show a specific match
-    min_overlap: int = 2
-
-
-class StructureSpec(_Strict):
-    apology: SectionSpec
-    restatement: SectionSpec
-    remedy: SectionSpec
-    close: SectionSpec
-
-
-class SignalSpec(_Strict):
-    time: list[str] = Field(min_length=1)
-    amount: list[str] = Field(min_length=1)
-    contact: list[str] = Field(min_length=1)
-    reference: list[str] = Field(min_length=1)
 
 
 # ---------------------------------------------------------------- compiled form
@@ -211,7 +109,7 @@ class Rule:
 @dataclass(slots=True)
 class Section:
     name: str
-    spec: SectionSpec
+    spec: Any  # structure.yaml's entry for the part (attributes, as validated)
     generic: frozenset[int] = frozenset()
     concrete: frozenset[int] = frozenset()
 
@@ -222,7 +120,7 @@ class Rubric:
     condition and section marker, so a reply is scanned once."""
 
     path: Path
-    spec: RubricSpec
+    spec: Any  # rubric.yaml (attributes, as validated)
     rules: list[Rule]
     phrases: list[tuple[str, bool, bool]]  # (text, needs word boundary left, right)
     triggers: dict[int, list[tuple[int, str | None]]]  # phrase id -> (rule index, suggestion)
@@ -235,6 +133,7 @@ class Rubric:
     # phrase ids from here on are only the recognisers' and rule patterns' screen strings
     # (prefilter.py): the scan notes them, and nothing else looks at them
     screens_from: int = 0
+    hant: dict[str, str] = field(default_factory=dict)  # Chinese messages in traditional script
     memo: object = None  # sentences seen lately and their analyses (review.py)
 
     @property
@@ -242,141 +141,89 @@ class Rubric:
         return self.spec.version
 
 
-class _Builder:
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.phrases: list[tuple[str, bool, bool]] = []
-
-    def add(self, phrase: str) -> list[int]:
-        out = []
-        for p in expand(phrase):
-            key = fold(p)
-            if not key.strip():
-                continue
-            pid = self.ids.get(key)
-            if pid is None:
-                pid = self.ids[key] = len(self.phrases)
-                self.phrases.append((key, key[0].isascii() and key[0].isalnum(),
-                                     key[-1].isascii() and key[-1].isalnum()))
-            out.append(pid)
-        return out
-
-    def literal(self, text: str) -> int | None:
-        """The id of a screen string (prefilter.py), scanned for as it is, case folded."""
-        key = fold(text)
-        if not key.strip():
-            return None
-        pid = self.ids.get(key)
-        if pid is None:
-            pid = self.ids[key] = len(self.phrases)
-            self.phrases.append((key, key[0].isascii() and key[0].isalnum(),
-                                 key[-1].isascii() and key[-1].isalnum()))
-        return pid
-
-    def cond(self, c: Condition | None) -> Cond | None:
-        if c is None:
-            return None
-        ids = lambda ps: frozenset(i for p in ps for i in self.add(p))  # noqa: E731
-        return Cond(ids(c.before), ids(c.after), c.window, ids(c.sentence), c.time, c.amount,
-                    c.quoted)
 
 
-def _read_yaml(path: Path):
-    try:
-        with path.open(encoding="utf-8") as f:
-            return yaml.load(f, Loader=_Loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise RubricError(f"{where}: not valid YAML: {getattr(e, 'problem', e)}") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise RubricError(f"{path}: cannot read: {e}") from e
+# ---------------------------------------------------------------- loading, with a cache
 
-
-def _validate(model, data, where: str):
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        raise RubricError(f"{where}: {first_problem(e)}") from e
-
-
-def _compile_signals(spec: SignalSpec, b: _Builder) -> dict[str, Recogniser]:
-    return {k: Recogniser(getattr(spec, k), b.literal) for k in ("time", "amount", "contact", "reference")}
+_CODE = ("rubric.py", "rubric_files.py", "prefilter.py", "text.py")  # what the compiled form depends on
 
 
 @functools.cache
 def load_rubric(path: Path | str | None = None) -> Rubric:
+    """The compiled rubric of the folder `path` (default: rubrics/). Compiling takes about
+    0.2 s with pydantic and YAML; the result is kept in a cache file, keyed by the folder's
+    files and this code, so that the next process reads it back in a fraction of that."""
     root = Path(path) if path else default_rubric_dir()
     if not (root / "rubric.yaml").is_file():
         raise RubricError(f"{root}: no rubric.yaml in this folder")
-    spec = _validate(RubricSpec, _read_yaml(root / "rubric.yaml"), str(root / "rubric.yaml"))
-    structure = _validate(StructureSpec, _read_yaml(root / "structure.yaml"),
-                          str(root / "structure.yaml"))
-    signals = _validate(SignalSpec, _read_yaml(root / "signals.yaml"), str(root / "signals.yaml"))
-    for name in ("time", "amount", "contact", "reference"):
-        for p in getattr(signals, name):
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise RubricError(f"{root / 'signals.yaml'}: {name}: bad pattern {p!r}: {e}") from e
+    cache = _cache_file(root)
+    rubric = _read_cache(cache) if cache else None
+    if rubric is None:
+        from .rubric_files import compile_rubric
 
-    b = _Builder()
-    rules: list[Rule] = []
-    triggers: dict[int, list[tuple[int, str | None]]] = {}
-    pattern_rules: list[int] = []
-    patterns: dict[int, list[str]] = {}
-    seen: dict[str, Path] = {}
-    files = sorted((root / "rules").glob("*/*.yaml"))
-    if not files:
-        raise RubricError(f"{root / 'rules'}: no rule files found")
-    for file in files:
-        entries = _read_yaml(file) or []
-        if not isinstance(entries, list):
-            raise RubricError(f"{file}: expected a list of rules")
-        lang = file.parent.name
-        for n, entry in enumerate(entries, 1):
-            spec_r: RuleSpec = _validate(RuleSpec, entry, f"{file}: rule {n}")
-            if spec_r.id in seen:
-                raise RubricError(f"{file}: rule {spec_r.id} is already defined in {seen[spec_r.id]}")
-            seen[spec_r.id] = file
-            idx = len(rules)
-            req = spec_r.requires
-            requires = tuple(b.cond(c) for c in (req if isinstance(req, list) else [req] if req else []))
-            rule = Rule(spec_r.id, spec_r.category, spec_r.severity, spec_r.message,
-                        spec_r.suggestion, "en" if lang == "en" else "zh",
-                        b.cond(spec_r.unless), requires)
-            items = (spec_r.phrases.items() if isinstance(spec_r.phrases, dict)
-                     else ((p, None) for p in spec_r.phrases))
-            for phrase, suggestion in items:
-                for pid in b.add(phrase):
-                    triggers.setdefault(pid, []).append((idx, suggestion))
-            if spec_r.patterns:
-                patterns[idx] = spec_r.patterns
-                rule.when = frozenset(i for p in spec_r.when for i in b.add(p)) or None
-                pattern_rules.append(idx)
-            rules.append(rule)
+        rubric = compile_rubric(root)
+        if cache:
+            _write_cache(cache, rubric)
+    return rubric
 
-    section_of: dict[int, tuple[str, ...]] = {}
-    sections: dict[str, Section] = {}
-    for name in SECTIONS:
-        sec: SectionSpec = getattr(structure, name)
-        for m in sec.markers:
-            for pid in b.add(m):
-                section_of[pid] = section_of.get(pid, ()) + (name,)
-        ids = lambda ps: frozenset(i for p in ps for i in b.add(p))  # noqa: E731
-        sections[name] = Section(name, sec, ids(sec.generic), ids(sec.concrete))
 
-    screens_from = len(b.phrases)
-    recognisers = _compile_signals(signals, b)
-    for idx, sources in patterns.items():
-        rules[idx].pattern = Recogniser(sources, b.literal)
+def cache_dir() -> Path | None:
+    """TACTFUL_CACHE_DIR, or the user's cache folder; None when TACTFUL_CACHE_DIR is "off"."""
+    value = os.environ.get("TACTFUL_CACHE_DIR", "")
+    if value.lower() == "off":
+        return None
+    if value:
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tactful"
 
-    automaton = ahocorasick.Automaton()
-    for pid, (key, _, _) in enumerate(b.phrases):
-        automaton.add_word(key, pid)
-    automaton.make_automaton()
-    cond_pids = frozenset(
-        pid for r in rules for c in (r.unless, *r.requires) if c is not None
-        for pid in (c.before | c.after | c.sentence))
-    return Rubric(root, spec, rules, b.phrases, triggers, section_of, sections, automaton,
-                  recognisers, pattern_rules, cond_pids, screens_from)
+
+def _cache_file(root: Path) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    h = hashlib.sha256(sys.version.encode())
+    files = [root / "rubric.yaml", root / "structure.yaml", root / "signals.yaml",
+             *sorted((root / "rules").glob("*/*.yaml"))]
+    here = Path(__file__).parent
+    try:
+        for f in [*files, *(here / name for name in _CODE)]:
+            h.update(str(f.relative_to(root) if f.is_relative_to(root) else f.name).encode() + b"\0")
+            h.update(f.read_bytes() + b"\0")
+    except OSError:  # a file cannot be read: compiling will say which, and why
+        return None
+    where = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+    return folder / f"rubric-{where}-{h.hexdigest()[:24]}.pickle"
+
+
+def _read_cache(cache: Path) -> Rubric | None:
+    """The cached rubric, or None when there is none or it cannot be trusted or read. Only a
+    file owned by this user and writable by no one else is read: unpickling runs code."""
+    try:
+        st = cache.stat()
+        if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o022:
+            return None
+        with cache.open("rb") as f:
+            rubric = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a stale or damaged cache is compiled afresh
+        return None
+    return rubric if isinstance(rubric, Rubric) else None
+
+
+def _write_cache(cache: Path, rubric: Rubric) -> None:
+    """Write the cache atomically and remove older ones of the same folder; a cache that
+    cannot be written only means the next start compiles again."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            pickle.dump(rubric, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+        prefix = cache.name.rsplit("-", 1)[0] + "-"
+        for old in cache.parent.glob(prefix + "*.pickle"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass

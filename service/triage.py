@@ -12,7 +12,8 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field
 
 from .policy import Policy
-from .rubric import _read_yaml, _validate, default_rubric_dir, expand, load_rubric
+from .rubric import default_rubric_dir, expand, load_rubric
+from .rubric_files import read_yaml, validate
 from .text import detect_lang, fold, normalize
 
 __all__ = ["Triage", "triage", "SCENARIOS"]
@@ -46,7 +47,7 @@ class _Compiled:
 @functools.cache
 def _compiled(path: Path | None = None) -> _Compiled:
     path = path or default_rubric_dir() / "triage.yaml"
-    spec = _validate(_TriageSpec, _read_yaml(path), str(path))
+    spec = validate(_TriageSpec, read_yaml(path), str(path))
     missing = set(SCENARIOS) - set(spec.scenarios)
     if missing:
         from .errors import RubricError

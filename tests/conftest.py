@@ -4,6 +4,15 @@ import os
 # litellm must use its bundled price list.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.pop("TACTFUL_MODEL", None)
+# The compiled rubric's cache (rubric.py) goes to a folder of this run, not the user's cache;
+# servers and CLI runs started by the tests inherit it.
+if "TACTFUL_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["TACTFUL_CACHE_DIR"] = tempfile.mkdtemp(prefix="tactful-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TACTFUL_CACHE_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402

@@ -74,3 +74,91 @@ def test_missing_category_in_rubric_yaml_is_refused(rubric_copy):
 ])
 def test_phrase_alternatives_expand(phrase, expected):
     assert expand(phrase) == expected
+
+
+# ---------------------------------------------------------------- the compiled rubric's cache
+
+def _load_in_new_process(root, cache_dir) -> dict:
+    """Load the rubric in a fresh process, as `tactful review` does: what it imported, and a
+    review that uses a custom rule."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from service.rubric import load_rubric; from service.review import review_dict; "
+            f"r = load_rubric({str(root)!r}); out = review_dict('我们会马马虎虎处理。', rubric=r); "
+            "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'yaml': 'yaml' in sys.modules, "
+            "'rules': sorted({f['rule'] for f in out['findings']})}))")
+    env = {**os.environ, "TACTFUL_CACHE_DIR": str(cache_dir)}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+CUSTOM = ("- id: vague.sloppy\n  category: vague_promise\n  severity: error\n"
+          "  message: 马马虎虎不是承诺\n  phrases: [马马虎虎]\n")
+
+
+def test_a_second_start_reads_the_compiled_rubric_without_pydantic_or_yaml(rubric_copy, tmp_path):
+    cache = tmp_path / "cache"
+    write_rule(rubric_copy, CUSTOM)
+    first = _load_in_new_process(rubric_copy, cache)
+    assert first["pydantic"] and first["yaml"]  # compiled from the files
+    (written,) = cache.glob("rubric-*.pickle")
+    assert written.stat().st_mode & 0o077 == 0  # for this user only
+    second = _load_in_new_process(rubric_copy, cache)
+    assert not second["pydantic"] and not second["yaml"]
+    assert second["rules"] == first["rules"] and "vague.sloppy" in second["rules"]
+
+
+def test_an_edited_rule_file_is_compiled_again(rubric_copy, tmp_path):
+    cache = tmp_path / "cache"
+    _load_in_new_process(rubric_copy, cache)
+    assert "vague.sloppy" not in _load_in_new_process(rubric_copy, cache)["rules"]
+    write_rule(rubric_copy, CUSTOM)
+    edited = _load_in_new_process(rubric_copy, cache)
+    assert edited["pydantic"] and "vague.sloppy" in edited["rules"]
+    assert len(list(cache.glob("rubric-*.pickle"))) == 1  # the stale one is removed
+
+
+@pytest.mark.parametrize("damage", ["garbage", "shared"])
+def test_a_damaged_or_shared_cache_file_is_not_trusted(rubric_copy, tmp_path, damage):
+    cache = tmp_path / "cache"
+    write_rule(rubric_copy, CUSTOM)
+    _load_in_new_process(rubric_copy, cache)
+    (written,) = cache.glob("rubric-*.pickle")
+    if damage == "garbage":
+        written.write_bytes(b"not a pickle")
+    else:  # writable by others: anyone could have put code in it
+        written.chmod(0o666)
+    again = _load_in_new_process(rubric_copy, cache)
+    assert again["pydantic"] and "vague.sloppy" in again["rules"]
+
+
+def test_the_cache_can_be_turned_off(rubric_copy, tmp_path, monkeypatch):
+    from service import rubric as module
+
+    monkeypatch.setenv("TACTFUL_CACHE_DIR", "off")
+    assert module.cache_dir() is None and module._cache_file(rubric_copy) is None
+    monkeypatch.setenv("TACTFUL_CACHE_DIR", str(tmp_path / "c"))
+    assert module._cache_file(rubric_copy).parent == tmp_path / "c"
+
+
+def test_the_cached_rubric_reviews_exactly_as_the_compiled_one():
+    import json
+    import pickle
+    from pathlib import Path
+
+    from service.review import review_dict
+    from service.rubric_files import compile_rubric
+
+    fresh = compile_rubric(default_rubric_dir())
+    cached = pickle.loads(pickle.dumps(fresh))
+    rows = [json.loads(line) for line in
+            (Path(__file__).parent / "data" / "labelled_replies.jsonl").read_text("utf-8").splitlines()]
+    for row in rows:
+        for lang in (None, "zh-Hant"):
+            assert review_dict(row["reply"], row["complaint"], lang, rubric=cached) == \
+                review_dict(row["reply"], row["complaint"], lang, rubric=fresh)
+    assert fresh.hant and all(cached.hant[k] == v for k, v in fresh.hant.items())
