@@ -50,7 +50,7 @@ EN = [
 
 def make_reply(rng: random.Random) -> tuple[str, str]:
     pool = rng.choices([HANS, HANT, EN], weights=[5, 2, 3])[0]
-    parts = rng.sample(pool, k=min(len(pool), rng.randint(3, 5)))
+    parts = rng.sample(pool, k=min(len(pool), rng.randint(4, 6)))
     text = ("" if pool is not EN else " ").join(parts)
     return text.format(d=rng.randint(1, 28), o=rng.randint(10_000_000, 99_999_999)), (
         "agent-%02d" % rng.randint(1, 40))
@@ -88,6 +88,19 @@ def run_batch(src: Path, workers: int) -> tuple[float, float]:
     if rc != "0":
         raise SystemExit(f"batch failed: {res.stderr}")
     return float(seconds), int(rss_kb) / 1024
+
+
+def pair_slowdown(src: Path, alone: float) -> float:
+    """How much slower a single-worker run gets when another one runs at the same time (given
+    the seconds of one alone): the ceiling the machine itself puts on --workers 2 (on a shared
+    VM, two busy cores do not each run at the speed of one)."""
+    cmd = [sys.executable, "-m", "service", "batch", str(src), "--workers", "1", "--no-progress"]
+    t = time.perf_counter()
+    runs = [subprocess.Popen(cmd + ["--out", str(OUT / f"pair-{i}.jsonl")], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(2)]
+    for r in runs:
+        r.wait()
+    return (time.perf_counter() - t) / alone
 
 
 def bare_scan(src: Path) -> tuple[float, int]:
@@ -137,6 +150,9 @@ def main() -> None:
     s2, m2 = statistics.median(s for s, _ in two), max(m for _, m in two)
     print(f"tactful batch --workers 2: {args.rows / s2:>10,.0f} replies/s  ({s2:.2f} s, peak RSS {m2:.0f} MB per process; "
           f"runs {', '.join(f'{args.rows / s:,.0f}' for s, _ in two)})  speed-up x{s1 / s2:.2f}")
+    slow = pair_slowdown(src, s1)
+    print(f"two single-worker runs at once: each x{slow:.2f} slower than alone, so --workers 2 "
+          f"can reach at most about x{2 / slow:.2f} on this machine")
     sb, n = bare_scan(src)
     print(f"bare pyahocorasick scan:   {n / sb:>10,.0f} replies/s  ({sb:.2f} s)")
     print(f"end-to-end / bare scan:    {(args.rows / s1) / (n / sb):.3f}")
