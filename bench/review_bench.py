@@ -90,19 +90,6 @@ def run_batch(src: Path, workers: int) -> tuple[float, float]:
     return float(seconds), int(rss_kb) / 1024
 
 
-def pair_slowdown(src: Path, alone: float) -> float:
-    """How much slower a single-worker run gets when another one runs at the same time (given
-    the seconds of one alone): the ceiling the machine itself puts on --workers 2 (on a shared
-    VM, two busy cores do not each run at the speed of one)."""
-    cmd = [sys.executable, "-m", "service", "batch", str(src), "--workers", "1", "--no-progress"]
-    t = time.perf_counter()
-    runs = [subprocess.Popen(cmd + ["--out", str(OUT / f"pair-{i}.jsonl")], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(2)]
-    for r in runs:
-        r.wait()
-    return (time.perf_counter() - t) / alone
-
-
 def bare_scan(src: Path) -> tuple[float, int]:
     """A single pass of pyahocorasick over every rule phrase: the floor for any phrase matcher."""
     from service.rubric import load_rubric
@@ -150,9 +137,6 @@ def main() -> None:
     s2, m2 = statistics.median(s for s, _ in two), max(m for _, m in two)
     print(f"tactful batch --workers 2: {args.rows / s2:>10,.0f} replies/s  ({s2:.2f} s, peak RSS {m2:.0f} MB per process; "
           f"runs {', '.join(f'{args.rows / s:,.0f}' for s, _ in two)})  speed-up x{s1 / s2:.2f}")
-    slow = pair_slowdown(src, s1)
-    print(f"two single-worker runs at once: each x{slow:.2f} slower than alone, so --workers 2 "
-          f"can reach at most about x{2 / slow:.2f} on this machine")
     sb, n = bare_scan(src)
     print(f"bare pyahocorasick scan:   {n / sb:>10,.0f} replies/s  ({sb:.2f} s)")
     print(f"end-to-end / bare scan:    {(args.rows / s1) / (n / sb):.3f}")
