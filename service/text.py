@@ -17,8 +17,9 @@ __all__ = ["Normalized", "detect_lang", "script_counts", "lang_of_counts", "fold
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+# runs, not single characters: findall() makes one string per match, and ideographs come in runs
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")
 # runs of 20+ letters, digits and URL/base64 punctuation with no space: not words of a language
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_\-.:?&%#~]{20,}")
 
@@ -76,7 +77,7 @@ def _script_classes() -> tuple[re.Pattern, re.Pattern]:
     data = json.loads(SCRIPT_CHARS.read_text(encoding="utf-8")) if SCRIPT_CHARS.is_file() else {}
     if data.get("opencc") != opencc.__version__:
         data = derive_script_chars()
-    return re.compile(f"[{data['traditional']}]"), re.compile(f"[{data['simplified']}]")
+    return re.compile(f"[{data['traditional']}]+"), re.compile(f"[{data['simplified']}]+")
 
 
 def script_counts(text: str) -> tuple[int, int, int, int]:
@@ -85,18 +86,18 @@ def script_counts(text: str) -> tuple[int, int, int, int]:
     (cached) sentences."""
     if text.isascii():
         return 0, sum(c.isalpha() for c in text), 0, 0
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
+    cjk = sum(map(len, _CJK.findall(text)))
+    latin = sum(map(len, _LATIN.findall(text)))
     if not cjk:
         return 0, latin, 0, 0
     trad_re, simp_re = _script_classes()
-    return cjk, latin, len(trad_re.findall(text)), len(simp_re.findall(text))
+    return cjk, latin, sum(map(len, trad_re.findall(text))), sum(map(len, simp_re.findall(text)))
 
 
 def lang_of_counts(text: str, cjk: int, latin: int, trad: int, simp: int) -> str:
     """detect_lang(text), given script_counts(text)."""
     if cjk and cjk * 3 < latin:  # perhaps only because of a base64 blob or a URL: those are not English
-        latin = len(_LATIN.findall(_OPAQUE.sub(" ", text)))
+        latin = sum(map(len, _LATIN.findall(_OPAQUE.sub(" ", text))))
     if cjk == 0 or cjk * 3 < latin:
         return "en"
     return "zh-Hant" if trad > simp else "zh-Hans"
