@@ -72,9 +72,10 @@ def _iter_jsonl(stream: IO[bytes], encoding: str) -> Iterator[Record]:
         yield _parse_jsonl(n, raw, encoding)
 
 
-def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of every non-blank line; a leading BOM is dropped."""
-    for n, raw in enumerate(stream, 1):
+def _raw_lines(stream: IO[bytes], first: int = 1) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of every non-blank line, numbered from `first`; a leading BOM is
+    dropped."""
+    for n, raw in enumerate(stream, first):
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if not raw.isspace():  # (no copy, unlike strip())
@@ -302,24 +303,91 @@ def gc_for_batch() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def _reviewed(items: Iterable, workers: int, encoding: str, out_fmt: str,
-              report: bool = False) -> Iterator[tuple[bytes, Summary, "ReportBuilder | None"]]:
-    """Reviewed chunks in input order; with workers > 1, a bounded number in flight, so
+def _reviewed(raw: IO[bytes], fmt: str, workers: int, encoding: str, out_fmt: str,
+              out: IO[bytes], report: bool = False) -> Iterator[tuple[bytes, Summary, "ReportBuilder | None"]]:
+    """Reviewed chunks in input order, as (output bytes, summary, report part).
+
+    With workers > 1 the parent process does as little as it can, since it shares the cores
+    with the workers: it reads JSONL in blocks of whole lines (splitting and parsing them is
+    the workers' job), and the workers append their output to `out` themselves, each chunk
+    in its turn, so the bytes come back empty. A bounded number of chunks is in flight, so
     memory stays flat whatever the input size."""
     if workers <= 1:
+        items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
         for chunk in _chunks(items, CHUNK):
             yield _review_chunk(chunk, encoding, out_fmt, report)
         return
-    from concurrent.futures import ProcessPoolExecutor  # not imported by `tactful review`
+    import multiprocessing  # not imported by `tactful review`
+    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=gc_for_batch) as pool:
+    # a CSV record may span lines: the parent parses those, the workers review them
+    parts = _blocks(raw) if fmt == "jsonl" else _chunks(_iter_csv(raw, encoding), CHUNK)
+    out.flush()
+    context = multiprocessing.get_context()
+    turn, next_part = context.Condition(), context.RawValue("q", 0)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(out.name, turn, next_part)) as pool:
         pending: deque = deque()
-        for chunk in _chunks(items, CHUNK):
-            pending.append(pool.submit(_review_chunk, chunk, encoding, out_fmt, report))
-            if len(pending) >= workers * 4:
+        try:
+            for k, part in enumerate(parts):
+                pending.append(pool.submit(_review_in_turn, k, part, encoding, out_fmt, report))
+                if len(pending) >= workers * 4:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+BLOCK = 1 << 16  # bytes of JSONL a worker gets at a time (about 200 lines)
+
+
+def _blocks(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Whole lines of a JSONL file in blocks of about BLOCK bytes, each with the number of its
+    first line: the parent only reads and counts newlines, in C."""
+    line, rest = 1, b""
+    while data := stream.read(BLOCK):
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # a line longer than a block: read on
+            rest = data
+            continue
+        yield line, data[:cut]
+        line += data.count(b"\n", 0, cut)
+        rest = data[cut:]
+    if rest:
+        yield line, rest
+
+
+_worker: tuple | None = None  # in a worker process: (output fd, the turn, next chunk number)
+
+
+def _start_worker(path: str, turn, next_part) -> None:
+    global _worker
+    gc_for_batch()
+    _worker = (os.open(path, os.O_WRONLY | os.O_APPEND), turn, next_part)
+
+
+def _review_in_turn(k: int, part, encoding: str, out_fmt: str, report: bool):
+    """Review chunk number k (a list of records, or a block of JSONL lines), then append its
+    output once chunks 0..k-1 are written. The turn passes on even when the review fails, so
+    no worker waits for ever."""
+    fd, turn, next_part = _worker
+    text = b""
+    try:
+        if isinstance(part, tuple):  # (first line number, block)
+            part = list(_raw_lines(io.BytesIO(part[1]), part[0]))
+        text, summary, builder = _review_chunk(part, encoding, out_fmt, report)
+    finally:
+        with turn:
+            turn.wait_for(lambda: next_part.value == k)
+            view = memoryview(text)
+            while view:
+                view = view[os.write(fd, view):]
+            next_part.value = k + 1
+            turn.notify_all()
+    return b"", summary, builder
 
 
 def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | None = None,
@@ -338,9 +406,9 @@ def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | 
     with src.open("rb") as raw, tmp.open("wb") as out:
         if out_fmt == "csv":
             out.write(_csv_header())
-        items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
         try:
-            for text, part, built in _reviewed(items, workers, encoding, out_fmt, report is not None):
+            for text, part, built in _reviewed(raw, fmt, workers, encoding, out_fmt, out,
+                                               report is not None):
                 out.write(text)
                 summary.merge(part)
                 if report is not None:

@@ -63,7 +63,10 @@ class _Group:
             if f.get("text"):
                 self.phrases[(f["category"], f["text"])] += 1
         if keep_examples and reply and row["findings"]:
-            item = (-row["score"], -seq, {"id": row.get("id"), "line": row.get("line"), "reply": reply,
+            # among equal scores the earliest line wins: the input line, not the position in a
+            # chunk, so that how a batch was cut into chunks never changes the examples
+            order = row.get("line") if isinstance(row.get("line"), int) else seq
+            item = (-row["score"], -order, {"id": row.get("id"), "line": row.get("line"), "reply": reply,
                                           "score": row["score"], "findings": row["findings"]})
             if len(self.examples) < EXAMPLES:
                 heapq.heappush(self.examples, item)

@@ -99,3 +99,88 @@ def test_two_workers_give_the_same_output_in_the_same_order(tmp_path):
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert one.to_dict() == two.to_dict()
     assert read_jsonl(tmp_path / "two.jsonl")[-1]["line"] == 1501
+
+
+def _mixed_file(path, rows=2500):
+    """Every kind of line a worker may get in its block, and blocks of many sizes."""
+    replies = [GOOD, "我们会尽快处理", "不知道", "This will never happen again.", "稍後聯絡您"]
+    with path.open("wb") as f:
+        f.write(b"\xef\xbb\xbf")
+        for i in range(rows):
+            if i == 700:
+                f.write(b'{"id": "bad", "reply": "broken\n')
+            elif i == 900:
+                f.write(b"   \n\n")
+            elif i == 1100:
+                f.write(b'{"id": "utf", "reply": "\xff\xfe"}\n')
+            elif i == 1300:  # one line longer than a worker's block of input
+                f.write(jl({"id": "long", "reply": GOOD, "note": "x" * 150_000}))
+            else:
+                f.write(jl({"id": str(i), "reply": replies[i % len(replies)] + f" #{i}", "agent": f"a{i % 7}"}))
+        f.write(json.dumps({"id": "last", "reply": GOOD}, ensure_ascii=False).encode())  # no newline
+
+
+@pytest.mark.parametrize("out_name", ["out.jsonl", "out.csv"])
+def test_workers_write_every_line_in_order_whatever_the_blocks(tmp_path, out_name):
+    from service.report import ReportBuilder
+
+    src = tmp_path / "in.jsonl"
+    _mixed_file(src)
+    reports = []
+    for workers in (1, 2, 3):
+        report = ReportBuilder()
+        summary = run_batch(src, tmp_path / f"{workers}-{out_name}", workers=workers, report=report)
+        reports.append((summary.to_dict(), report.to_dict()))
+    first = (tmp_path / f"1-{out_name}").read_bytes()
+    assert first == (tmp_path / f"2-{out_name}").read_bytes() == (tmp_path / f"3-{out_name}").read_bytes()
+    assert reports[0] == reports[1] == reports[2]
+    if out_name.endswith(".jsonl"):
+        rows = read_jsonl(tmp_path / f"2-{out_name}")
+        assert [r["line"] for r in rows] == sorted(r["line"] for r in rows)
+        assert rows[-1]["id"] == "last" and "error" in next(r for r in rows if r["line"] == 701)
+        assert next(r for r in rows if r["id"] == "long")["score"] > 0
+
+
+def test_a_csv_with_two_workers_gives_what_one_gives(tmp_path):
+    src = tmp_path / "in.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "reply", "agent"])
+        for i in range(1200):
+            w.writerow([i, GOOD if i % 3 else "我们会尽快处理,\n稍后联系您", f"a{i % 5}"])
+    run_batch(src, tmp_path / "one.jsonl", workers=1)
+    run_batch(src, tmp_path / "two.jsonl", workers=2)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_a_worker_that_fails_stops_the_run_without_hanging_or_leaving_output(tmp_path, monkeypatch):
+    import threading
+
+    import service.batch as batch
+
+    real = batch._review_chunk
+
+    def failing(chunk, *args):
+        if any(b'"boom"' in item[1] for item in chunk if isinstance(item, tuple)):
+            raise RuntimeError("a bug in the checker")
+        return real(chunk, *args)
+
+    monkeypatch.setattr(batch, "_review_chunk", failing)  # the workers are forked with it
+    src = tmp_path / "in.jsonl"
+    with src.open("wb") as f:
+        for i in range(3000):
+            f.write(jl({"id": "boom" if i == 1500 else str(i), "reply": GOOD}))
+    outcome = []
+
+    def run():
+        try:
+            run_batch(src, tmp_path / "out.jsonl", workers=2)
+        except RuntimeError as e:
+            outcome.append(str(e))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the run hung"
+    assert outcome == ["a bug in the checker"]
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.part").exists()
