@@ -147,6 +147,8 @@ def main() -> None:
         sbig, mbig = run_batch(big, 1)
         print(f"peak RSS, --workers 1: {args.rows:,} rows {m1:.0f} MB; {args.big:,} rows {mbig:.0f} MB"
               f"  ({args.big / sbig:,.0f} replies/s)")
+        sbig2, _ = run_batch(big, 2)  # start-up amortised: what two workers do on a long run
+        print(f"{args.big:,} rows, --workers 2: {args.big / sbig2:,.0f} replies/s  (x{sbig / sbig2:.2f} of one worker)")
 
     print(f"tactful review start-up (median of 7): {startup() * 1000:.0f} ms")
 
