@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import itertools
 import os
 import pickle
@@ -183,6 +184,12 @@ def _cache_file(root: Path) -> Path | None:
     if folder is None:
         return None
     h = hashlib.sha256(sys.version.encode())
+    for module in ("ahocorasick", "opencc"):  # the automaton's format; the zh-Hant messages
+        spec = importlib.util.find_spec(module)
+        origin = Path(spec.origin) if spec and spec.origin else None
+        if origin and origin.exists():
+            st = origin.stat()
+            h.update(f"{module}:{origin}:{st.st_size}:{st.st_mtime_ns}\0".encode())
     files = [root / "rubric.yaml", root / "structure.yaml", root / "signals.yaml",
              *sorted((root / "rules").glob("*/*.yaml"))]
     here = Path(__file__).parent
