@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from service.batch import run_batch
+from service.batch import BLOCK, run_batch
 from service.errors import InputError
 
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音。"
@@ -114,7 +114,7 @@ def _mixed_file(path, rows=2500):
             elif i == 1100:
                 f.write(b'{"id": "utf", "reply": "\xff\xfe"}\n')
             elif i == 1300:  # one line longer than a worker's block of input
-                f.write(jl({"id": "long", "reply": GOOD, "note": "x" * 150_000}))
+                f.write(jl({"id": "long", "reply": GOOD, "note": "x" * (BLOCK + 1000)}))
             else:
                 f.write(jl({"id": str(i), "reply": replies[i % len(replies)] + f" #{i}", "agent": f"a{i % 7}"}))
         f.write(json.dumps({"id": "last", "reply": GOOD}, ensure_ascii=False).encode())  # no newline
