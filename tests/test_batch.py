@@ -184,3 +184,31 @@ def test_a_worker_that_fails_stops_the_run_without_hanging_or_leaving_output(tmp
     assert not t.is_alive(), "the run hung"
     assert outcome == ["a bug in the checker"]
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.jsonl.part").exists()
+
+
+def test_ctrl_c_stops_a_run_with_workers_promptly_and_leaves_no_output(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in.jsonl"
+    with src.open("wb") as f:
+        for i in range(200_000):  # seconds of work: the interrupt comes well before the end
+            f.write(jl({"id": str(i), "reply": GOOD.replace("20261103886", f"{i:011d}")}))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "service", "batch", str(src), "--out", str(out),
+                             "--workers", "2", "--no-progress"], cwd=os.path.dirname(os.path.dirname(__file__)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "out.jsonl.part").exists() or (tmp_path / "out.jsonl.part").stat().st_size < 100_000:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: to the whole process group
+    try:
+        assert proc.wait(timeout=20) == 130
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not out.exists() and not (tmp_path / "out.jsonl.part").exists()
