@@ -74,6 +74,7 @@ def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: s
         e=e, name=customer_name or e.customer_name, order_id=order_id or e.order_id,
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
+        topics=triage.topics,
         contact={
             "name": policy.contact.name(lang), "hotline": policy.contact.hotline,
             "email": policy.contact.email, "hours": policy.contact.hours(lang),

@@ -35,6 +35,7 @@ class _TriageSpec(BaseModel):
     escalate_to_severe: list[str]
     escalate_to_medium: list[str]
     product_after: list[str]
+    topics: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ def _compiled(path: Path | None = None) -> _Compiled:
         for k in getattr(spec, kind):
             for word in expand(k):
                 entries.setdefault(fold(word), []).append((kind, ""))
+    for topic, keywords in spec.topics.items():
+        for k in keywords:
+            for word in expand(k):
+                entries.setdefault(fold(word), []).append(("topic", topic))
     for word, values in entries.items():
         automaton.add_word(word, (word, values))
     automaton.make_automaton()
@@ -107,6 +112,7 @@ class Triage(BaseModel):
     respond_within: str
     escalate_to: str
     entities: Entities
+    topics: list[str] = []  # what the message asks about (triage.yaml), in the order it says it
 
 
 def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: str | None = None,
@@ -117,6 +123,7 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
     first: dict[str, int] = {}
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
+    topics: list[str] = []
     for end, (word, values) in c.automaton.iter(norm):
         start = end - len(word) + 1
         if _ascii_word(word[0]) and start > 0 and _ascii_word(norm[start - 1]):
@@ -127,6 +134,9 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
             if kind == "scenario":
                 first.setdefault(scenario, start)
                 keyword_at.setdefault(scenario, (start, end + 1))
+            elif kind == "topic":
+                if scenario not in topics:
+                    topics.append(scenario)
             else:
                 escalate.add(kind)
     scenario = next((s for s in c.spec.scenarios if s in first), "other")
@@ -146,7 +156,8 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
         clause = _clause(message, 0, 0)
     return Triage(lang=lang, scenario=scenario, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
-                  entities=_entities(message, norm, c, order_id, customer_name, keyword, clause))
+                  entities=_entities(message, norm, c, order_id, customer_name, keyword, clause),
+                  topics=topics)
 
 
 def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,

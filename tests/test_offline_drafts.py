@@ -88,3 +88,44 @@ def test_every_time_and_amount_comes_from_the_policy(client):
     d = draft(client, "zh-Hans", "defective_or_wrong_item")
     assert "24小时内" in d["sections"]["remedy"] and "30元" in d["sections"]["remedy"]
     assert {24.0, 30.0, 3.0} <= numbers
+
+
+QUESTIONS = [  # (message, lang, the policy's figure the answer must give, a figure it must not)
+    ("请问收到货以后不喜欢,可以无理由退货吗?最多几天?", "zh-Hans", "7天", "15天"),
+    ("想問一下,商品如果買來兩週內就出現品質問題,可以換新的嗎?", "zh-Hant", "15天", "7天"),
+    ("What is your return window?", "en", "7 days", "15 days"),
+    ("My blender has a defect after ten days, is that still under warranty?", "en", "15 days", "7 days"),
+    ("你们客服态度太差了,我只是问一下退货流程,就被骂看不懂自己去看规定", "zh-Hans", "7天", None),
+]
+
+
+@pytest.mark.parametrize("message,lang,figure,other", QUESTIONS)
+def test_a_question_about_returns_is_answered_from_the_policy(client, message, lang, figure, other):
+    r = client.post("/v1/drafts", json={"message": message, "customer_name": NAMES[lang]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["lang"] == lang and body["review"]["passed"], body["review"]["findings"]
+    assert figure in body["sections"]["remedy"], body["sections"]["remedy"]
+    if other:
+        assert other not in body["text"]
+
+
+def test_the_answer_follows_the_policy_file(tmp_path):
+    from pathlib import Path
+
+    from service.offline import compose
+    from service.policy import load_policy
+    from service.triage import triage
+
+    text = (Path(__file__).parent.parent / "rubrics" / "policy.yaml").read_text("utf-8")
+    changed = tmp_path / "policy.yaml"
+    changed.write_text(text.replace("no_reason_days: 7", "no_reason_days: 10"), encoding="utf-8")
+    policy = load_policy(changed)
+    root = Path(__file__).parent.parent / "prompts"
+    sections, _ = compose(root, triage("What is your return window?", policy), policy, lang="en")
+    assert "within 10 days of delivery" in sections.remedy
+
+
+def test_a_question_on_another_topic_gets_no_returns_answer(client):
+    body = client.post("/v1/drafts", json={"message": "想问一下你们客服电话几点到几点有人接?"}).json()
+    assert "退货" not in body["text"] and "天内" not in body["text"]

@@ -58,3 +58,17 @@ def test_request_fields_win_over_extraction():
 def test_english_products_are_whole_noun_phrases_never_people(message, product):
     """The safety line reads "move away from the <product>": "space", or "daughter", is wrong."""
     assert triage(message, P).entities.product == product
+
+
+@pytest.mark.parametrize("message,topics", [
+    ("请问收到货以后不喜欢,可以无理由退货吗?", ["returns"]),
+    ("想問一下,商品如果買來兩週內就出現品質問題,可以換新的嗎?", ["defects"]),
+    ("What is your return window, and is the kettle under warranty?", ["returns", "defects"]),
+    ("想问一下你们客服电话几点到几点有人接?", []),
+    ("This is an issue with my returned parcel tracking", []),  # "return" is a whole word only
+])
+def test_topics_say_what_a_question_is_about(message, topics):
+    from service.policy import load_policy
+    from service.triage import triage
+
+    assert triage(message, load_policy()).topics == topics
