@@ -76,7 +76,8 @@ def _compiled(path: Path | None = None) -> _Compiled:
     # ending before a verb or punctuation ("my new space heater started..." -> "space heater").
     zh = r"[\u4e00-\u9fff]{2,10}?(?=[,.!?;:，。！？；:\s]|$|出现|有|竟然|居然|一直|还|坏|是|不|没|收到|到了)"
     people = (r"(?!(?:daughter|son|wife|husband|kids?|child|children|mother|father|mom|mum|dad|baby|family|"
-              r"friend|partner|hand|arm|face|skin|account|order|card|money|refund|email|address)\b)")
+              r"friend|partner|hand|arm|face|skin|account|order|card|money|refund|email|address|return|returns|"
+              r"warranty|policy|question|agent|call)\b)")
     en = (people + r"[a-z][a-z0-9'-]*(?: [a-z][a-z0-9-]*){0,3}?(?=\s*[,.!?;:]|$|\s+(?:arrived|is|was|has|had|keeps|kept|"
           r"stopped|started|began|came|broke|doesn't|won't|isn't|wasn't|does|did|just|never|only|from|that|"
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"

@@ -54,6 +54,7 @@ def test_request_fields_win_over_extraction():
     ("I bought the new coffee machine and it leaks", "coffee machine"),
     ("The blender I got smells like smoke", "blender"),
     ("My order 12345 never arrived", None),
+    ("Your agent was rude when I asked about the return window", None),  # what is asked, not a product
 ])
 def test_english_products_are_whole_noun_phrases_never_people(message, product):
     """The safety line reads "move away from the <product>": "space", or "daughter", is wrong."""
