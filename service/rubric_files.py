@@ -138,21 +138,12 @@ class _Builder:
         self.phrases: list[tuple[str, bool, bool]] = []
 
     def add(self, phrase: str) -> list[int]:
-        out = []
-        for p in expand(phrase):
-            key = fold(p)
-            if not key.strip():
-                continue
-            pid = self.ids.get(key)
-            if pid is None:
-                pid = self.ids[key] = len(self.phrases)
-                self.phrases.append((key, key[0].isascii() and key[0].isalnum(),
-                                     key[-1].isascii() and key[-1].isalnum()))
-            out.append(pid)
-        return out
+        """The ids of a phrase's expansions ("(a|b)" alternatives)."""
+        return [pid for p in expand(phrase) if (pid := self.literal(p)) is not None]
 
     def literal(self, text: str) -> int | None:
-        """The id of a screen string (prefilter.py), scanned for as it is, case folded."""
+        """The id of a string scanned for as it is, case folded (a phrase's expansion, or a
+        screen string of prefilter.py); None for one that is only whitespace."""
         key = fold(text)
         if not key.strip():
             return None
@@ -254,7 +245,7 @@ def compile_rubric(root: Path) -> Rubric:
             for pid in b.add(m):
                 section_of[pid] = section_of.get(pid, ()) + (name,)
         ids = lambda ps: frozenset(i for p in ps for i in b.add(p))  # noqa: E731
-        sections[name] = Section(name, sec, ids(sec.generic), ids(sec.concrete))
+        sections[name] = Section(name, _plain(sec), ids(sec.generic), ids(sec.concrete))
 
     screens_from = len(b.phrases)
     recognisers = _compile_signals(signals, b)
@@ -269,8 +260,7 @@ def compile_rubric(root: Path) -> Rubric:
         pid for r in rules for c in (r.unless, *r.requires) if c is not None
         for pid in (c.before | c.after | c.sentence))
     hant = {text: to_script(text, "zh-Hant") for text in _chinese_texts(rules, triggers, sections)}
-    return Rubric(root, _plain(spec), rules, b.phrases, triggers, section_of,
-                  {name: Section(s.name, _plain(s.spec), s.generic, s.concrete) for name, s in sections.items()},
+    return Rubric(root, _plain(spec), rules, b.phrases, triggers, section_of, sections,
                   automaton, recognisers, pattern_rules, cond_pids, screens_from, hant)
 
 
