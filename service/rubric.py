@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RubricError
-
 if TYPE_CHECKING:
     import ahocorasick
 
@@ -155,9 +153,7 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     0.2 s with pydantic and YAML; the result is kept in a cache file, keyed by the folder's
     files and this code, so that the next process reads it back in a fraction of that."""
     root = Path(path) if path else default_rubric_dir()
-    if not (root / "rubric.yaml").is_file():
-        raise RubricError(f"{root}: no rubric.yaml in this folder")
-    cache = _cache_file(root)
+    cache = _cache_file(root)  # None for a folder it cannot read: compiling says what is wrong
     rubric = _read_cache(cache) if cache else None
     if rubric is None:
         from .rubric_files import compile_rubric
@@ -212,9 +208,7 @@ def _read_cache(cache: Path) -> Rubric | None:
             return None
         with cache.open("rb") as f:
             rubric = pickle.load(f)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a stale or damaged cache is compiled afresh
+    except Exception:  # noqa: BLE001 - none yet, or stale or damaged: compiled afresh
         return None
     return rubric if isinstance(rubric, Rubric) else None
 
