@@ -131,13 +131,13 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
             continue  # "sue" inside "issue"; but "去12315投诉" keeps its keyword
         if _ascii_word(word[-1]) and end + 1 < len(norm) and _ascii_word(norm[end + 1]):
             continue
-        for kind, scenario in values:
+        for kind, name in values:  # name: a scenario's or a topic's
             if kind == "scenario":
-                first.setdefault(scenario, start)
-                keyword_at.setdefault(scenario, (start, end + 1))
+                first.setdefault(name, start)
+                keyword_at.setdefault(name, (start, end + 1))
             elif kind == "topic":
-                if scenario not in topics:
-                    topics.append(scenario)
+                if name not in topics:
+                    topics.append(name)
             else:
                 escalate.add(kind)
     scenario = next((s for s in c.spec.scenarios if s in first), "other")
