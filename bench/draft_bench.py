@@ -73,7 +73,7 @@ def fake_server(delay_s: float) -> int:
 
 
 async def bare(port: int, n: int) -> list[float]:
-    from service.models import litellm_module
+    from service.drafting.models import litellm_module
 
     lt = litellm_module()
     times = []
@@ -147,8 +147,8 @@ async def drafts(url: str, n: int, concurrent: int = 1, offline: bool = False) -
 async def offline_in_process(n: int, in_flight: int = 1) -> float:
     """Offline drafts per second through create_draft, `in_flight` at a time (a server has
     several requests in flight: one's SQLite write, in a thread, overlaps the next's drafting)."""
-    from service.drafting import create_draft
-    from service.policy import load_policy
+    from service.drafting.pipeline import create_draft
+    from service.drafting.policy import load_policy
     from service.schemas import DraftRequest
     from service.settings import Settings
     from service.store import migrate

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.masking import mask  # noqa: E402
+from service.privacy.masking import mask  # noqa: E402
 
 TYPICAL = [
     "非常抱歉给您带来不便,订单20261103886已为您补发,预计3个工作日内送达,如有问题请拨打400-820-1234。",

@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .logs import install_log_masking
+    from .privacy.logs import install_log_masking
 
     install_log_masking()
     try:
@@ -120,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _review(args) -> int:
-    from .batch import read_text_arg
-    from .review import review
-    from .rubric import load_rubric
+    from .batch.runner import read_text_arg
+    from .checker.review import review
+    from .checker.rubric import load_rubric
 
     reply = read_text_arg(args.reply)
     complaint = read_text_arg(args.complaint) if args.complaint else None
@@ -159,7 +159,7 @@ def _print_review(reply: str, result) -> None:
 
 
 def _batch(args) -> int:
-    from .batch import gc_for_batch, run_batch
+    from .batch.runner import gc_for_batch, run_batch
 
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     if not os.path.isfile(args.input):
@@ -170,7 +170,7 @@ def _batch(args) -> int:
             return 2
     report = None
     if args.report:
-        from .report import ReportBuilder
+        from .batch.report import ReportBuilder
 
         report = ReportBuilder()
     gc_for_batch()
@@ -190,7 +190,7 @@ def _batch(args) -> int:
     if args.judge:
         from pathlib import Path
 
-        from .judge import Judge, judge_file
+        from .batch.judge import Judge, judge_file
         from .settings import get_settings
         from .store import migrate
 
@@ -208,7 +208,7 @@ def _batch(args) -> int:
 
 def _confirm_judge(args) -> bool:
     """Print the judge's cost estimate (rows x expected tokens x price) and ask to go on."""
-    from .judge import estimate_cost
+    from .batch.judge import estimate_cost
 
     if args.out.lower().endswith(".csv"):
         print("tactful: --judge writes JSONL output; use an --out ending in .jsonl", file=sys.stderr)
@@ -231,7 +231,7 @@ def _write_report(data: dict, path: str) -> None:
     from pathlib import Path
 
     if path.lower().endswith((".html", ".htm")):
-        from .report_html import render_html
+        from .batch.report_html import render_html
 
         Path(path).write_text(render_html(data), encoding="utf-8")
     else:
@@ -251,10 +251,10 @@ def _print_summary(summary) -> None:
 def _draft(args) -> int:
     import asyncio
 
-    from .batch import read_text_arg
-    from .drafting import create_draft
-    from .models import ModelClient
-    from .policy import load_policy
+    from .batch.runner import read_text_arg
+    from .drafting.pipeline import create_draft
+    from .drafting.models import ModelClient
+    from .drafting.policy import load_policy
     from .schemas import DraftRequest
     from .settings import get_settings
     from .store import migrate
@@ -275,7 +275,7 @@ def _draft(args) -> int:
     if args.json:
         print(json.dumps(draft, ensure_ascii=False, indent=2))
     else:
-        from .review import Finding, Review
+        from .checker.review import Finding, Review
 
         if draft["subject"]:
             print(f"Subject: {draft['subject']}\n")
@@ -304,16 +304,15 @@ def _eval(args) -> int:
 
     from .eval.config import load_config
     from .eval.runner import run_suite, write_run
-    from .settings import ROOT
-
     include: dict[str, list[str]] = {}
     for item in args.include:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"--include wants TAG=VALUE, not {item!r}", field="include")
         include.setdefault(key, []).append(value)
-    path = Path(args.config) if args.config else (
-        Path("eval/suite.yaml") if Path("eval/suite.yaml").is_file() else ROOT / "eval" / "suite.yaml")
+    path = Path(args.config or "eval/suite.yaml")  # the suite lives in a checkout, not the package
+    if not path.is_file():
+        raise InputError(f"no eval suite at {path}: run from a checkout or pass --config", field="config")
     config = load_config(path, model=args.model, cassettes=args.cassettes, include=include or None)
     base = baselines.load_results(args.baseline) if args.baseline else None
 
@@ -355,7 +354,7 @@ def _serve(args) -> int:
         print("tactful: --workers must be at least 1", file=sys.stderr)
         return 2
     if settings.workers == 1:
-        from .app import create_app
+        from .web.app import create_app
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                     timeout_keep_alive=settings.keep_alive_s)
@@ -366,13 +365,14 @@ def _serve(args) -> int:
     migrate(settings.db_path)  # once, here, not racing in every worker
     os.environ.update(TACTFUL_HOST=settings.host, TACTFUL_PORT=str(settings.port),
                       TACTFUL_WORKERS=str(settings.workers))
-    uvicorn.run("service.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+    uvicorn.run("service.web.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="info", timeout_keep_alive=settings.keep_alive_s)
     return 0
 
 
 def _keys(args) -> int:
-    from . import auth, store
+    from .web import auth
+    from . import store
     from .settings import get_settings
 
     path = get_settings().db_path

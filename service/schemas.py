@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .triage import Triage  # the triage model is the response schema too
+from .drafting.triage import Triage  # the triage model is the response schema too
 
 Lang = Literal["zh-Hans", "zh-Hant", "en"]
 Severity = Literal["error", "warning", "info"]

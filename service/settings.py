@@ -1,5 +1,9 @@
 """Settings from the environment (prefix TACTFUL_), with defaults that run on a fresh machine:
-the offline drafter and a SQLite file under ./var."""
+the offline drafter, the built-in rubric and prompts, and a SQLite file under ./var.
+
+This is the one configuration path: the CLI and the app read Settings once and hand them
+down (the web layer through FastAPI dependencies, everything below as arguments). Nothing
+else reads the environment for tactful's own settings."""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ import functools
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "DEFAULTS"]
 
-ROOT = Path(__file__).resolve().parent.parent
+# The built-in rubric (with its policy and triage rules) and prompts, shipped in the package.
+# In a checkout these are links to the top-level rubrics/ and prompts/, the source of truth;
+# `tactful init DIR` copies them out for a company to edit.
+DEFAULTS = Path(__file__).parent / "defaults"
 
 
 class Settings(BaseSettings):
@@ -25,14 +33,14 @@ class Settings(BaseSettings):
     # Server processes (uvicorn workers). More than one uses every core: the jobs run in one of
     # them (a file lock elects it), and request limits are kept in SQLite so they hold across all.
     workers: int = 1
-    db_path: Path = ROOT / "var" / "tactful.db"
-    rubric_dir: Path = ROOT / "rubrics"
-    prompt_dir: Path = ROOT / "prompts"
-    policy_path: Path = ROOT / "rubrics" / "policy.yaml"
+    db_path: Path = Path("var") / "tactful.db"  # relative paths are from the working directory
+    rubric_dir: Path = DEFAULTS / "rubrics"  # rubric.yaml, rules/, signals, structure, triage.yaml
+    prompt_dir: Path = DEFAULTS / "prompts"
+    policy_path: Path | None = None  # default: policy.yaml in rubric_dir
     max_body_bytes: int = 4 * 1024 * 1024  # JSON request bodies
     max_batch_items: int = 1000
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch uploads (CSV/JSONL), checked before reading
-    data_dir: Path = ROOT / "var"  # uploaded batch files live in data_dir/uploads
+    data_dir: Path = Path("var")  # uploaded batch files live in data_dir/uploads
 
     # API keys: "auto" requires one whenever the server binds beyond loopback.
     auth: Literal["auto", "on", "off"] = "auto"
@@ -48,6 +56,12 @@ class Settings(BaseSettings):
     model_backoff_cap_s: float = 8.0
     model_input: Literal["mask", "allow"] = "mask"  # personal data in tickets sent to a model
     draft_deadline_s: float = 45.0  # the whole model phase of a draft; then the offline drafter answers
+
+    @model_validator(mode="after")
+    def _policy_beside_rubric(self) -> "Settings":
+        if self.policy_path is None:
+            self.policy_path = self.rubric_dir / "policy.yaml"
+        return self
 
 
 @functools.cache

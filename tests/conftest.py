@@ -17,7 +17,7 @@ if "TACTFUL_CACHE_DIR" not in os.environ:
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from service.app import create_app  # noqa: E402
+from service.web.app import create_app  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 

@@ -9,8 +9,9 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 
-from service import auth, store
-from service.app import create_app
+from service.web import auth
+from service import store
+from service.web.app import create_app
 from service.cli import main
 from service.settings import Settings
 

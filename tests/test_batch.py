@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from service.batch import BLOCK, run_batch
+from service.batch.runner import BLOCK, run_batch
 from service.errors import InputError
 
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音。"
@@ -122,7 +122,7 @@ def _mixed_file(path, rows=2500):
 
 @pytest.mark.parametrize("out_name", ["out.jsonl", "out.csv"])
 def test_workers_write_every_line_in_order_whatever_the_blocks(tmp_path, out_name):
-    from service.report import ReportBuilder
+    from service.batch.report import ReportBuilder
 
     src = tmp_path / "in.jsonl"
     _mixed_file(src)
@@ -156,7 +156,7 @@ def test_a_csv_with_two_workers_gives_what_one_gives(tmp_path):
 def test_a_worker_that_fails_stops_the_run_without_hanging_or_leaving_output(tmp_path, monkeypatch):
     import threading
 
-    import service.batch as batch
+    import service.batch.runner as batch
 
     real = batch._review_chunk
 

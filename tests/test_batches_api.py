@@ -6,8 +6,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from service import jobs
-from service.app import create_app
+from service.batch import jobs
+from service.web.app import create_app
 from service.settings import Settings
 
 

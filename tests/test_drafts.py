@@ -10,7 +10,7 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from service.web.app import create_app
 from service.settings import Settings
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")

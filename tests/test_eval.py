@@ -17,10 +17,10 @@ from service.eval.cassettes import OPENAI_URL
 from service.eval.config import GateConfig, load_config
 from service.eval.runner import run_suite
 from service.eval.scorers import SCORERS, chrf
-from service.grounding import check as grounding_check
-from service.policy import load_policy
-from service.review import review
-from service.triage import triage
+from service.checker.grounding import check as grounding_check
+from service.drafting.policy import load_policy
+from service.checker.review import review
+from service.drafting.triage import triage
 from service.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,7 +288,7 @@ def test_recording_a_real_model_writes_cassettes_that_replay_to_the_same_draft(t
             "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
     config = load_config(SUITE, model="gpt-4o-mini")
     config.include = {"id": [SAFETY]}
-    from service.models import litellm_module
+    from service.drafting.models import litellm_module
 
     litellm_module().disable_aiohttp_transport = True
     with respx.mock(assert_all_mocked=True) as router:
@@ -305,7 +305,7 @@ def test_recording_a_real_model_writes_cassettes_that_replay_to_the_same_draft(t
 def test_the_judge_scorer_grades_through_the_model_layer(tmp_path, monkeypatch, settings):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     from service import store
-    from service.models import litellm_module
+    from service.drafting.models import litellm_module
 
     store.migrate(settings.db_path)
     litellm_module().disable_aiohttp_transport = True

@@ -1,9 +1,9 @@
 import pytest
 
-from service.grounding import check
-from service.masking import id_checksum_ok, luhn_ok, mask
-from service.policy import load_policy
-from service.triage import triage
+from service.checker.grounding import check
+from service.privacy.masking import id_checksum_ok, luhn_ok, mask
+from service.drafting.policy import load_policy
+from service.drafting.triage import triage
 
 P = load_policy()
 

@@ -7,8 +7,8 @@ import httpx
 import respx
 
 from service import store
-from service.judge import Judge, estimate_cost
-from service.models import ModelClient
+from service.batch.judge import Judge, estimate_cost
+from service.drafting.models import ModelClient
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
 os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
@@ -86,7 +86,7 @@ def test_a_batch_job_with_a_judge_adds_scores_to_each_row(tmp_path):
 
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.web.app import create_app
     from service.settings import Settings
 
     respx.post(URL).mock(return_value=answer(GOOD))

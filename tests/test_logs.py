@@ -4,7 +4,7 @@ import logging
 
 from uvicorn.logging import AccessFormatter
 
-from service.logs import install_log_masking
+from service.privacy.logs import install_log_masking
 
 install_log_masking()
 

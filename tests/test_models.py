@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from service.models import ModelClient, _Wait, is_retryable, litellm_module
+from service.drafting.models import ModelClient, _Wait, is_retryable, litellm_module
 
 
 def state(exc, attempt=1):

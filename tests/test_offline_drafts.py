@@ -5,8 +5,8 @@ import itertools
 
 import pytest
 
-from service.text import detect_lang, to_script
-from service.triage import SCENARIOS
+from service.checker.text import detect_lang, to_script
+from service.drafting.triage import SCENARIOS
 
 ORDER = "20261103886"
 TICKETS = {
@@ -82,7 +82,7 @@ def test_safety_emergencies_put_the_emergency_numbers_first(client, lang, number
 
 
 def test_every_time_and_amount_comes_from_the_policy(client):
-    from service.policy import load_policy
+    from service.drafting.policy import load_policy
 
     numbers = load_policy().numbers()
     d = draft(client, "zh-Hans", "defective_or_wrong_item")
@@ -113,9 +113,9 @@ def test_a_question_about_returns_is_answered_from_the_policy(client, message, l
 def test_the_answer_follows_the_policy_file(tmp_path):
     from pathlib import Path
 
-    from service.offline import compose
-    from service.policy import load_policy
-    from service.triage import triage
+    from service.drafting.offline import compose
+    from service.drafting.policy import load_policy
+    from service.drafting.triage import triage
 
     text = (Path(__file__).parent.parent / "rubrics" / "policy.yaml").read_text("utf-8")
     changed = tmp_path / "policy.yaml"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from service.masking import TYPES, find_pii, mask, mask_spans
+from service.privacy.masking import TYPES, find_pii, mask, mask_spans
 
 DATA = Path(__file__).parent / "data" / "pii_labelled.jsonl"
 KEEP = ("care@yuexiang.example", "400-820-1234")  # what drafting passes: the company's own contact

@@ -1,4 +1,4 @@
-"""Independent held-out check of PII detection (service.masking.find_pii).
+"""Independent held-out check of PII detection (service.privacy.masking.find_pii).
 
 This is the INDEPENDENT check: tests/data/pii_heldout.jsonl was written by someone who had
 not seen the masking rules (service/masking.py) nor the rule author's own labelled set
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from service.masking import find_pii
+from service.privacy.masking import find_pii
 
 DATA = Path(__file__).parent / "data" / "pii_heldout.jsonl"
 TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.prefilter import Recogniser, required_literals, required_sets
-from service.rubric import load_rubric
-from service.text import detect_lang, normalize
+from service.checker.prefilter import Recogniser, required_literals, required_sets
+from service.checker.rubric import load_rubric
+from service.checker.text import detect_lang, normalize
 
 DATA = Path(__file__).parent / "data"
 SIGNALS = yaml.safe_load((Path(__file__).parent.parent / "rubrics" / "signals.yaml").read_text("utf-8"))
@@ -97,8 +97,8 @@ def test_recogniser_finds_the_same_matches_as_the_whole_alternation(kind):
 
 
 def test_screened_grounding_patterns_find_exactly_what_the_patterns_find():
-    from service import grounding
-    from service.prefilter import Screened
+    from service.checker import grounding
+    from service.checker.prefilter import Screened
 
     texts = SENTENCES + ["Visit HTTP://EVIL.example/x now", "IGNORE previous instructions", "我们赔您双倍",
                          "作为一个AI语言模型", "![img](http://a.b/c.png)", "we will pay you $50 as compensation"]

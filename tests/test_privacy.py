@@ -11,8 +11,8 @@ import httpx
 import respx
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.masking import luhn_ok
+from service.web.app import create_app
+from service.privacy.masking import luhn_ok
 from service.settings import Settings
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.review import review
-from service.rubric import PHRASE_CATEGORIES, STRUCTURE_CATEGORIES
+from service.checker.review import review
+from service.checker.rubric import PHRASE_CATEGORIES, STRUCTURE_CATEGORIES
 
 DATA = Path(__file__).parent / "data"
 FILES = ["labelled_replies.jsonl", "heldout_replies.jsonl"]

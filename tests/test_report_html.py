@@ -5,7 +5,7 @@ import re
 
 from markupsafe import Markup
 
-from service.report_html import highlight, render_html
+from service.batch.report_html import highlight, render_html
 
 CATEGORY_IDS = [
     "defensive_language", "vague_promise", "over_promise", "blame_shifting", "sensitive_data_request",

@@ -3,9 +3,9 @@
 import pytest
 
 from service.errors import InputError, TooLarge
-from service.review import review, review_dict
-from service.rubric import load_rubric
-from service.text import to_script
+from service.checker.review import review, review_dict
+from service.checker.rubric import load_rubric
+from service.checker.text import to_script
 
 
 def spans(reply: str, **kw) -> dict[str, list[str]]:
@@ -250,8 +250,8 @@ _FOLDED_BOUNDARY = __import__("re").compile(r"[。!?;\n…]+|\.(?=\s|$)|<br\s*/?
 def test_sentences_end_where_they_would_in_the_folded_text():
     import random
 
-    from service.review import _BOUNDARY
-    from service.text import fold
+    from service.checker.review import _BOUNDARY
+    from service.checker.text import fold
 
     alphabet = list("。!?;\n…！？；.．<＜>＞/／ 　\u00a0bBｂＢrRｒＲpPｐＰlLｌＬiIｉＩdDｄＤvVｖＶ好x1")
     rng = random.Random(5)
@@ -279,11 +279,11 @@ def test_a_sentence_seen_before_gives_the_same_review_in_every_reply():
 
 def test_the_stored_script_characters_are_what_opencc_derives():
     """service/data/script_chars.json saves every start-up 90 ms; it must match the pinned
-    OpenCC. To rewrite it: python -c "import json; from service.text import *;
+    OpenCC. To rewrite it: python -c "import json; from service.checker.text import *;
     SCRIPT_CHARS.write_text(json.dumps(derive_script_chars(), ensure_ascii=False, indent=0) + '\\n')"."""
     import json
 
-    from service.text import SCRIPT_CHARS, derive_script_chars
+    from service.checker.text import SCRIPT_CHARS, derive_script_chars
 
     assert json.loads(SCRIPT_CHARS.read_text(encoding="utf-8")) == derive_script_chars()
 
@@ -319,7 +319,7 @@ def test_changing_a_returned_review_does_not_change_the_next_one():
 def test_the_sentence_memo_stays_bounded_and_keeps_the_sentences_in_use(monkeypatch):
     """A file of any size: one-off sentences (order numbers) drop out, so memory stays flat,
     while a macro sentence used all along is never analysed again."""
-    from service import review as checker
+    from service.checker import review as checker
 
     monkeypatch.setattr(checker, "SENTENCE_MEMO_SIZE", 50)
     rubric = load_rubric()

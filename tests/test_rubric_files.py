@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from service.errors import RubricError
-from service.rubric import default_rubric_dir, expand, load_rubric
+from service.checker.rubric import default_rubric_dir, expand, load_rubric
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_bad_rule_files_are_refused_with_path_and_reason(rubric_copy, text, reas
 def test_a_rule_added_as_data_takes_effect_without_code(rubric_copy):
     write_rule(rubric_copy, "- id: custom.wait\n  category: vague_promise\n  severity: warning\n"
                             "  message: 不要让顾客干等\n  suggestion: 在[时间]前\n  phrases: [等等看]\n")
-    from service.review import review
+    from service.checker.review import review
 
     r = review("您再等等看吧。", rubric=load_rubric(rubric_copy))
     assert [(f.rule, f.text, f.severity) for f in r.findings if f.start is not None] == [
@@ -86,7 +86,7 @@ def _load_in_new_process(root, cache_dir) -> dict:
     import subprocess
     import sys
 
-    code = ("import json, sys; from service.rubric import load_rubric; from service.review import review_dict; "
+    code = ("import json, sys; from service.checker.rubric import load_rubric; from service.checker.review import review_dict; "
             f"r = load_rubric({str(root)!r}); out = review_dict('我们会马马虎虎处理。', rubric=r); "
             "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'yaml': 'yaml' in sys.modules, "
             "'rules': sorted({f['rule'] for f in out['findings']})}))")
@@ -137,7 +137,7 @@ def test_a_damaged_or_shared_cache_file_is_not_trusted(rubric_copy, tmp_path, da
 
 
 def test_the_cache_can_be_turned_off(rubric_copy, tmp_path, monkeypatch):
-    from service import rubric as module
+    from service.checker import rubric as module
 
     monkeypatch.setenv("TACTFUL_CACHE_DIR", "off")
     assert module.cache_dir() is None and module._cache_file(rubric_copy) is None
@@ -150,8 +150,8 @@ def test_the_cached_rubric_reviews_exactly_as_the_compiled_one():
     import pickle
     from pathlib import Path
 
-    from service.review import review_dict
-    from service.rubric_files import compile_rubric
+    from service.checker.review import review_dict
+    from service.checker.rubric_files import compile_rubric
 
     fresh = compile_rubric(default_rubric_dir())
     cached = pickle.loads(pickle.dumps(fresh))

@@ -1,7 +1,7 @@
 import pytest
 
-from service.policy import load_policy
-from service.triage import triage
+from service.drafting.policy import load_policy
+from service.drafting.triage import triage
 
 P = load_policy()
 
@@ -69,7 +69,7 @@ def test_english_products_are_whole_noun_phrases_never_people(message, product):
     ("This is an issue with my returned parcel tracking", []),  # "return" is a whole word only
 ])
 def test_topics_say_what_a_question_is_about(message, topics):
-    from service.policy import load_policy
-    from service.triage import triage
+    from service.drafting.policy import load_policy
+    from service.drafting.triage import triage
 
     assert triage(message, load_policy()).topics == topics

@@ -12,10 +12,10 @@ import yaml
 from fastapi.testclient import TestClient
 
 from service import store
-from service.app import create_app
-from service.report_html import PALETTE
-from service.routes.ui import UI_DIR
-from service.rubric import load_rubric
+from service.web.app import create_app
+from service.batch.report_html import PALETTE
+from service.web.routes.ui import UI_DIR
+from service.checker.rubric import load_rubric
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

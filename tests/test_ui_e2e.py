@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.masking import mask
+from service.privacy.masking import mask
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 
-from service import jobs, store
-from service.auth import Key, Limiter
+from service.batch import jobs
+from service import store
+from service.web.auth import Key, Limiter
 from service.errors import RateLimited
 from service.settings import Settings
 from tests.servers import Service

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..drafting import RETRY_ASK
+from ..drafting.pipeline import RETRY_ASK
 from ..errors import InputError, first_problem
-from ..models import Completion, ModelClient
+from ..drafting.models import Completion, ModelClient
 
 __all__ = ["Cassette", "load_cassettes", "Replay", "Recorder", "current_case", "kind_of", "OPENAI_URL"]
 
@@ -144,7 +144,7 @@ class Replay:
     def active(self):
         import respx
 
-        from ..models import litellm_module
+        from ..drafting.models import litellm_module
 
         os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"  # respx patches httpx; aiohttp would bypass it
         os.environ.setdefault("OPENAI_API_KEY", "sk-cassette-replay")

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from service.report_html import PALETTE, _environment, _num, css_id, highlight
+from ..batch.report_html import PALETTE, _environment, _num, css_id, highlight
 
 __all__ = ["render_html", "diff_html"]
 

@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
-from ..drafting import draft_reply
+from ..drafting.pipeline import draft_reply
 from ..errors import InputError, TactfulError
-from ..masking import mask, mask_spans
-from ..models import ModelClient
-from ..policy import load_policy
-from ..prompts import template_hash
-from ..rubric import load_rubric
+from ..privacy.masking import mask, mask_spans
+from ..drafting.models import ModelClient
+from ..drafting.policy import load_policy
+from ..drafting.prompts import template_hash
+from ..checker.rubric import load_rubric
 from ..schemas import DraftRequest
 from ..settings import Settings, get_settings
 from .cases import Case, load_cases
@@ -68,7 +68,7 @@ class _Run:
             self.judge = self._judge(judge.model)
 
     def _judge(self, model: str | None):
-        from ..judge import Judge
+        from ..batch.judge import Judge
 
         if self.replay is not None:
             client = self.replay.client(self.config.mock_model, self.settings)
@@ -144,7 +144,7 @@ def _stored_draft(draft: dict, keep: tuple[str, ...]) -> dict:
     text, findings = mask_spans(draft["text"], review["findings"], keep)
     sections_moved = review["sections"]
     if text != draft["text"]:  # rare: a draft repeating personal data; sections are re-found
-        from ..review import review as run_review
+        from ..checker.review import review as run_review
 
         sections_moved = run_review(text, lang=draft["lang"]).sections
     return {"text": text, "sections": {k: mask(v, keep) for k, v in draft["sections"].items()},

@@ -16,10 +16,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..grounding import numbers_in
-from ..policy import Policy
-from ..rubric import SECTIONS, load_rubric
-from ..text import detect_lang, fold, normalize, to_simplified
+from ..checker.grounding import numbers_in
+from ..drafting.policy import Policy
+from ..checker.rubric import SECTIONS, load_rubric
+from ..checker.text import detect_lang, fold, normalize, to_simplified
 from .cases import Case
 
 __all__ = ["Score", "chrf", "SCORERS", "SECTIONS"]
@@ -46,7 +46,7 @@ def structure(case: Case, draft: dict, policy: Policy) -> Score:
     text, emergency = draft["text"], draft["sections"].get("emergency")
     if emergency and emergency in text[:len(emergency) + 40]:
         # safety first: the emergency numbers lead by design; the four parts follow them
-        from ..review import review
+        from ..checker.review import review
 
         rest = text[text.index(emergency) + len(emergency):]
         if rest.strip():

@@ -20,18 +20,19 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import grounding, store
-from .errors import ModelError, ModelUnavailable
-from .masking import mask
+from ..checker import grounding
+from .. import store
+from ..errors import ModelError, ModelUnavailable
+from ..privacy.masking import mask
 from .models import Completion, ModelClient
 from .offline import Sections, compose, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
-from .review import review, score_findings
-from .rubric import load_rubric
-from .schemas import DraftRequest
-from .settings import Settings
-from .text import to_script, to_simplified
+from ..checker.review import review, score_findings
+from ..checker.rubric import load_rubric
+from ..schemas import DraftRequest
+from ..settings import Settings
+from ..checker.text import to_script, to_simplified
 from .triage import Triage, triage
 
 __all__ = ["create_draft", "draft_reply", "compose_text"]

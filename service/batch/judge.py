@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from . import store
-from .models import ModelClient, litellm_module
-from .prompts import render
-from .rubric import load_rubric
+from .. import store
+from ..drafting.models import ModelClient, litellm_module
+from ..drafting.prompts import render
+from ..checker.rubric import load_rubric
 
 __all__ = ["Judge", "JudgeScore", "estimate_cost"]
 
@@ -104,7 +104,7 @@ class Judge:
 def judge_file(src: Path, fmt: str, encoding: str, out: Path, judge: Judge, chunk: int = 200) -> int:
     """Add a `judge` field to every reviewed line of a JSONL output written by run_batch from
     `src` (one output line per input record, in order). Returns the number of model calls."""
-    from .batch import _iter_csv, _parse_jsonl, _raw_lines
+    from .runner import _iter_csv, _parse_jsonl, _raw_lines
 
     tmp = out.with_name(out.name + ".judged")
     with src.open("rb") as raw, out.open(encoding="utf-8") as rows, tmp.open("w", encoding="utf-8") as w:

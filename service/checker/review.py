@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .errors import InputError, TooLarge
+from ..errors import InputError, TooLarge
 from .rubric import SECTIONS, Cond, Rubric, load_rubric
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 

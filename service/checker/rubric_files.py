@@ -16,7 +16,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from .errors import RubricError, first_problem
+from ..errors import RubricError, first_problem
 from .prefilter import Recogniser
 from .rubric import (PHRASE_CATEGORIES, SECTIONS, STRUCTURE_CATEGORIES, Cond, Rubric, Rule, Section,
                      expand)

@@ -12,9 +12,9 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field
 
 from .policy import Policy
-from .rubric import default_rubric_dir, expand, load_rubric
-from .rubric_files import read_yaml, validate
-from .text import detect_lang, fold, normalize
+from ..checker.rubric import default_rubric_dir, expand, load_rubric
+from ..checker.rubric_files import read_yaml, validate
+from ..checker.text import detect_lang, fold, normalize
 
 __all__ = ["Triage", "triage", "SCENARIOS"]
 
@@ -51,7 +51,7 @@ def _compiled(path: Path | None = None) -> _Compiled:
     spec = validate(_TriageSpec, read_yaml(path), str(path))
     missing = set(SCENARIOS) - set(spec.scenarios)
     if missing:
-        from .errors import RubricError
+        from ..errors import RubricError
 
         raise RubricError(f"{path}: scenarios missing: {', '.join(sorted(missing))}")
     automaton = ahocorasick.Automaton()

@@ -14,14 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__
+from .. import __version__
 from .auth import Limiter, auth_enabled, require
-from .errors import TactfulError, TooLarge
-from .logs import install_log_masking
+from ..errors import TactfulError, TooLarge
+from ..privacy.logs import install_log_masking
 from .routes import batches, drafts, reviews
 from .routes import ui  # the browser UI: /, /review, /batches (not in the OpenAPI schema)
-from .schemas import ErrorBody
-from .settings import Settings, get_settings
+from ..schemas import ErrorBody
+from ..settings import Settings, get_settings
 
 __all__ = ["create_app"]
 
@@ -95,20 +95,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from .models import ModelClient
-        from .policy import load_policy
-        from .rubric import load_rubric
-        from .store import migrate
+        from ..drafting.models import ModelClient
+        from ..drafting.policy import load_policy
+        from ..checker.rubric import load_rubric
+        from ..store import migrate
 
         load_rubric(settings.rubric_dir)  # a bad rule file stops start-up with its path
         app.state.policy = load_policy(settings.policy_path)
         migrate(settings.db_path)
         app.state.models = ModelClient.from_settings(settings)
         if app.state.models is not None:  # import litellm now (seconds), not in the first draft
-            from .models import litellm_module
+            from ..drafting.models import litellm_module
 
             litellm_module()
-        from .jobs import JobRunner
+        from ..batch.jobs import JobRunner
 
         if app.state.auth:
             from .auth import list_keys
@@ -173,7 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["meta"], summary="Liveness and the rubric in use")
     def healthz() -> dict:
-        from .rubric import load_rubric
+        from ..checker.rubric import load_rubric
 
         rubric = load_rubric(settings.rubric_dir)
         return {"ok": True, "version": __version__, "rubric_version": rubric.version,

@@ -13,13 +13,13 @@ import functools
 import re
 from pathlib import Path
 
-from .policy import Policy
+from ..drafting.policy import Policy
 from .prefilter import Screened
-from .prompts import environment
+from ..drafting.prompts import environment
 from .review import Finding
 from .rubric import load_rubric
 from .text import fold, normalize, to_script
-from .triage import Triage
+from ..drafting.triage import Triage
 
 __all__ = ["check", "numbers_in", "prompt_leaks"]
 
@@ -170,7 +170,7 @@ def _leak_shingles(root: Path) -> frozenset[str]:
 
 
 def _prompt_root() -> Path:
-    from .settings import get_settings
+    from ..settings import get_settings
 
     return Path(get_settings().prompt_dir)
 

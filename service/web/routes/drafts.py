@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .. import store
+from ... import store
 from ..auth import record_tokens
-from ..drafting import create_draft
-from ..errors import TactfulError
-from ..masking import mask
-from ..schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest, error_responses
+from ...drafting.pipeline import create_draft
+from ...errors import TactfulError
+from ...privacy.masking import mask
+from ...schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest, error_responses
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 log = logging.getLogger("tactful.drafts")

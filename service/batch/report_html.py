@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 __all__ = ["render_html", "highlight"]
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # shared with the eval report
 
 # (background, border) per category: light tints keep dark text readable; borders carry the hue.
 PALETTE = [

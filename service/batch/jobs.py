@@ -19,12 +19,12 @@ import time
 import uuid
 from pathlib import Path
 
-from . import store
-from .batch import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_record
-from .errors import Conflict, InputError, NotFound
-from .masking import mask_spans
+from .. import store
+from .runner import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_record
+from ..errors import Conflict, InputError, NotFound
+from ..privacy.masking import mask_spans
 from .report import ReportBuilder
-from .rubric import load_rubric
+from ..checker.rubric import load_rubric
 
 __all__ = ["JobRunner", "create_job", "detect_encoding", "job_status", "list_jobs"]
 

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .. import jobs
-from ..batch import OUTPUT_FIELDS, _csv_row
-from ..errors import InputError
-from ..schemas import error_responses
+from ...batch import jobs
+from ...batch.runner import OUTPUT_FIELDS, _csv_row
+from ...errors import InputError
+from ...schemas import error_responses
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -130,7 +130,7 @@ def get_results(job_id: str, request: Request,
 def get_report(job_id: str, request: Request, format: Literal["json", "html"] = "json"):
     report = jobs.cached_report(request.app.state.settings, job_id)
     if format == "html":
-        from ..report_html import render_html
+        from ...batch.report_html import render_html
 
         return HTMLResponse(render_html(report))
     return report

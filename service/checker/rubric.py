@@ -52,7 +52,8 @@ SECTIONS = ("apology", "restatement", "remedy", "close")
 
 
 def default_rubric_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "rubrics"
+    """The built-in rubric shipped in the package (Settings.rubric_dir's default)."""
+    return Path(__file__).resolve().parent.parent / "defaults" / "rubrics"
 
 
 # ---------------------------------------------------------------- compiled form

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .errors import RubricError
-from .rubric_files import read_yaml, validate
+from ..errors import RubricError
+from ..checker.rubric_files import read_yaml, validate
 
 __all__ = ["Policy", "load_policy"]
 
@@ -139,7 +139,7 @@ class Policy(_Strict):
 
 @functools.cache
 def load_policy(path: Path | str | None = None) -> Policy:
-    from .settings import get_settings
+    from ..settings import get_settings
 
     path = Path(path) if path else get_settings().policy_path
     if not path.is_file():

@@ -6,12 +6,12 @@ from collections import Counter
 
 from fastapi import APIRouter, Request
 
-from .. import grounding
-from ..errors import InputError, TactfulError
-from ..review import review, score_findings
-from ..rubric import load_rubric
-from ..schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
-from ..triage import triage
+from ...checker import grounding
+from ...errors import InputError, TactfulError
+from ...checker.review import review, score_findings
+from ...checker.rubric import load_rubric
+from ...schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
+from ...drafting.triage import triage
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 

@@ -20,10 +20,10 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from .. import __version__
-from ..errors import NotFound
-from ..report_html import PALETTE
-from ..rubric import load_rubric
+from ... import __version__
+from ...errors import NotFound
+from ...batch.report_html import PALETTE
+from ...checker.rubric import load_rubric
 
 __all__ = ["router", "UI_DIR", "SECURITY_HEADERS"]
 

@@ -14,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from .errors import ModelUnavailable
+from ..errors import ModelUnavailable
 
 __all__ = ["ModelClient", "Completion", "litellm_module", "is_retryable"]
 

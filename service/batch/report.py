@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from datetime import date, datetime
 
-from .rubric import load_rubric
+from ..checker.rubric import load_rubric
 
 __all__ = ["ReportBuilder", "iso_week"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .policy import Policy
 from .prompts import module, template_hash
-from .text import to_script
+from ..checker.text import to_script
 from .triage import Triage
 
 __all__ = ["compose", "emergency_line", "greeting_for", "Sections"]
@@ -38,8 +38,8 @@ def _money(policy: Policy):
 def _quotable(clause: str) -> bool:
     """Whether the customer's own words can be quoted back: nothing the rubric would flag in
     a reply, and no contact details."""
-    from .review import review
-    from .rubric import load_rubric
+    from ..checker.review import review
+    from ..checker.rubric import load_rubric
 
     if load_rubric().recognisers["contact"].found(clause.lower()):
         return False
@@ -63,7 +63,7 @@ def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: s
              customer_name: str | None, order_id: str | None) -> dict:
     e = triage.entities
     if e.clause and channel == "social":  # a public reply: no order numbers
-        from .rubric import load_rubric
+        from ..checker.rubric import load_rubric
 
         e = e.model_copy(update={"clause": re.sub(
             r"\s+", " ", load_rubric().recognisers["reference"].pattern.sub("", e.clause)).strip() or None})

@@ -27,8 +27,8 @@ from datetime import datetime, timedelta, timezone
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from . import store
-from .errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
+from .. import store
+from ..errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
 
 __all__ = ["SCOPES", "Key", "create_key", "list_keys", "revoke_key", "auth_enabled", "require",
            "Limiter", "record_tokens"]

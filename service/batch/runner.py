@@ -19,8 +19,8 @@ from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 import orjson
 
-from .errors import InputError, TactfulError
-from .review import review_dict
+from ..errors import InputError, TactfulError
+from ..checker.review import review_dict
 
 if TYPE_CHECKING:
     from .report import ReportBuilder
@@ -296,7 +296,7 @@ def gc_for_batch() -> None:
     thousands alive; with the default thresholds the collector walks that memo over and
     over (about a tenth of the time). Everything loaded so far is frozen out of collection,
     and young objects are collected less often."""
-    from .rubric import load_rubric
+    from ..checker.rubric import load_rubric
 
     load_rubric()
     gc.freeze()
