@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# `make run PORT=9000`, or TACTFUL_PORT / TACTFUL_HOST from the environment
+HOST   ?= $(or $(TACTFUL_HOST),127.0.0.1)
+PORT   ?= $(or $(TACTFUL_PORT),8000)
 
 .PHONY: run test bench fuzz browser screenshots clean
 

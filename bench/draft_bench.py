@@ -148,20 +148,20 @@ async def offline_in_process(n: int, in_flight: int = 1) -> float:
     """Offline drafts per second through create_draft, `in_flight` at a time (a server has
     several requests in flight: one's SQLite write, in a thread, overlaps the next's drafting)."""
     from service.drafting.pipeline import create_draft
-    from service.drafting.policy import load_policy
+    from service.playbook import Playbook
     from service.schemas import DraftRequest
     from service.settings import Settings
     from service.store import migrate
 
     settings = Settings(db_path=Path(tempfile.mkdtemp()) / "bench.db", model="")
     migrate(settings.db_path)
-    policy, req = load_policy(), DraftRequest(**BODY)
+    playbook, req = Playbook.from_settings(settings).load(), DraftRequest(**BODY)
     for _ in range(20):
-        await create_draft(req, settings, policy, None)
+        await create_draft(req, settings, playbook, None)
 
     async def worker(count: int) -> None:
         for _ in range(count):
-            await create_draft(req, settings, policy, None)
+            await create_draft(req, settings, playbook, None)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker(n // in_flight) for _ in range(in_flight)))

@@ -1,14 +1,19 @@
 """The `tactful` command line.
 
-    tactful review TEXT|FILE|-   [--complaint TEXT|FILE] [--lang L] [--format text|json]
+    tactful review TEXT|-        [--file F] [--complaint TEXT] [--complaint-file F] [--lang L]
+                                 [--format text|json] [--rubric DIR]
     tactful batch IN --out OUT   [--workers N] [--encoding E] [--no-progress]
-    tactful draft --message TEXT [--channel C] [--lang L] [--model M] [--json]
+    tactful draft --message TEXT|- [--message-file F] [--channel C] [--lang L] [--model M] [--json]
+    tactful init DIR             an editable copy of the built-in rubric, policy and prompts
     tactful eval run             [--config F] [--model offline|mock|ID] [--baseline F] [--record DIR]
     tactful eval compare A B
     tactful keys create|list|revoke
     tactful serve                [--host H] [--port P] [--workers N]
 
-Exit codes: 0 passed / done, 1 the review did not pass, 2 bad input.
+A text argument is always text ("-" reads stdin); files are read only through the --*file
+options, so a reply is never mistaken for a path.
+
+Exit codes: 0 passed / done, 1 the review did not pass, 2 an error (one line on stderr).
 Nothing here imports litellm or FastAPI until a command needs them.
 """
 
@@ -18,7 +23,9 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
+from .checker.text import LANGS
 from .errors import InputError, TactfulError
 
 __all__ = ["main"]
@@ -39,11 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("review", help="review one reply")
-    r.add_argument("reply", help="the reply text, a file holding it, or - for stdin")
-    r.add_argument("--complaint", help="the customer's message it answers (text or file)")
-    r.add_argument("--lang", choices=["zh-Hans", "zh-Hant", "en"], help="force the language")
+    r.add_argument("reply", nargs="?", help="the reply text, or - for stdin")
+    r.add_argument("--file", help="read the reply from this file instead")
+    r.add_argument("--complaint", help="the customer's message it answers")
+    r.add_argument("--complaint-file", help="read the complaint from this file")
+    r.add_argument("--lang", choices=LANGS, help="force the language")
     r.add_argument("--format", choices=["text", "json"], default="text")
-    r.add_argument("--rubric", help="a rubric folder (default: rubrics/)")
+    r.add_argument("--rubric", help="a rubric folder (default: TACTFUL_RUBRIC_DIR, else the built-in one)")
 
     b = sub.add_parser("batch", help="review a CSV or JSONL export, streaming")
     b.add_argument("input", help="CSV or JSONL with id, reply and optional complaint, lang, agent, channel")
@@ -57,11 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--yes", action="store_true", help="run the judge without asking to confirm its cost")
 
     d = sub.add_parser("draft", help="draft a reply to a customer's message")
-    d.add_argument("--message", required=True, help="the message text, a file holding it, or - for stdin")
+    d.add_argument("--message", help="the message text, or - for stdin")
+    d.add_argument("--message-file", help="read the message from this file")
     d.add_argument("--customer-name")
     d.add_argument("--order-id")
     d.add_argument("--channel", choices=["chat", "email", "social", "phone"], default="chat")
-    d.add_argument("--lang", choices=["zh-Hans", "zh-Hant", "en"])
+    d.add_argument("--lang", choices=LANGS)
     d.add_argument("--tone", choices=["warm", "formal", "brief"], default="warm")
     d.add_argument("--model", help="a litellm model id, or 'offline' (default: TACTFUL_MODEL)")
     d.add_argument("--json", action="store_true", help="print the whole draft as JSON")
@@ -96,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     kr = ksub.add_parser("revoke", help="revoke a key at once")
     kr.add_argument("id", help="the key id (the part after tk_)")
 
+    i = sub.add_parser("init", help="write an editable copy of the built-in rubric, policy and prompts")
+    i.add_argument("dir", help="a new or empty folder")
+
     s = sub.add_parser("serve", help="start the HTTP service")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -111,23 +124,59 @@ def main(argv: list[str] | None = None) -> int:
     install_log_masking()
     try:
         return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval, "keys": _keys,
-                "serve": _serve}[args.command](args)
+                "init": _init, "serve": _serve}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
         return 2
+    except OSError as e:  # a file that cannot be read or written
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"tactful: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 - a bug: one line and exit 2, never exit 1 ("not passed")
+        print(f"tactful: internal error ({type(e).__name__}: {e}); please report it", file=sys.stderr)
+        return 2
+
+
+def _text(value: str | None, file: str | None, what: str, *, required: bool = True) -> str | None:
+    """A text argument: the text itself, "-" for stdin, or the --*-file given instead. Text is
+    never looked up as a path."""
+    if value is not None and file is not None:
+        raise InputError(f"give the {what} as text or as a file, not both", field=what)
+    if file is not None:
+        data = Path(file).read_bytes()  # OSError: reported with the file name
+    elif value == "-":
+        data = sys.stdin.buffer.read()
+    elif value is not None:
+        return value
+    elif required:
+        raise InputError(f"no {what}: give it as text, - for stdin, or with --{what}-file", field=what)
+    else:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{file or 'stdin'}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})",
+                         field=what) from None
+
+
+def _playbook(settings):
+    from .playbook import Playbook
+
+    return Playbook.from_settings(settings)
 
 
 def _review(args) -> int:
-    from .batch.runner import read_text_arg
-    from .checker.review import review
-    from .checker.rubric import load_rubric
+    from .checker.check import check_reply
+    from .settings import get_settings
 
-    reply = read_text_arg(args.reply)
-    complaint = read_text_arg(args.complaint) if args.complaint else None
-    rubric = load_rubric(args.rubric) if args.rubric else None
-    result = review(reply, complaint, args.lang, rubric)
+    reply = _text(args.reply, args.file, "file")
+    complaint = _text(args.complaint, args.complaint_file, "complaint-file", required=False)
+    settings = get_settings()
+    if args.rubric:
+        settings = settings.replace(rubric_dir=Path(args.rubric))
+    result = check_reply(_playbook(settings), reply, complaint=complaint, lang=args.lang)
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -136,10 +185,9 @@ def _review(args) -> int:
 
 
 def _print_review(reply: str, result) -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = _console()
     text = Text(reply)
     for f in result.findings:
         if f.start is not None:
@@ -154,8 +202,16 @@ def _print_review(reply: str, result) -> None:
         console.print(f"         {f.message}")
         if f.suggestion:
             console.print(f"         → {f.suggestion}")
-    verdict = "[green]passed[/green]" if result.passed else "[red]not passed[/red]"
-    console.print(f"\nscore {result.score}/100, {verdict} ({result.lang})")
+    verdict = ("passed", "green") if result.passed else ("not passed", "red")
+    console.print(Text.assemble(f"\nscore {result.score}/100, ", verdict, f" ({result.lang})"))
+
+
+def _console(stderr: bool = False):
+    """Rich output that never hard-wraps (order numbers and emails stay on one line when piped)
+    and never reads markup in the text (a suggestion's "[time]" is printed as written)."""
+    from rich.console import Console
+
+    return Console(highlight=False, markup=False, soft_wrap=True, stderr=stderr)
 
 
 def _batch(args) -> int:
@@ -251,26 +307,25 @@ def _print_summary(summary) -> None:
 def _draft(args) -> int:
     import asyncio
 
-    from .batch.runner import read_text_arg
-    from .drafting.pipeline import create_draft
     from .drafting.models import ModelClient
-    from .drafting.policy import load_policy
+    from .drafting.pipeline import create_draft
     from .schemas import DraftRequest
     from .settings import get_settings
     from .store import migrate
 
     settings = get_settings()
     if args.model is not None:
-        settings = settings.model_copy(update={"model": "" if args.model == "offline" else args.model})
+        settings = settings.replace(model="" if args.model == "offline" else args.model)
     try:
-        req = DraftRequest(message=read_text_arg(args.message), customer_name=args.customer_name,
+        req = DraftRequest(message=_text(args.message, args.message_file, "message-file"),
+                           customer_name=args.customer_name,
                            order_id=args.order_id, channel=args.channel, lang=args.lang,
                            tone=args.tone)
     except ValueError as e:  # pydantic's ValidationError
         print(f"tactful: {str(e).splitlines()[-1].strip() if str(e) else e}", file=sys.stderr)
         return 2
     migrate(settings.db_path)
-    draft = asyncio.run(create_draft(req, settings, load_policy(settings.policy_path),
+    draft = asyncio.run(create_draft(req, settings, _playbook(settings).load(),
                                      ModelClient.from_settings(settings)))
     if args.json:
         print(json.dumps(draft, ensure_ascii=False, indent=2))
@@ -348,7 +403,7 @@ def _serve(args) -> int:
 
     settings = get_settings()
     # the bind address decides whether API keys are required (auth=auto)
-    settings = settings.model_copy(update={k: v for k, v in (
+    settings = settings.replace(**{k: v for k, v in (
         ("host", args.host), ("port", args.port), ("workers", args.workers)) if v is not None})
     if settings.workers < 1:
         print("tactful: --workers must be at least 1", file=sys.stderr)
@@ -367,6 +422,28 @@ def _serve(args) -> int:
                       TACTFUL_WORKERS=str(settings.workers))
     uvicorn.run("service.web.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="info", timeout_keep_alive=settings.keep_alive_s)
+    return 0
+
+
+def _init(args) -> int:
+    """Copy the built-in rubric (rules, policy, triage) and prompts into DIR for a company to
+    edit, and say how to point the settings at it."""
+    import shutil
+
+    from .settings import DEFAULTS
+
+    target = Path(args.dir)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(f"{target} exists and is not an empty folder; choose a new one", field="dir")
+    target.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("rubrics", "prompts"):
+        shutil.copytree(DEFAULTS / name, target / name, ignore=ignore)
+    root = target.resolve()
+    print(f"wrote {root / 'rubrics'} (rubric, rules/, policy.yaml, triage.yaml) and {root / 'prompts'}")
+    print("Point tactful at them (the policy follows the rubric folder):")
+    print(f"  export TACTFUL_RUBRIC_DIR={root / 'rubrics'}")
+    print(f"  export TACTFUL_PROMPT_DIR={root / 'prompts'}")
     return 0
 
 

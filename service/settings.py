@@ -1,18 +1,24 @@
 """Settings from the environment (prefix TACTFUL_), with defaults that run on a fresh machine:
 the offline drafter, the built-in rubric and prompts, and a SQLite file under ./var.
 
-This is the one configuration path: the CLI and the app read Settings once and hand them
-down (the web layer through FastAPI dependencies, everything below as arguments). Nothing
-else reads the environment for tactful's own settings."""
+This is the one configuration path: the CLI and the app read Settings once (`get_settings()`)
+and hand them down, the web layer through FastAPI dependencies (web/deps.py) and everything
+below as arguments. Nothing else reads the environment for tactful's own settings.
+
+A plain dataclass, not pydantic-settings: `tactful review` reads its settings on every start,
+and importing pydantic would cost it about 0.3 s of a 0.5 s budget.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Mapping
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from .errors import InputError
 
 __all__ = ["Settings", "get_settings", "DEFAULTS"]
 
@@ -21,10 +27,12 @@ __all__ = ["Settings", "get_settings", "DEFAULTS"]
 # `tactful init DIR` copies them out for a company to edit.
 DEFAULTS = Path(__file__).parent / "defaults"
 
+PREFIX = "TACTFUL_"
+_CHOICES = {"auth": ("auto", "on", "off"), "model_input": ("mask", "allow")}
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TACTFUL_", extra="ignore")
 
+@dataclass
+class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     # Idle keep-alive connections are kept this long. Longer than clients and load balancers keep
@@ -34,16 +42,20 @@ class Settings(BaseSettings):
     # them (a file lock elects it), and request limits are kept in SQLite so they hold across all.
     workers: int = 1
     db_path: Path = Path("var") / "tactful.db"  # relative paths are from the working directory
-    rubric_dir: Path = DEFAULTS / "rubrics"  # rubric.yaml, rules/, signals, structure, triage.yaml
+    # What a company writes: the rubric folder (rubric.yaml, rules/, signals, structure,
+    # triage.yaml, policy.yaml) and the prompts. `tactful init DIR` makes an editable copy.
+    rubric_dir: Path = DEFAULTS / "rubrics"
     prompt_dir: Path = DEFAULTS / "prompts"
     policy_path: Path | None = None  # default: policy.yaml in rubric_dir
+    # The compiled rubric is cached here (default: the user's cache folder); "off" disables it.
+    cache_dir: str = ""
     max_body_bytes: int = 4 * 1024 * 1024  # JSON request bodies
     max_batch_items: int = 1000
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch uploads (CSV/JSONL), checked before reading
     data_dir: Path = Path("var")  # uploaded batch files live in data_dir/uploads
 
     # API keys: "auto" requires one whenever the server binds beyond loopback.
-    auth: Literal["auto", "on", "off"] = "auto"
+    auth: str = "auto"
 
     # Models (litellm ids). Empty model means the offline drafter.
     model: str = ""
@@ -54,16 +66,67 @@ class Settings(BaseSettings):
     model_retries: int = 3  # attempts per model, on rate limits, timeouts and 5xx only
     model_backoff_s: float = 0.5  # first backoff; doubles, full jitter, capped by model_backoff_cap_s
     model_backoff_cap_s: float = 8.0
-    model_input: Literal["mask", "allow"] = "mask"  # personal data in tickets sent to a model
+    model_input: str = "mask"  # personal data in tickets sent to a model: "mask" or "allow"
     draft_deadline_s: float = 45.0  # the whole model phase of a draft; then the offline drafter answers
 
-    @model_validator(mode="after")
-    def _policy_beside_rubric(self) -> "Settings":
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = _KINDS[f.name]
+            if kind is Path and value is not None and not isinstance(value, Path):
+                setattr(self, f.name, Path(value))
+        for name, choices in _CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise InputError(f"{PREFIX}{name.upper()} must be one of {', '.join(choices)}, "
+                                 f"not {getattr(self, name)!r}", field=f"{PREFIX}{name.upper()}")
         if self.policy_path is None:
             self.policy_path = self.rubric_dir / "policy.yaml"
-        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Settings from TACTFUL_* variables, then `overrides`. A value of the wrong type is
+        an InputError naming the variable."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is not None and f.name not in overrides:
+                values[f.name] = _parse(f.name, raw)
+        return cls(**(values | overrides))
+
+    def replace(self, **changes) -> "Settings":
+        if "rubric_dir" in changes and "policy_path" not in changes:
+            changes["policy_path"] = None  # follows the rubric folder again
+        return dataclasses.replace(self, **changes)
+
+
+_KINDS = {"host": str, "port": int, "keep_alive_s": int, "workers": int, "db_path": Path,
+          "rubric_dir": Path, "prompt_dir": Path, "policy_path": Path, "cache_dir": str,
+          "max_body_bytes": int, "max_batch_items": int, "max_upload_bytes": int, "data_dir": Path,
+          "auth": str, "model": str, "fallback_models": str, "api_base": str,
+          "model_timeout_s": float, "model_max_tokens": int, "model_retries": int,
+          "model_backoff_s": float, "model_backoff_cap_s": float, "model_input": str,
+          "draft_deadline_s": float}
+
+
+def _parse(name: str, raw: str):
+    kind = _KINDS[name]
+    if kind is str:
+        return raw
+    if kind is Path:
+        return Path(raw) if raw.strip() else None
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InputError(f"{PREFIX}{name.upper()}={raw!r} is not {what}",
+                         field=f"{PREFIX}{name.upper()}") from None
 
 
 @functools.cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_env()
+
+
+if set(_KINDS) != {f.name for f in fields(Settings)}:  # a new setting needs its kind above
+    raise RuntimeError("settings._KINDS is out of step with Settings")

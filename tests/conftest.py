@@ -13,6 +13,8 @@ if "TACTFUL_CACHE_DIR" not in os.environ:
 
     os.environ["TACTFUL_CACHE_DIR"] = tempfile.mkdtemp(prefix="tactful-test-cache-")
     atexit.register(shutil.rmtree, os.environ["TACTFUL_CACHE_DIR"], ignore_errors=True)
+    # Settings made in-process (cache_dir "") use the user's cache folder: that one, too
+    os.environ["XDG_CACHE_HOME"] = os.environ["TACTFUL_CACHE_DIR"]
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402

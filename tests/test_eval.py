@@ -18,8 +18,7 @@ from service.eval.config import GateConfig, load_config
 from service.eval.runner import run_suite
 from service.eval.scorers import SCORERS, chrf
 from service.checker.grounding import check as grounding_check
-from service.drafting.policy import load_policy
-from service.checker.review import review
+from builtin import PLAYBOOK, review
 from service.drafting.triage import triage
 from service.cli import main
 
@@ -36,7 +35,7 @@ GOOD_ANSWER = {
 
 def as_draft(text: str, case) -> dict:
     """A reply scored the way the runner scores a draft: its review plus the grounding check."""
-    policy = load_policy()
+    policy = PLAYBOOK
     r = review(text, complaint=case.ticket.message, lang=case.ticket.lang)
     t = triage(case.ticket.message, policy, lang=case.ticket.lang, order_id=case.ticket.order_id)
     findings = [f.to_dict() for f in r.findings + grounding_check(text, policy, t, case.ticket.lang)]
@@ -51,7 +50,7 @@ def cases():
 
 
 def score(name, text, case):
-    return SCORERS[name](case, as_draft(text, case), load_policy())
+    return SCORERS[name](case, as_draft(text, case), PLAYBOOK)
 
 
 # ------------------------------------------------------------------ the golden cases themselves
@@ -74,7 +73,7 @@ def test_every_golden_reply_passes_the_deterministic_scorers(cases):
     for case in cases.values():
         draft = as_draft(case.golden.strip(), case)
         for name in ("rubric", "facts", "language", "concreteness"):
-            s = SCORERS[name](case, draft, load_policy())
+            s = SCORERS[name](case, draft, PLAYBOOK)
             if not s.passed:
                 failures.append((case.id, name, s.reason))
     assert failures == []

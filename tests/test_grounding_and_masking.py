@@ -2,10 +2,10 @@ import pytest
 
 from service.checker.grounding import check
 from service.privacy.masking import id_checksum_ok, luhn_ok, mask
-from service.drafting.policy import load_policy
+from builtin import PLAYBOOK
 from service.drafting.triage import triage
 
-P = load_policy()
+P = PLAYBOOK
 
 
 def rules(text, message="耳机坏了,订单20261103886", lang="zh-Hans"):

@@ -82,9 +82,9 @@ def test_safety_emergencies_put_the_emergency_numbers_first(client, lang, number
 
 
 def test_every_time_and_amount_comes_from_the_policy(client):
-    from service.drafting.policy import load_policy
+    from builtin import PLAYBOOK
 
-    numbers = load_policy().numbers()
+    numbers = PLAYBOOK.policy.numbers()
     d = draft(client, "zh-Hans", "defective_or_wrong_item")
     assert "24小时内" in d["sections"]["remedy"] and "30元" in d["sections"]["remedy"]
     assert {24.0, 30.0, 3.0} <= numbers
@@ -114,15 +114,15 @@ def test_the_answer_follows_the_policy_file(tmp_path):
     from pathlib import Path
 
     from service.drafting.offline import compose
-    from service.drafting.policy import load_policy
     from service.drafting.triage import triage
+    from service.playbook import Playbook
+    from service.settings import Settings
 
     text = (Path(__file__).parent.parent / "rubrics" / "policy.yaml").read_text("utf-8")
     changed = tmp_path / "policy.yaml"
     changed.write_text(text.replace("no_reason_days: 7", "no_reason_days: 10"), encoding="utf-8")
-    policy = load_policy(changed)
-    root = Path(__file__).parent.parent / "prompts"
-    sections, _ = compose(root, triage("What is your return window?", policy), policy, lang="en")
+    playbook = Playbook.from_settings(Settings(policy_path=changed))
+    sections, _ = compose(playbook, triage("What is your return window?", playbook), lang="en")
     assert "within 10 days of delivery" in sections.remedy
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from service.checker.prefilter import Recogniser, required_literals, required_sets
-from service.checker.rubric import load_rubric
+from builtin import RUBRIC
 from service.checker.text import detect_lang, normalize
 
 DATA = Path(__file__).parent / "data"
@@ -62,8 +62,8 @@ SENTENCES = _sentences()
 
 @pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
 def test_recogniser_answers_exactly_as_the_whole_pattern(kind):
-    pattern = load_rubric().recognisers[kind].pattern
-    recogniser = load_rubric().recognisers[kind]
+    pattern = RUBRIC.recognisers[kind].pattern
+    recogniser = RUBRIC.recognisers[kind]
     assert len(SENTENCES) > 1000
     differ = [s for s in SENTENCES if recogniser.found(s) != (pattern.search(s) is not None)]
     assert differ == []
@@ -88,8 +88,8 @@ def test_a_screen_never_hides_a_match_the_screen_must_cover():
 
 @pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
 def test_recogniser_finds_the_same_matches_as_the_whole_alternation(kind):
-    pattern = load_rubric().recognisers[kind].pattern
-    recogniser = load_rubric().recognisers[kind]
+    pattern = RUBRIC.recognisers[kind].pattern
+    recogniser = RUBRIC.recognisers[kind]
     texts = ["".join(SENTENCES[i:i + 4]) for i in range(0, len(SENTENCES), 4)]
     differ = [t for t in texts if [m.span() for m in recogniser.finditer(t)] != [m.span() for m in pattern.finditer(t)]]
     assert differ == []
@@ -113,12 +113,12 @@ def test_screened_grounding_patterns_find_exactly_what_the_patterns_find():
 
 def _seen(text: str) -> set[int]:
     """What the checker's scan of a sentence reports: every phrase id it saw."""
-    return {pid for _, pid in load_rubric().automaton.iter(text)}
+    return {pid for _, pid in RUBRIC.automaton.iter(text)}
 
 
 @pytest.mark.parametrize("kind", ["time", "amount", "contact", "reference"])
 def test_screens_the_scan_saw_answer_exactly_as_the_whole_pattern(kind):
-    recogniser = load_rubric().recognisers[kind]
+    recogniser = RUBRIC.recognisers[kind]
     pattern = recogniser.pattern
     assert any(need is not None for need in recogniser.needs)  # most screens ride on the scan
     differ = [s for s in SENTENCES if recogniser.found_in(s, _seen(s)) != (pattern.search(s) is not None)]
@@ -130,7 +130,7 @@ def test_screens_the_scan_saw_answer_exactly_as_the_whole_pattern(kind):
 
 
 def test_rule_patterns_behind_the_scan_match_exactly_as_the_whole_alternation():
-    rubric = load_rubric()
+    rubric = RUBRIC
     rules = [rubric.rules[i] for i in rubric.pattern_rules]
     assert rules
     texts = SENTENCES + ["这是物流公司的问题", "请您直接联系厂家", "根据条款第5条,不予退换",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.checker.review import review
+from builtin import review
 from service.checker.rubric import PHRASE_CATEGORIES, STRUCTURE_CATEGORIES
 
 DATA = Path(__file__).parent / "data"

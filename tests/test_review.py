@@ -3,7 +3,7 @@
 import pytest
 
 from service.errors import InputError, TooLarge
-from service.checker.review import review, review_dict
+from builtin import RUBRIC, review, review_dict
 from service.checker.rubric import load_rubric
 from service.checker.text import to_script
 
@@ -156,7 +156,7 @@ def test_time_expressions_make_a_vague_word_concrete(sentence):
 
 @pytest.mark.parametrize("text", ["¥500", "￥35.5", "$35", "500元", "NT$300", "HK$ 88"])
 def test_amounts_are_recognised(text):
-    assert load_rubric().recognisers["amount"].found(text.lower())
+    assert RUBRIC.recognisers["amount"].found(text.lower())
 
 
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音,给您添麻烦了。"
@@ -218,7 +218,7 @@ def test_score_weights_come_from_the_rubric_file(tmp_path):
     import shutil
 
     root = tmp_path / "rubrics"
-    shutil.copytree(load_rubric().path, root)
+    shutil.copytree(RUBRIC.path, root)
     text = (root / "rubric.yaml").read_text(encoding="utf-8")
     (root / "rubric.yaml").write_text(
         text.replace("vague_promise:           {weight: 10", "vague_promise:           {weight: 40"),
@@ -322,7 +322,7 @@ def test_the_sentence_memo_stays_bounded_and_keeps_the_sentences_in_use(monkeypa
     from service.checker import review as checker
 
     monkeypatch.setattr(checker, "SENTENCE_MEMO_SIZE", 50)
-    rubric = load_rubric()
+    rubric = RUBRIC
     monkeypatch.setattr(rubric, "memo", None)
     analysed = []
     real = checker._Piece.analyse

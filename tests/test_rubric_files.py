@@ -5,13 +5,15 @@ import shutil
 import pytest
 
 from service.errors import RubricError
-from service.checker.rubric import default_rubric_dir, expand, load_rubric
+from builtin import RUBRIC
+from service.checker.rubric import expand, load_rubric
+from service.settings import DEFAULTS
 
 
 @pytest.fixture
 def rubric_copy(tmp_path):
     root = tmp_path / "rubrics"
-    shutil.copytree(default_rubric_dir(), root)
+    shutil.copytree(DEFAULTS / "rubrics", root)
     return root
 
 
@@ -22,7 +24,7 @@ def write_rule(root, text, name="zz_custom.yaml"):
 
 
 def test_the_shipped_rubric_loads_and_has_rules_for_every_category():
-    rubric = load_rubric()
+    rubric = RUBRIC
     assert {r.category for r in rubric.rules} == {
         "defensive_language", "vague_promise", "over_promise", "blame_shifting",
         "sensitive_data_request", "negative_wording"}
@@ -86,11 +88,12 @@ def _load_in_new_process(root, cache_dir) -> dict:
     import subprocess
     import sys
 
-    code = ("import json, sys; from service.checker.rubric import load_rubric; from service.checker.review import review_dict; "
-            f"r = load_rubric({str(root)!r}); out = review_dict('我们会马马虎虎处理。', rubric=r); "
+    code = ("import json, sys; from service.settings import get_settings; from service.playbook import Playbook; "
+            "from service.checker.check import check_reply; "
+            "out = check_reply(Playbook.from_settings(get_settings()), '我们会马马虎虎处理。').to_dict(); "
             "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'yaml': 'yaml' in sys.modules, "
             "'rules': sorted({f['rule'] for f in out['findings']})}))")
-    env = {**os.environ, "TACTFUL_CACHE_DIR": str(cache_dir)}
+    env = {**os.environ, "TACTFUL_CACHE_DIR": str(cache_dir), "TACTFUL_RUBRIC_DIR": str(root)}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
@@ -136,13 +139,16 @@ def test_a_damaged_or_shared_cache_file_is_not_trusted(rubric_copy, tmp_path, da
     assert again["pydantic"] and "vague.sloppy" in again["rules"]
 
 
-def test_the_cache_can_be_turned_off(rubric_copy, tmp_path, monkeypatch):
+def test_the_cache_can_be_turned_off(rubric_copy, tmp_path):
     from service.checker import rubric as module
 
-    monkeypatch.setenv("TACTFUL_CACHE_DIR", "off")
-    assert module.cache_dir() is None and module._cache_file(rubric_copy) is None
-    monkeypatch.setenv("TACTFUL_CACHE_DIR", str(tmp_path / "c"))
-    assert module._cache_file(rubric_copy).parent == tmp_path / "c"
+    assert module._cache_folder("off") is None
+    folder = module._cache_folder(str(tmp_path / "c"))
+    assert module._cache_file(rubric_copy, folder).parent == tmp_path / "c"
+    module.load_rubric.cache_clear()
+    module.load_rubric(rubric_copy, "off")
+    module.load_rubric(rubric_copy, str(tmp_path / "c"))
+    assert list((tmp_path / "c").glob("rubric-*.pickle"))  # written only where the setting says
 
 
 def test_the_cached_rubric_reviews_exactly_as_the_compiled_one():
@@ -153,7 +159,7 @@ def test_the_cached_rubric_reviews_exactly_as_the_compiled_one():
     from service.checker.review import review_dict
     from service.checker.rubric_files import compile_rubric
 
-    fresh = compile_rubric(default_rubric_dir())
+    fresh = compile_rubric(DEFAULTS / "rubrics")
     cached = pickle.loads(pickle.dumps(fresh))
     rows = [json.loads(line) for line in
             (Path(__file__).parent / "data" / "labelled_replies.jsonl").read_text("utf-8").splitlines()]

@@ -1,9 +1,9 @@
 import pytest
 
-from service.drafting.policy import load_policy
+from builtin import PLAYBOOK
 from service.drafting.triage import triage
 
-P = load_policy()
+P = PLAYBOOK
 
 
 @pytest.mark.parametrize("message,scenario,severity", [
@@ -23,14 +23,14 @@ P = load_policy()
 def test_scenario_and_severity(message, scenario, severity):
     t = triage(message, P)
     assert (t.scenario, t.severity) == (scenario, severity)
-    tier = P.severity[severity]
+    tier = P.policy.severity[severity]
     assert (t.respond_within, t.escalate_to) == (tier.respond_within, tier.escalate_to)
 
 
 @pytest.mark.parametrize("severity,within,who", [("minor", "24h", "frontline"), ("medium", "4h", "supervisor"),
                                                  ("severe", "immediate", "executive")])
 def test_tiers_follow_the_guide(severity, within, who):
-    assert (P.severity[severity].respond_within, P.severity[severity].escalate_to) == (within, who)
+    assert (P.policy.severity[severity].respond_within, P.policy.severity[severity].escalate_to) == (within, who)
 
 
 def test_entities_are_extracted():
@@ -69,7 +69,6 @@ def test_english_products_are_whole_noun_phrases_never_people(message, product):
     ("This is an issue with my returned parcel tracking", []),  # "return" is a whole word only
 ])
 def test_topics_say_what_a_question_is_about(message, topics):
-    from service.drafting.policy import load_policy
     from service.drafting.triage import triage
 
-    assert triage(message, load_policy()).topics == topics
+    assert triage(message, PLAYBOOK).topics == topics

@@ -15,7 +15,7 @@ from service import store
 from service.web.app import create_app
 from service.batch.report_html import PALETTE
 from service.web.routes.ui import UI_DIR
-from service.checker.rubric import load_rubric
+from builtin import RUBRIC
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +171,7 @@ def test_every_value_the_api_returns_has_a_label():
 
 def test_config_lists_the_rubric_categories_with_the_report_colours(client):
     config = client.get("/ui/config").json()
-    rubric = load_rubric()
+    rubric = RUBRIC
     assert config["auth"] is False and config["rubric_version"] == rubric.version
     assert [c["id"] for c in config["categories"]] == list(rubric.spec.categories)
     css = (UI_DIR / "tactful.css").read_text(encoding="utf-8")

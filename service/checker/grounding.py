@@ -13,13 +13,17 @@ import functools
 import re
 from pathlib import Path
 
-from ..drafting.policy import Policy
-from .prefilter import Screened
+from typing import TYPE_CHECKING
+
 from ..drafting.prompts import environment
+from .prefilter import Screened
 from .review import Finding
-from .rubric import load_rubric
+from .rubric import Rubric
 from .text import fold, normalize, to_script
-from ..drafting.triage import Triage
+
+if TYPE_CHECKING:
+    from ..drafting.triage import Triage
+    from ..playbook import Playbook
 
 __all__ = ["check", "numbers_in", "prompt_leaks"]
 
@@ -145,7 +149,7 @@ def _literal_text(root: Path, name: str) -> list[str]:
 
 
 @functools.cache
-def _leak_shingles(root: Path) -> frozenset[str]:
+def _leak_shingles(root: Path, rubric: Rubric) -> frozenset[str]:
     """Every 12-character piece of the prompts' own words, less those that the company's own
     reply texts use too (offline templates, rule messages and suggestions: "the order number
     or the last 4 digits of your phone" is a fine thing for a draft to say)."""
@@ -158,7 +162,6 @@ def _leak_shingles(root: Path) -> frozenset[str]:
     ours: list[str] = []
     for path in sorted((root / "offline").glob("*/*.j2")):
         ours += _literal_text(root, path.relative_to(root).as_posix())
-    rubric = load_rubric()
     ours += [x for r in rubric.rules for x in (r.message, r.suggestion)]
     ours += [sug for pairs in rubric.triggers.values() for _, sug in pairs if sug]
     ours += [x for sec in rubric.sections.values() for d in (sec.spec.message, sec.spec.suggestion)
@@ -169,17 +172,11 @@ def _leak_shingles(root: Path) -> frozenset[str]:
     return frozenset(prompt)
 
 
-def _prompt_root() -> Path:
-    from ..settings import get_settings
-
-    return Path(get_settings().prompt_dir)
-
-
-def prompt_leaks(text: str, root: Path | None = None) -> list[tuple[int, int]]:
+def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
     """Spans of `text` that copy a passage of the prompts: at least LEAK_MIN_CHARS characters
     (case and whitespace aside) of the templates' own words, in pieces that may be split by a
     template value. The policy's facts and the contact are template values, never a leak."""
-    shingles = _leak_shingles(root or _prompt_root())
+    shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
     s = _SPACE.sub("", fold(text))  # where each character came from is needed only for a leak
     k = _SHINGLE
     runs: list[list[int]] = []  # [start, end, copied characters] in squeezed offsets
@@ -228,8 +225,10 @@ def _message(kind: str, lang: str, value: str) -> tuple[str, str]:
             (f'The link or image "{value}" is not one the policy allows.', "remove it"))
 
 
-def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]:
-    rubric = load_rubric()
+def check(text: str, playbook: Playbook, triage: Triage, lang: str) -> list[Finding]:
+    """The grounding findings of `text`, a reply to the ticket `triage` read, against the
+    playbook's policy and prompts."""
+    rubric, policy = playbook.rubric, playbook.policy
     # the recognisers are written in simplified Chinese: a traditional draft is converted first
     # (with an offset map when a conversion changes the length), and so is any draft holding
     # Chinese, whatever its language was taken to be (a base64 blob makes a Chinese ticket look
@@ -298,7 +297,7 @@ def check(text: str, policy: Policy, triage: Triage, lang: str) -> list[Finding]
         values = numbers_in(m.group(0))
         if values and not all(v in facts for v in values):
             add("time", s, end)
-    for s, end in prompt_leaks(text):
+    for s, end in prompt_leaks(text, playbook):
         add("prompt_leak", s, end)
     for m in _SCREENED["role_break"].finditer(norm.text):
         s, end = norm.span(*m.span())

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError, TooLarge
-from .rubric import SECTIONS, Cond, Rubric, load_rubric
+from .rubric import SECTIONS, Cond, Rubric
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
-__all__ = ["Finding", "Review", "review", "review_dict", "score_findings", "MAX_REPLY_CHARS"]
+__all__ = ["Finding", "Review", "review", "review_dict", "analyse", "score_keys", "score_of", "MAX_REPLY_CHARS"]
 
 MAX_REPLY_CHARS = 20_000
 
@@ -377,10 +377,17 @@ def _check_input(reply: str, lang: str | None) -> None:
         raise InputError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}", field="lang")
 
 
+def _required(rubric: Rubric | None) -> Rubric:
+    if rubric is None:  # the caller's settings name the rubric: there is no default one
+        raise TypeError("the rubric is required: pass Playbook.rubric or load_rubric(settings.rubric_dir)")
+    return rubric
+
+
 def review(reply: str, complaint: str | None = None, lang: str | None = None,
            rubric: Rubric | None = None) -> Review:
-    """Review one reply. Raises InputError on an empty or oversized reply or an unknown lang."""
-    rubric = rubric or load_rubric()
+    """Review one reply against `rubric` (required). Raises InputError on an empty or
+    oversized reply or an unknown lang."""
+    rubric = _required(rubric)
     lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
     return Review(lang, score, passed, spans, [Finding(**f) for f in findings], rubric.version)
 
@@ -388,15 +395,23 @@ def review(reply: str, complaint: str | None = None, lang: str | None = None,
 def review_dict(reply: str, complaint: str | None = None, lang: str | None = None,
                 rubric: Rubric | None = None) -> dict:
     """`review(...).to_dict()`, built without the objects in between (the batch's hot path)."""
-    rubric = rubric or load_rubric()
+    rubric = _required(rubric)
     lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
     return {"lang": lang, "score": score, "passed": passed, "sections": spans,
             "findings": findings, "rubric_version": rubric.version}
 
 
 def _analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric):
-    """The review's fields: language, score, passed, sections and findings (as dicts).
-    One pass over the memoised sentences; this is the batch's hot path."""
+    """The review's fields: language, score, passed, sections and findings (as dicts)."""
+    lang, spans, findings, keys = analyse(reply, complaint, lang, rubric)
+    score, passed = score_of(rubric, keys)
+    return lang, score, passed, spans, findings
+
+
+def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric):
+    """Language, sections, findings (as dicts) and their score keys, before scoring (so that
+    check_reply can add the grounding findings and score once). One pass over the memoised
+    sentences; this is the batch's hot path."""
     _check_input(reply, lang)
     pieces = _pieces(rubric, reply)
     if lang is None:
@@ -444,8 +459,7 @@ def _analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric
         a, _, piece = pieces[k]
         _, b, end = pieces[last[i]]
         spans[name] = [a + piece.lead, b - end.trail]
-    score, passed = _score(rubric, keys)
-    return lang, score, passed, spans, findings
+    return lang, spans, findings, keys
 
 
 def _find(sents: list, kind: str, part: int, first: list, last: list) -> None:
@@ -520,13 +534,12 @@ def _key(rubric: Rubric, category: str, severity: str) -> tuple[str, float, bool
     return category, _weights(rubric)[category, severity], severity == "error"
 
 
-def score_findings(rubric: Rubric, findings: list[Finding]) -> tuple[int, bool]:
-    """The score (the rubric's start less each finding's weight, repeats in a category
-    decaying) and whether the reply passes (no error finding)."""
-    return _score(rubric, [_key(rubric, f.category, f.severity) for f in findings])
+def score_keys(rubric: Rubric, findings) -> list[tuple[str, float, bool]]:
+    """The score keys of findings (Finding objects)."""
+    return [_key(rubric, f.category, f.severity) for f in findings]
 
 
-def _score(rubric: Rubric, keys: list[tuple[str, float, bool]]) -> tuple[int, bool]:
+def score_of(rubric: Rubric, keys: list[tuple[str, float, bool]]) -> tuple[int, bool]:
     score = rubric.spec.score
     decay = score.repeat_decay
     seen: dict[str, int] = {}

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from .prefilter import Recogniser
 
-__all__ = ["Rubric", "load_rubric", "default_rubric_dir", "expand", "PHRASE_CATEGORIES",
+__all__ = ["Rubric", "load_rubric", "expand", "PHRASE_CATEGORIES",
            "STRUCTURE_CATEGORIES", "SECTIONS"]
 
 PHRASE_CATEGORIES = ("defensive_language", "vague_promise", "over_promise", "blame_shifting",
@@ -49,11 +49,6 @@ PHRASE_CATEGORIES = ("defensive_language", "vague_promise", "over_promise", "bla
 STRUCTURE_CATEGORIES = ("missing_apology", "missing_restatement", "missing_concrete_remedy",
                         "missing_open_close")
 SECTIONS = ("apology", "restatement", "remedy", "close")
-
-
-def default_rubric_dir() -> Path:
-    """The built-in rubric shipped in the package (Settings.rubric_dir's default)."""
-    return Path(__file__).resolve().parent.parent / "defaults" / "rubrics"
 
 
 # ---------------------------------------------------------------- compiled form
@@ -149,12 +144,14 @@ _CODE = ("rubric.py", "rubric_files.py", "prefilter.py", "text.py")  # what the 
 
 
 @functools.cache
-def load_rubric(path: Path | str | None = None) -> Rubric:
-    """The compiled rubric of the folder `path` (default: rubrics/). Compiling takes about
-    0.2 s with pydantic and YAML; the result is kept in a cache file, keyed by the folder's
+def load_rubric(path: Path | str, cache_dir: str = "") -> Rubric:
+    """The compiled rubric of the folder `path` (Settings.rubric_dir). Compiling takes about
+    0.2 s with pydantic and YAML; the result is kept in a cache file in `cache_dir`
+    (Settings.cache_dir: "" for the user's cache folder, "off" for none), keyed by the folder's
     files and this code, so that the next process reads it back in a fraction of that."""
-    root = Path(path) if path else default_rubric_dir()
-    cache = _cache_file(root)  # None for a folder it cannot read: compiling says what is wrong
+    root = Path(path)
+    folder = _cache_folder(cache_dir)
+    cache = _cache_file(root, folder) if folder else None  # None for a folder it cannot read
     rubric = _read_cache(cache) if cache else None
     if rubric is None:
         from .rubric_files import compile_rubric
@@ -165,9 +162,9 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     return rubric
 
 
-def cache_dir() -> Path | None:
-    """TACTFUL_CACHE_DIR, or the user's cache folder; None when TACTFUL_CACHE_DIR is "off"."""
-    value = os.environ.get("TACTFUL_CACHE_DIR", "")
+def _cache_folder(value: str) -> Path | None:
+    """The cache folder named by Settings.cache_dir: the user's cache folder (XDG) when empty,
+    None when "off"."""
     if value.lower() == "off":
         return None
     if value:
@@ -176,10 +173,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "tactful"
 
 
-def _cache_file(root: Path) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
+def _cache_file(root: Path, folder: Path) -> Path | None:
     h = hashlib.sha256(sys.version.encode())
     for module in ("ahocorasick", "opencc"):  # the automaton's format; the zh-Hant messages
         spec = importlib.util.find_spec(module)

@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from ..checker.text import to_script
 from .policy import Policy
 from .prompts import module, template_hash
-from ..checker.text import to_script
 from .triage import Triage
+
+if TYPE_CHECKING:
+    from ..playbook import Playbook
 
 __all__ = ["compose", "emergency_line", "greeting_for", "Sections"]
 
@@ -35,15 +40,14 @@ def _money(policy: Policy):
     return money
 
 
-def _quotable(clause: str) -> bool:
+def _quotable(clause: str, rubric) -> bool:
     """Whether the customer's own words can be quoted back: nothing the rubric would flag in
     a reply, and no contact details."""
     from ..checker.review import review
-    from ..checker.rubric import load_rubric
 
-    if load_rubric().recognisers["contact"].found(clause.lower()):
+    if rubric.recognisers["contact"].found(clause.lower()):
         return False
-    return not any(f.start is not None for f in review(clause).findings)
+    return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
 
 
 def _source_lang(root: Path, lang: str, scenario: str) -> str:
@@ -59,15 +63,14 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
-def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: str,
+def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, tone: str,
              customer_name: str | None, order_id: str | None) -> dict:
+    policy, rubric = playbook.policy, playbook.rubric
     e = triage.entities
     if e.clause and channel == "social":  # a public reply: no order numbers
-        from ..checker.rubric import load_rubric
-
         e = e.model_copy(update={"clause": re.sub(
-            r"\s+", " ", load_rubric().recognisers["reference"].pattern.sub("", e.clause)).strip() or None})
-    if e.clause and not _quotable(e.clause):
+            r"\s+", " ", rubric.recognisers["reference"].pattern.sub("", e.clause)).strip() or None})
+    if e.clause and not _quotable(e.clause, rubric):
         e = e.model_copy(update={"clause": None})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
     return dict(
@@ -83,24 +86,26 @@ def _context(triage: Triage, policy: Policy, *, lang: str, channel: str, tone: s
     )
 
 
-def emergency_line(root: Path, triage: Triage, policy: Policy, lang: str) -> str | None:
+def emergency_line(playbook: Playbook, triage: Triage, lang: str) -> str | None:
     """The safety line that opens a reply (the policy's emergency numbers), from the same
     template the offline drafter uses; None for any other scenario."""
     if triage.scenario != "safety_emergency":
         return None
+    root = playbook.prompt_dir
     src = _source_lang(root, lang, triage.scenario)
-    ctx = _context(triage, policy, lang=lang, channel="chat", tone="warm",
+    ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm",
                    customer_name=None, order_id=None)
     line = str(module(root, f"offline/{src}/{triage.scenario}.j2", ctx).emergency())
     return to_script(line, lang) if lang != src else line
 
 
-def compose(root: Path, triage: Triage, policy: Policy, *, lang: str, channel: str = "chat",
+def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "chat",
             tone: str = "warm", customer_name: str | None = None,
             order_id: str | None = None) -> tuple[Sections, str]:
     """The draft's sections and the hash of the scenario template used."""
+    root = playbook.prompt_dir
     src = _source_lang(root, lang, triage.scenario)
-    ctx = _context(triage, policy, lang=lang, channel=channel, tone=tone,
+    ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone,
                    customer_name=customer_name, order_id=order_id)
     name = f"offline/{src}/{triage.scenario}.j2"
     scenario = module(root, name, ctx)

@@ -16,23 +16,20 @@ import re
 import secrets
 import time
 import uuid
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..checker import grounding
 from .. import store
+from ..checker.check import check_reply
+from ..checker.text import to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
+from ..playbook import Playbook
 from ..privacy.masking import mask
+from ..schemas import DraftRequest
+from ..settings import Settings
 from .models import Completion, ModelClient
 from .offline import Sections, compose, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
-from ..checker.review import review, score_findings
-from ..checker.rubric import load_rubric
-from ..schemas import DraftRequest
-from ..settings import Settings
-from ..checker.text import to_script, to_simplified
 from .triage import Triage, triage
 
 __all__ = ["create_draft", "draft_reply", "compose_text"]
@@ -135,24 +132,25 @@ def _facts(policy: Policy, lang: str) -> list[str]:
 
 
 class _Drafter:
-    def __init__(self, req: DraftRequest, settings: Settings, policy: Policy,
+    def __init__(self, req: DraftRequest, settings: Settings, playbook: Playbook,
                  client: ModelClient | None, on_event=None):
-        self.req, self.settings, self.policy, self.client = req, settings, policy, client
+        self.req, self.settings, self.playbook, self.client = req, settings, playbook, client
+        self.policy = playbook.policy
         self.on_event = on_event  # on_event(kind, data): "triage", then "sections" as they are generated
         self._shown: dict[str, str] = {}
-        self.root = Path(settings.prompt_dir)
-        self.t: Triage = triage(req.message, policy, lang=req.lang, order_id=req.order_id,
+        self.root = playbook.prompt_dir
+        self.t: Triage = triage(req.message, playbook, lang=req.lang, order_id=req.order_id,
                                 customer_name=req.customer_name)
         self.lang = req.lang or self.t.lang
         self.calls: list[Completion] = []
         self.prompt_hash = ""
-        self.emergency = emergency_line(self.root, self.t, policy, self.lang)
+        self.emergency = emergency_line(playbook, self.t, self.lang)
         self._prompt: list[dict] | None = None
 
     # ------------------------------------------------------------ offline
 
     def offline(self) -> Sections:
-        sections, digest = compose(self.root, self.t, self.policy, lang=self.lang,
+        sections, digest = compose(self.playbook, self.t, lang=self.lang,
                                    channel=self.req.channel, tone=self.req.tone,
                                    customer_name=self.req.customer_name, order_id=self.req.order_id)
         self.prompt_hash = digest
@@ -240,20 +238,18 @@ class _Drafter:
         p = self.policy
         signature = f"{p.contact.name(self.lang)}\n{p.company.name(self.lang)}"
         text = compose_text(sections, channel=self.req.channel, lang=self.lang, signature=signature)
-        result = review(text, complaint=self.req.message, lang=self.lang)
-        extra = grounding.check(text, p, self.t, self.lang)
+        extra = []
         if sections.subject:  # the subject is sent too: checked the same way, found without offsets
-            for f in grounding.check(sections.subject, p, self.t, self.lang) + [
-                    f for f in review(sections.subject, lang=self.lang).findings if f.start is not None]:
-                f.start = f.end = None
-                f.message = f"Subject: {f.message}"
-                extra.append(f)
-        findings = sorted(result.findings + extra,
-                          key=lambda f: (f.start is None, f.start or 0))
-        score, passed = score_findings(load_rubric(), findings)
-        body = {"lang": result.lang, "score": score, "passed": passed, "sections": result.sections,
-                "findings": [f.to_dict() for f in findings], "rubric_version": result.rubric_version}
-        return text, body, findings
+            subject = check_reply(self.playbook, sections.subject, lang=self.lang, triage=self.t)
+            for f in subject.findings:
+                if f.start is not None:
+                    f.start = f.end = None
+                    f.message = f"Subject: {f.message}"
+                    extra.append(f)
+        result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
+                             triage=self.t, also=extra)
+        body = result.to_dict()
+        return text, body, result.findings
 
     async def run(self) -> dict:
         started = time.perf_counter()
@@ -318,18 +314,18 @@ class _Drafter:
         }
 
 
-async def draft_reply(req: DraftRequest, settings: Settings, policy: Policy,
+async def draft_reply(req: DraftRequest, settings: Settings, playbook: Playbook,
                       client: ModelClient | None, on_event=None) -> dict:
     """A checked draft, not stored (the eval suite uses this). `on_event(kind, data)` hears the
     triage at once and the sections as a streaming model writes them."""
-    return await _Drafter(req, settings, policy, client, on_event).run()
+    return await _Drafter(req, settings, playbook, client, on_event).run()
 
 
-async def create_draft(req: DraftRequest, settings: Settings, policy: Policy,
+async def create_draft(req: DraftRequest, settings: Settings, playbook: Playbook,
                        client: ModelClient | None, on_event=None) -> dict:
     """A checked draft, stored with personal data masked."""
-    draft = await draft_reply(req, settings, policy, client, on_event)
-    await asyncio.to_thread(_save, settings, policy, req, draft)  # SQLite off the event loop
+    draft = await draft_reply(req, settings, playbook, client, on_event)
+    await asyncio.to_thread(_save, settings, playbook.policy, req, draft)  # SQLite off the event loop
     return draft
 
 

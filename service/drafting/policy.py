@@ -138,10 +138,9 @@ class Policy(_Strict):
 
 
 @functools.cache
-def load_policy(path: Path | str | None = None) -> Policy:
-    from ..settings import get_settings
-
-    path = Path(path) if path else get_settings().policy_path
+def load_policy(path: Path | str) -> Policy:
+    """The policy file `path` (Settings.policy_path), validated."""
+    path = Path(path)
     if not path.is_file():
         raise RubricError(f"{path}: policy file not found")
     policy = validate(Policy, read_yaml(path), str(path))

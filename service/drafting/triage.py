@@ -11,12 +11,16 @@ from pathlib import Path
 import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field
 
-from .policy import Policy
-from ..checker.rubric import default_rubric_dir, expand, load_rubric
+from typing import TYPE_CHECKING
+
+from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
 from ..checker.text import detect_lang, fold, normalize
 
-__all__ = ["Triage", "triage", "SCENARIOS"]
+if TYPE_CHECKING:
+    from ..playbook import Playbook
+
+__all__ = ["Triage", "TriageRules", "triage", "load_triage_rules", "SCENARIOS"]
 
 SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
              "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
@@ -39,15 +43,17 @@ class _TriageSpec(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class TriageRules:
+    """triage.yaml, compiled: its spec, one automaton of every keyword, the product pattern."""
+
     spec: _TriageSpec
     automaton: ahocorasick.Automaton  # keyword -> (kind, scenario)
     product_re: re.Pattern
 
 
 @functools.cache
-def _compiled(path: Path | None = None) -> _Compiled:
-    path = path or default_rubric_dir() / "triage.yaml"
+def load_triage_rules(path: Path) -> TriageRules:
+    path = Path(path)
     spec = validate(_TriageSpec, read_yaml(path), str(path))
     missing = set(SCENARIOS) - set(spec.scenarios)
     if missing:
@@ -83,7 +89,7 @@ def _compiled(path: Path | None = None) -> _Compiled:
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
           r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
     product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
-    return _Compiled(spec, automaton, product_re)
+    return TriageRules(spec, automaton, product_re)
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -116,9 +122,10 @@ class Triage(BaseModel):
     topics: list[str] = []  # what the message asks about (triage.yaml), in the order it says it
 
 
-def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: str | None = None,
+def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_id: str | None = None,
            customer_name: str | None = None) -> Triage:
-    c = _compiled()
+    """Read a message with the playbook's triage rules; its policy sets the severity tiers."""
+    c, policy = playbook.triage_rules, playbook.policy
     lang = lang or detect_lang(message)
     norm = normalize(message, "zh-Hant" if lang == "zh-Hant" else lang).text
     first: dict[str, int] = {}
@@ -157,13 +164,13 @@ def triage(message: str, policy: Policy, *, lang: str | None = None, order_id: s
         clause = _clause(message, 0, 0)
     return Triage(lang=lang, scenario=scenario, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
-                  entities=_entities(message, norm, c, order_id, customer_name, keyword, clause),
+                  entities=_entities(message, norm, c, playbook.rubric, order_id, customer_name,
+                                     keyword, clause),
                   topics=topics)
 
 
-def _entities(message: str, norm: str, c: _Compiled, order_id: str | None,
+def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | None,
               customer_name: str | None, keyword: str | None, clause: str | None) -> Entities:
-    rubric = load_rubric()
     if not order_id:
         m = _ORDER.search(message) or _LONG_ID.search(message)
         order_id = m.group("id") if m else None

@@ -21,9 +21,8 @@ from ..drafting.pipeline import draft_reply
 from ..errors import InputError, TactfulError
 from ..privacy.masking import mask, mask_spans
 from ..drafting.models import ModelClient
-from ..drafting.policy import load_policy
+from ..playbook import Playbook
 from ..drafting.prompts import template_hash
-from ..checker.rubric import load_rubric
 from ..schemas import DraftRequest
 from ..settings import Settings, get_settings
 from .cases import Case, load_cases
@@ -44,7 +43,8 @@ def _prompt_hashes(root: Path) -> dict[str, str]:
 class _Run:
     def __init__(self, config: SuiteConfig, settings: Settings, record: Path | None):
         self.config, self.settings = config, settings
-        self.policy = load_policy(settings.policy_path)
+        self.playbook = Playbook.from_settings(settings).load()
+        self.policy = self.playbook.policy
         self.model = config.model
         self.replay: Replay | None = None
         self.recorder: Recorder | None = None
@@ -87,7 +87,7 @@ class _Run:
         started = time.perf_counter()
         draft, error = None, None
         try:
-            draft = await draft_reply(req, self.settings, self.policy, self.client)
+            draft = await draft_reply(req, self.settings, self.playbook, self.client)
         except TactfulError as e:
             error = f"{type(e).__name__}: {e.message}"
         if self.replay is not None and self.replay.misses.get(case.id):
@@ -96,7 +96,7 @@ class _Run:
         if draft is not None and error is None:
             for name in self.config.enabled():
                 if name in SCORERS:
-                    scores[name] = SCORERS[name](case, draft, self.policy)
+                    scores[name] = SCORERS[name](case, draft, self.playbook)
             if self.judge is not None:
                 scores["judge"] = await self._grade(case, draft)
         return self._result(case, draft, error, scores, (time.perf_counter() - started) * 1000)
@@ -128,7 +128,7 @@ class _Run:
             "id": case.id, "description": case.description, "tags": case.tags,
             "ticket": case.ticket.model_dump() | {"message": mask(case.ticket.message, keep)},
             "golden": case.golden,
-            "draft": _stored_draft(draft, keep) if draft else None,
+            "draft": _stored_draft(draft, keep, self.playbook) if draft else None,
             "scores": {n: s.to_dict() for n, s in scores.items()},
             "score": round(weighted, 4) if error is None else 0.0,
             "passed": error is None and bool(scores) and all(s.passed for s in scores.values()),
@@ -138,15 +138,15 @@ class _Run:
         }
 
 
-def _stored_draft(draft: dict, keep: tuple[str, ...]) -> dict:
+def _stored_draft(draft: dict, keep: tuple[str, ...], playbook: Playbook) -> dict:
     """The draft as written to the results file: personal data masked, finding offsets moved."""
     review = draft["review"]
     text, findings = mask_spans(draft["text"], review["findings"], keep)
     sections_moved = review["sections"]
     if text != draft["text"]:  # rare: a draft repeating personal data; sections are re-found
-        from ..checker.review import review as run_review
+        from ..checker.check import check_reply
 
-        sections_moved = run_review(text, lang=draft["lang"]).sections
+        sections_moved = check_reply(playbook, text, lang=draft["lang"]).sections
     return {"text": text, "sections": {k: mask(v, keep) for k, v in draft["sections"].items()},
             "subject": draft["subject"], "lang": draft["lang"], "model": draft["model"],
             "repaired": draft["repaired"], "fallback": draft["fallback"], "prompt_hash": draft["prompt_hash"],
@@ -229,7 +229,7 @@ def run_suite(config: SuiteConfig, settings: Settings | None = None, *, on_done=
                    "tolerance": config.gate.tolerance,
                    "scorers": {n: {"weight": c.weight, "threshold": c.threshold} for n, c in enabled.items()}},
         "cassettes": config.cassettes if config.model == "mock" else None,
-        "rubric_version": load_rubric().version,
+        "rubric_version": run.playbook.rubric.version,
         "policy_hash": "sha256:" + hashlib.sha256(Path(settings.policy_path).read_bytes()).hexdigest()[:16],
         "prompt_hashes": _prompt_hashes(Path(settings.prompt_dir)),
         "stats": stats,

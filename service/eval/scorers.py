@@ -17,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..checker.grounding import numbers_in
-from ..drafting.policy import Policy
-from ..checker.rubric import SECTIONS, load_rubric
+from ..checker.rubric import SECTIONS
+from ..playbook import Playbook
 from ..checker.text import detect_lang, fold, normalize, to_simplified
 from .cases import Case
 
@@ -41,7 +41,7 @@ def _plain(text: str) -> str:
     return to_simplified(fold(text))
 
 
-def structure(case: Case, draft: dict, policy: Policy) -> Score:
+def structure(case: Case, draft: dict, playbook: Playbook) -> Score:
     spans = draft["review"]["sections"]
     text, emergency = draft["text"], draft["sections"].get("emergency")
     if emergency and emergency in text[:len(emergency) + 40]:
@@ -50,7 +50,7 @@ def structure(case: Case, draft: dict, policy: Policy) -> Score:
 
         rest = text[text.index(emergency) + len(emergency):]
         if rest.strip():
-            spans = review(rest, complaint=case.ticket.message, lang=draft["lang"]).sections
+            spans = review(rest, complaint=case.ticket.message, lang=draft["lang"], rubric=playbook.rubric).sections
     present = [k for k in SECTIONS if spans.get(k)]
     missing = [k for k in SECTIONS if not spans.get(k)]
     # In order: apology, restatement and remedy begin in that order, and the close comes after
@@ -71,7 +71,7 @@ def structure(case: Case, draft: dict, policy: Policy) -> Score:
     return Score(not missing and ordered, max(score, 0.0), reason)
 
 
-def rubric(case: Case, draft: dict, policy: Policy) -> Score:
+def rubric(case: Case, draft: dict, playbook: Playbook) -> Score:
     findings = draft["review"]["findings"]
     errors = [f for f in findings if f["severity"] == "error"]
     if errors:
@@ -83,7 +83,7 @@ def rubric(case: Case, draft: dict, policy: Policy) -> Score:
     return Score(not errors, draft["review"]["score"] / 100, reason)
 
 
-def facts(case: Case, draft: dict, policy: Policy) -> Score:
+def facts(case: Case, draft: dict, playbook: Playbook) -> Score:
     text = _plain(draft["text"])
     missing = [f for f in case.facts if _plain(f) not in text]
     said = [f for f in case.must_not if _plain(f) in text]
@@ -99,32 +99,32 @@ def facts(case: Case, draft: dict, policy: Policy) -> Score:
     return Score(not parts, score, "; ".join(parts) or f"all {len(case.facts)} facts, nothing forbidden")
 
 
-def _policy_times(text: str, lang: str, policy: Policy) -> tuple[list[str], list[str]]:
+def _policy_times(text: str, lang: str, playbook: Playbook) -> tuple[list[str], list[str]]:
     """Time expressions in `text`: those whose figures the policy sets, and the others."""
     norm = normalize(text, lang)
-    allowed = policy.numbers()
+    allowed = playbook.policy.numbers()
     ok, other = [], []
-    for m in load_rubric().recognisers["time"].finditer(norm.text):
+    for m in playbook.rubric.recognisers["time"].finditer(norm.text):
         s, e = norm.span(*m.span())
         values = numbers_in(m.group(0))
         (ok if values and all(v in allowed for v in values) else other).append(text[s:e])
     return ok, other
 
 
-def concreteness(case: Case, draft: dict, policy: Policy) -> Score:
+def concreteness(case: Case, draft: dict, playbook: Playbook) -> Score:
     text, lang = draft["text"], draft["lang"]
     span = draft["review"]["sections"].get("remedy")
     if not span:
-        ok, _ = _policy_times(text, lang, policy)
+        ok, _ = _policy_times(text, lang, playbook)
         return Score(False, 0.25 if ok else 0.0, "no remedy section" + (
             f"; a policy time elsewhere: {ok[0]}" if ok else ""))
     # the remedy runs until the next part begins (sentences between carry no marker of their own)
     after = [v[0] for k, v in draft["review"]["sections"].items() if v and k != "remedy" and v[0] > span[0]]
     end = max(span[1], min(after, default=len(text)))
-    ok, other = _policy_times(text[span[0]:end], lang, policy)
+    ok, other = _policy_times(text[span[0]:end], lang, playbook)
     if ok:
         return Score(True, 1.0, "remedy time from the policy: " + ", ".join(dict.fromkeys(ok)))
-    elsewhere, _ = _policy_times(text, lang, policy)
+    elsewhere, _ = _policy_times(text, lang, playbook)
     if elsewhere:
         return Score(False, 0.5, f"the remedy has no time; the policy time {elsewhere[0]!r} is elsewhere")
     if other:
@@ -162,12 +162,12 @@ def chrf(hypothesis: str, reference: str, max_n: int = 6, beta: float = 2.0) -> 
     return (1 + b2) * p * r / (b2 * p + r)
 
 
-def similarity(case: Case, draft: dict, policy: Policy) -> Score:
+def similarity(case: Case, draft: dict, playbook: Playbook) -> Score:
     value = chrf(_plain(draft["text"]), _plain(case.golden))
     return Score(True, value, f"chrF {value:.2f} against the golden reply")
 
 
-def language(case: Case, draft: dict, policy: Policy) -> Score:
+def language(case: Case, draft: dict, playbook: Playbook) -> Score:
     want = case.ticket.lang
     got = detect_lang(draft["text"])
     if got == want:

@@ -10,12 +10,16 @@ import contextlib
 import logging
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..playbook import Playbook
 from .auth import Limiter, auth_enabled, require
+from .deps import PlaybookDep
 from ..errors import TactfulError, TooLarge
 from ..privacy.logs import install_log_masking
 from .routes import batches, drafts, reviews
@@ -96,12 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         from ..drafting.models import ModelClient
-        from ..drafting.policy import load_policy
-        from ..checker.rubric import load_rubric
         from ..store import migrate
 
-        load_rubric(settings.rubric_dir)  # a bad rule file stops start-up with its path
-        app.state.policy = load_policy(settings.policy_path)
+        app.state.playbook.load()  # a bad rule or policy file stops start-up with its path
         migrate(settings.db_path)
         app.state.models = ModelClient.from_settings(settings)
         if app.state.models is not None:  # import litellm now (seconds), not in the first draft
@@ -125,7 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.jobs.stop()
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files shipped
+    # in the package, not from a CDN (the docs work on an offline network)
+    app = FastAPIOffline(
+        static_url="/docs-static",
         lifespan=lifespan,
         title="tactful",
         version=__version__,
@@ -140,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (429, "Over the key's limits; see Retry-After"))},
     )
     app.state.settings = settings
+    app.state.playbook = Playbook.from_settings(settings)
 
     @app.exception_handler(TactfulError)
     async def _tactful_error(request: Request, exc: TactfulError):
@@ -172,10 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _error(500, "internal_error", "internal error; the server log has the details")
 
     @app.get("/healthz", tags=["meta"], summary="Liveness and the rubric in use")
-    def healthz() -> dict:
-        from ..checker.rubric import load_rubric
-
-        rubric = load_rubric(settings.rubric_dir)
+    def healthz(playbook: PlaybookDep) -> dict:
+        rubric = playbook.rubric
         return {"ok": True, "version": __version__, "rubric_version": rubric.version,
                 "rules": len(rubric.rules)}
 
@@ -186,6 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(drafts.router, dependencies=[Depends(require("draft"))])
     app.include_router(batches.router, dependencies=[Depends(require("batch"))])
     app.include_router(ui.router)  # pages need no key; they call /v1 with the user's key
+    # pages, scripts, reports and results compress 4-10x; event streams are left alone
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
     return app

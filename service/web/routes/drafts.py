@@ -29,7 +29,7 @@ async def post_draft(body: DraftRequest, request: Request) -> dict:
 async def _draft(body: DraftRequest, request: Request, on_event=None) -> dict:
     """A stored draft, its model tokens counted against the caller's key."""
     state = request.app.state
-    draft = await create_draft(body, state.settings, state.policy, state.models, on_event=on_event)
+    draft = await create_draft(body, state.settings, state.playbook, state.models, on_event=on_event)
     usage = draft["usage"]
     await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
                             usage["prompt_tokens"] + usage["completion_tokens"])

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from ...checker import grounding
-from ...errors import InputError, TactfulError
-from ...checker.review import review, score_findings
-from ...checker.rubric import load_rubric
-from ...schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
+from ...checker.check import check_reply
 from ...drafting.triage import triage
+from ...errors import InputError, TactfulError
+from ...schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
+from ..deps import PlaybookDep
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
 
 @router.post("", response_model=ReviewOut, summary="Review one reply")
-def create_review(body: ReviewRequest, request: Request) -> dict:
+def create_review(body: ReviewRequest, playbook: PlaybookDep) -> dict:
     if not body.reply.strip():
         raise InputError("reply is empty", field="reply")
-    result = review(body.reply, body.complaint, body.lang)
+    t = None
     if body.policy:  # the check a draft gets: times, amounts and links the policy holds
-        policy = request.app.state.policy
-        t = triage(body.complaint or body.reply, policy, lang=result.lang)
-        findings = sorted(result.findings + grounding.check(body.reply, policy, t, result.lang),
-                          key=lambda f: (f.start is None, f.start or 0))
-        result.score, result.passed = score_findings(load_rubric(), findings)
-        result.findings = findings
-    return result.to_dict()
+        t = triage(body.complaint or body.reply, playbook, lang=body.lang)
+    return check_reply(playbook, body.reply, complaint=body.complaint, lang=body.lang, triage=t).to_dict()
 
 
 @router.post("/batch", response_model=BatchReviewOut, summary="Review up to 1,000 replies")
-def create_reviews(body: BatchReviewRequest) -> dict:
+def create_reviews(body: BatchReviewRequest, playbook: PlaybookDep) -> dict:
     """Each item is reviewed on its own: a bad item gets an `error`, the others still get
     their `review`, and results keep the order of `items`."""
     results = []
@@ -42,7 +36,7 @@ def create_reviews(body: BatchReviewRequest) -> dict:
         try:
             if not item.reply.strip():
                 raise InputError("reply is empty", field=f"items.{i}.reply")
-            r = review(item.reply, item.complaint, item.lang)
+            r = check_reply(playbook, item.reply, complaint=item.complaint, lang=item.lang)
         except TactfulError as e:
             results.append({"index": i, "error": {"code": e.code, "message": e.message,
                                                   "field": e.field}})

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from ... import __version__
 from ...errors import NotFound
 from ...batch.report_html import PALETTE
-from ...checker.rubric import load_rubric
+from ..deps import PlaybookDep, SettingsDep
 
 __all__ = ["router", "UI_DIR", "SECURITY_HEADERS"]
 
@@ -74,11 +74,10 @@ def batches_page() -> HTMLResponse:
 
 
 @router.get("/ui/config")
-def ui_config(request: Request) -> JSONResponse:
+def ui_config(request: Request, settings: SettingsDep, playbook: PlaybookDep) -> JSONResponse:
     """What the pages need to know about this server: the rubric's categories in order, with
     their labels and the report's colours, and whether `/v1` requires an API key."""
-    settings = request.app.state.settings
-    rubric = load_rubric(settings.rubric_dir)
+    rubric = playbook.rubric
     categories = []
     for i, (cid, cat) in enumerate(rubric.spec.categories.items()):
         bg, border = PALETTE[i % len(PALETTE)]
@@ -92,7 +91,7 @@ def ui_config(request: Request) -> JSONResponse:
 
 @router.api_route("/ui/{name}", methods=["GET", "HEAD"])
 def ui_asset(name: str) -> Response:
-    """One file of service/ui/ (CSS, JS, JSON, SVG; a flat folder, no path traversal)."""
+    """One file of service/web/ui/ (CSS, JS, JSON, SVG; a flat folder, no path traversal)."""
     path = UI_DIR / name
     if not _ASSET.match(name) or not path.is_file():
         raise NotFound(f"no UI asset {name!r}")
