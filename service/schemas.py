@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .checker.languages import LANGS
 from .drafting.triage import Triage  # the triage model is the response schema too
 
-Lang = Literal["zh-Hans", "zh-Hant", "en"]
+Lang = Literal[LANGS]  # checker/languages.py
 Severity = Literal["error", "warning", "info"]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError, TooLarge
 from .rubric import SECTIONS, Cond, Rubric
+from .languages import LANGUAGES
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
 __all__ = ["Finding", "Review", "review", "review_dict", "analyse", "score_keys", "score_of", "MAX_REPLY_CHARS"]
@@ -513,7 +514,7 @@ def _missing(rubric: Rubric, name: str, lang: str) -> tuple[dict, tuple[str, flo
     """The finding for a missing part, in the reply's language (shared: copy to change), and
     its score key."""
     spec = rubric.sections[name].spec
-    key = "en" if lang == "en" else "zh"
+    key = LANGUAGES[lang].rules
     message, suggestion = spec.message[key], spec.suggestion[key]
     if lang == "zh-Hant":
         message, suggestion = _hant(rubric, message), _hant(rubric, suggestion)

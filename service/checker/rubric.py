@@ -140,7 +140,7 @@ class Rubric:
 
 # ---------------------------------------------------------------- loading, with a cache
 
-_CODE = ("rubric.py", "rubric_files.py", "prefilter.py", "text.py")  # what the compiled form depends on
+_CODE = ("rubric.py", "rubric_files.py", "prefilter.py", "text.py", "languages.py")  # what the compiled form depends on
 
 
 @functools.cache

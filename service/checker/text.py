@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 from dataclasses import dataclass
 
+from .languages import LANGS, LANGUAGES  # LANGS re-exported
+
 __all__ = ["Normalized", "detect_lang", "script_counts", "lang_of_counts", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
 
-LANGS = ("zh-Hans", "zh-Hant", "en")
 
 # runs, not single characters: findall() makes one string per match, and ideographs come in runs
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -112,9 +113,8 @@ def detect_lang(text: str) -> str:
 
 def to_script(text: str, lang: str) -> str:
     """Render simplified-Chinese text in the script of `lang` (identity for zh-Hans and en)."""
-    if lang == "zh-Hant" and text:
-        return _converter("s2twp").convert(text)
-    return text
+    config = LANGUAGES[lang].opencc if lang in LANGUAGES else None
+    return _converter(config).convert(text) if config and text else text
 
 
 def to_simplified(text: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from ..checker.languages import LANGUAGES
 from ..checker.text import to_script
 from .policy import Policy
 from .prompts import module, template_hash
@@ -51,9 +52,11 @@ def _quotable(clause: str, rubric) -> bool:
 
 
 def _source_lang(root: Path, lang: str, scenario: str) -> str:
-    if lang == "zh-Hant" and (root / "offline" / "zh-Hant" / f"{scenario}.j2").is_file():
-        return "zh-Hant"
-    return "zh-Hans" if lang.startswith("zh") else "en"
+    """The template folder for `lang`: its own when it has this scenario, else the one its
+    language is written from (zh-Hant from zh-Hans, converted)."""
+    if (root / "offline" / lang / f"{scenario}.j2").is_file():
+        return lang
+    return LANGUAGES[lang].templates
 
 
 def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import store
 from ..checker.check import check_reply
+from ..checker.languages import LANGUAGES
 from ..checker.text import to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
@@ -166,7 +167,7 @@ class _Drafter:
 
     def _render_prompt(self) -> list[dict]:
         p, lang = self.policy, self.lang
-        language = {"zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English"}[lang]
+        language = LANGUAGES[lang].name
         system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
                             lang=lang, channel=self.req.channel, contact_name=p.contact.name(lang),
                             hotline=p.contact.hotline, email=p.contact.email,

@@ -10,12 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from ..errors import RubricError
+from ..checker.languages import LANGS
 from ..checker.rubric_files import read_yaml, validate
+from ..errors import RubricError
 
 __all__ = ["Policy", "load_policy"]
 
-Lang = Literal["zh-Hans", "zh-Hant", "en"]
+Lang = Literal[LANGS]  # checker/languages.py
 Tier = Literal["minor", "medium", "severe"]
 
 
