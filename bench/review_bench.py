@@ -92,7 +92,7 @@ def run_batch(src: Path, workers: int) -> tuple[float, float]:
 
 def bare_scan(src: Path) -> tuple[float, int]:
     """A single pass of pyahocorasick over every rule phrase: the floor for any phrase matcher."""
-    from service.checker.rubric import load_rubric
+    from service.checker.rubric_cache import load_rubric
     from service.settings import get_settings
 
     automaton = load_rubric(get_settings().rubric_dir).automaton

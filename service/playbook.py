@@ -35,7 +35,7 @@ class Playbook:
 
     @functools.cached_property
     def rubric(self) -> Rubric:
-        from .checker.rubric import load_rubric
+        from .checker.rubric_cache import load_rubric
 
         return load_rubric(self.rubric_dir, self.cache_dir)
 

@@ -4,7 +4,7 @@ import pytest
 
 from service.errors import InputError, TooLarge
 from builtin import RUBRIC, review, review_dict
-from service.checker.rubric import load_rubric
+from service.checker.rubric_cache import load_rubric
 from service.checker.text import to_script
 
 

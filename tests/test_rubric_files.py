@@ -6,7 +6,8 @@ import pytest
 
 from service.errors import RubricError
 from builtin import RUBRIC
-from service.checker.rubric import expand, load_rubric
+from service.checker.rubric import expand
+from service.checker.rubric_cache import load_rubric
 from service.settings import DEFAULTS
 
 
@@ -140,7 +141,7 @@ def test_a_damaged_or_shared_cache_file_is_not_trusted(rubric_copy, tmp_path, da
 
 
 def test_the_cache_can_be_turned_off(rubric_copy, tmp_path):
-    from service.checker import rubric as module
+    from service.checker import rubric_cache as module
 
     assert module._cache_folder("off") is None
     folder = module._cache_folder(str(tmp_path / "c"))

@@ -24,7 +24,7 @@ from .runner import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_r
 from ..errors import Conflict, InputError, NotFound
 from ..privacy.masking import mask_spans
 from .report import ReportBuilder
-from ..checker.rubric import load_rubric
+from ..checker.rubric_cache import load_rubric
 
 __all__ = ["JobRunner", "create_job", "detect_encoding", "job_status", "list_jobs"]
 

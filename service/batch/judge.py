@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .. import store
 from ..drafting.models import ModelClient, litellm_module
 from ..drafting.prompts import render
-from ..checker.rubric import load_rubric
+from ..checker.rubric_cache import load_rubric
 
 __all__ = ["Judge", "JudgeScore", "estimate_cost"]
 

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from datetime import date, datetime
 
-from ..checker.rubric import load_rubric
+from ..checker.rubric_cache import load_rubric
 
 __all__ = ["ReportBuilder", "iso_week"]
 

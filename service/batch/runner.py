@@ -296,7 +296,7 @@ def gc_for_batch() -> None:
     thousands alive; with the default thresholds the collector walks that memo over and
     over (about a tenth of the time). Everything loaded so far is frozen out of collection,
     and young objects are collected less often."""
-    from ..checker.rubric import load_rubric
+    from ..checker.rubric_cache import load_rubric
 
     load_rubric()
     gc.freeze()

@@ -1,0 +1,132 @@
+"""Run the checker over a public corpus of real helpdesk traffic and print what it flags.
+
+    python bench/real_data.py PATH [--limit N] [--sample N --seed S --dump OUT.jsonl]
+
+PATH is one of the public corpora named in the QA issue, kept outside this repository:
+  - JDDC chats (`chat_0.1per.txt`: session, user, role 0 customer / 1 agent, ..., text; tab-separated)
+  - Twitter customer support (`twcs.csv`: tweet_id, author_id, inbound, ..., text, ...)
+Each agent turn is reviewed with the customer's turn(s) before it as its complaint. The script
+prints flag rates per category, the pass rate, and a per-conversation summary.
+
+--dump writes a fixed-seed sample of turns with their findings (text included) for judging by
+hand: keep that file outside the repository too; only ids and verdicts are committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from service.checker.check import check_reply  # noqa: E402
+from service.errors import TactfulError  # noqa: E402
+from service.playbook import Playbook  # noqa: E402
+from service.settings import get_settings  # noqa: E402
+
+csv.field_size_limit(1 << 24)
+
+
+def jddc_turns(path: Path):
+    """(conversation id, turn id, agent reply, customer text before it) of a JDDC chat file."""
+    convs: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 7:
+                continue
+            convs[cols[0]].append((int(cols[2]) if cols[2] in ("0", "1") else 0, "\t".join(cols[6:])))
+    for cid, turns in convs.items():
+        before: list[str] = []
+        for i, (role, text) in enumerate(turns):
+            if role == 1:
+                yield cid, f"{cid}:{i}", text, "\n".join(before[-3:]) or None
+                before = []
+            else:
+                before.append(text)
+
+
+def twcs_turns(path: Path):
+    """(conversation id, tweet id, company reply, the tweet it answers) of twcs.csv."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    by_id = {r["tweet_id"]: r for r in rows}
+
+    def root(r):
+        seen = 0
+        while r.get("in_response_to_tweet_id") and seen < 50:
+            parent = by_id.get(r["in_response_to_tweet_id"].split(".")[0])
+            if parent is None:
+                break
+            r, seen = parent, seen + 1
+        return r["tweet_id"]
+
+    for r in rows:
+        if r["inbound"] != "False":
+            continue
+        parent = by_id.get((r.get("in_response_to_tweet_id") or "").split(".")[0])
+        yield root(r), r["tweet_id"], r["text"], parent["text"] if parent else None
+
+
+def turns(path: Path):
+    return twcs_turns(path) if path.suffix == ".csv" else jddc_turns(path)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path", type=Path)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--dump", type=Path)
+    args = ap.parse_args()
+    playbook = Playbook.from_settings(get_settings())
+    flags: Counter = Counter()
+    structure: Counter = Counter()
+    reviewed = passed = errors = 0
+    per_conv: dict[str, list[bool]] = defaultdict(list)
+    out = []
+    for n, (cid, tid, reply, complaint) in enumerate(turns(args.path)):
+        if args.limit and n >= args.limit:
+            break
+        try:
+            r = check_reply(playbook, reply, complaint=complaint)
+        except TactfulError:
+            errors += 1
+            continue
+        reviewed += 1
+        passed += r.passed
+        per_conv[cid].append(r.passed)
+        for f in r.findings:
+            (flags if f.start is not None else structure)[f.category] += 1
+        out.append({"id": tid, "conversation": cid, "reply": reply, "complaint": complaint,
+                    "lang": r.lang, "passed": r.passed, "score": r.score,
+                    "findings": [f.to_dict() for f in r.findings]})
+    print(f"{args.path.name}: {reviewed} agent turns reviewed ({errors} not reviewable), "
+          f"{len(per_conv)} conversations")
+    print(f"pass rate {passed / max(reviewed, 1):.1%}")
+    print("phrase flags per 100 turns:")
+    for cat, k in flags.most_common():
+        print(f"  {cat:<26}{k:>6}  {k / max(reviewed, 1) * 100:6.1f}")
+    print("structure findings per 100 turns:")
+    for cat, k in structure.most_common():
+        print(f"  {cat:<26}{k:>6}  {k / max(reviewed, 1) * 100:6.1f}")
+    whole = sum(all(v) for v in per_conv.values())
+    print(f"conversations with every turn passing: {whole} of {len(per_conv)}")
+    if args.dump:
+        rng = random.Random(args.seed)
+        sample = rng.sample(out, min(args.sample or len(out), len(out)))
+        with args.dump.open("w", encoding="utf-8") as f:
+            for row in sample:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"wrote {len(sample)} sampled turns to {args.dump}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
