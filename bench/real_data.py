@@ -77,6 +77,40 @@ def turns(path: Path):
     return twcs_turns(path) if path.suffix == ".csv" else jddc_turns(path)
 
 
+def conversations(path: Path):
+    """(conversation id, channel, [Message]) of a corpus, customer and agent turns in order."""
+    from service.checker.conversation import Message
+
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        by_id = {r["tweet_id"]: r for r in rows}
+        convs: dict[str, list] = defaultdict(list)
+        for r in rows:
+            root, seen = r, 0
+            while root.get("in_response_to_tweet_id") and seen < 50:
+                parent = by_id.get(root["in_response_to_tweet_id"].split(".")[0])
+                if parent is None:
+                    break
+                root, seen = parent, seen + 1
+            convs[root["tweet_id"]].append(r)
+        for cid, rs in convs.items():
+            rs.sort(key=lambda r: int(r["tweet_id"]))
+            yield cid, "social", [Message("customer" if r["inbound"] == "True" else "agent", r["text"],
+                                          agent=None if r["inbound"] == "True" else r["author_id"],
+                                          id=r["tweet_id"]) for r in rs]
+        return
+    convs2: dict[str, list] = defaultdict(list)
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 7:
+                convs2[cols[0]].append(cols)
+    for cid, rows2 in convs2.items():
+        yield cid, "chat", [Message("agent" if c[2] == "1" else "customer", "\t".join(c[6:]),
+                                    id=f"{cid}:{i}") for i, c in enumerate(rows2)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("path", type=Path)
@@ -117,7 +151,22 @@ def main() -> int:
     for cat, k in structure.most_common():
         print(f"  {cat:<26}{k:>6}  {k / max(reviewed, 1) * 100:6.1f}")
     whole = sum(all(v) for v in per_conv.values())
-    print(f"conversations with every turn passing: {whole} of {len(per_conv)}")
+    print(f"conversations with every turn passing (each reviewed alone): {whole} of {len(per_conv)}")
+    from service.checker.conversation import review_conversation
+
+    cards = []
+    for cid, channel, messages in conversations(args.path):
+        if any(m.role == "agent" for m in messages):
+            cards.append(review_conversation(playbook, messages, conversation_id=cid, channel=channel))
+    turns_ = [t for c in cards for t in c["turn_reviews"] if "review" in t]
+    print(f"conversation-aware ({cards[0]['channel'] if cards else '-'}): {len(cards)} conversations, "
+          f"{sum(c['passed'] for c in cards) / max(len(cards), 1):.1%} pass; "
+          f"{len(turns_)} agent turns, {sum(t['review']['passed'] for t in turns_) / max(len(turns_), 1):.1%} pass")
+    parts = Counter((p, v) for c in cards for p, v in c["structure"].items())
+    for p in ("apology", "restatement", "remedy", "close"):
+        print(f"  {p:<12} " + ", ".join(f"{v} {parts[(p, v)]}" for v in ("present", "missing", "n/a")))
+    worst = sorted((c for c in cards if c["score"] is not None), key=lambda c: c["score"])[:3]
+    print("worst conversations: " + ", ".join(f"{c['conversation_id']} ({c['score']})" for c in worst))
     if args.dump:
         rng = random.Random(args.seed)
         sample = rng.sample(out, min(args.sample or len(out), len(out)))

@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--complaint", help="the customer's message it answers")
     r.add_argument("--complaint-file", help="read the complaint from this file")
     r.add_argument("--lang", choices=LANGS, help="force the language")
+    r.add_argument("--channel", choices=["chat", "email", "social", "phone"],
+                   help="where it was sent: chat and social turns are not asked for all four parts")
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.add_argument("--rubric", help="a rubric folder (default: TACTFUL_RUBRIC_DIR, else the built-in one)")
 
@@ -176,7 +178,11 @@ def _review(args) -> int:
     settings = get_settings()
     if args.rubric:
         settings = settings.replace(rubric_dir=Path(args.rubric))
-    result = check_reply(_playbook(settings), reply, complaint=complaint, lang=args.lang)
+    from .checker.conversation import required_parts
+
+    playbook = _playbook(settings)
+    required = required_parts(playbook, reply, complaint, args.channel, args.lang)
+    result = check_reply(playbook, reply, complaint=complaint, lang=args.lang, required=required)
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -10,6 +10,7 @@ from .checker.languages import LANGS
 from .drafting.triage import Triage  # the triage model is the response schema too
 
 Lang = Literal[LANGS]  # checker/languages.py
+Channel = Literal["chat", "email", "social", "phone"]
 Severity = Literal["error", "warning", "info"]
 
 
@@ -25,6 +26,10 @@ class ReviewItem(_In):
     complaint: str | None = Field(None, description="The customer's message it answers.",
                                   max_length=20_000)
     lang: Lang | None = Field(None, description="Force the language; detected when absent.")
+    channel: Channel | None = Field(
+        None, description="Where the reply was sent. Email and phone replies (and replies with no "
+                          "channel) must hold all four parts; a chat or social turn is asked for an "
+                          "apology and a restatement only when it answers a complaint.")
 
 
 class ReviewRequest(ReviewItem):
@@ -61,6 +66,8 @@ class ReviewOut(BaseModel):
     score: int = Field(ge=0, le=100)
     passed: bool
     sections: Sections
+    structure: dict[str, Literal["present", "missing", "n/a"]] = Field(
+        description="Each part: present, missing (asked of this reply and absent) or n/a (not asked).")
     findings: list[FindingOut]
     rubric_version: str
 
@@ -101,7 +108,6 @@ class ErrorBody(BaseModel):
 
 # ---------------------------------------------------------------- drafts
 
-Channel = Literal["chat", "email", "social", "phone"]
 Tone = Literal["warm", "formal", "brief"]
 
 

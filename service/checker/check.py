@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .review import Finding, Review, analyse, score_keys, score_of
+from .review import ALL_PARTS, Finding, Review, analyse, score_keys, score_of
 
 if TYPE_CHECKING:
     from ..drafting.triage import Triage
@@ -18,13 +18,13 @@ __all__ = ["check_reply"]
 
 def check_reply(playbook: Playbook, reply: str, *, complaint: str | None = None,
                 lang: str | None = None, triage: Triage | None = None,
-                also: list[Finding] = ()) -> Review:
+                also: list[Finding] = (), required: frozenset[str] = ALL_PARTS) -> Review:
     """The review of `reply`; with `triage` (of the ticket it answers), also the grounding
     findings (category `ungrounded`). `also`: findings about the same message found elsewhere
     (a draft's subject line), counted in the score. Findings are sorted by position,
-    structure ones last."""
+    structure ones last. `required`: the parts this reply must hold (review.analyse)."""
     rubric = playbook.rubric
-    lang, spans, found, keys = analyse(reply, complaint, lang, rubric)
+    lang, spans, found, keys, structure = analyse(reply, complaint, lang, rubric, required)
     findings = [Finding(**f) for f in found]
     if triage is not None or also:
         from . import grounding
@@ -34,4 +34,4 @@ def check_reply(playbook: Playbook, reply: str, *, complaint: str | None = None,
             findings = sorted(findings + extra, key=lambda f: (f.start is None, f.start or 0))
             keys = keys + score_keys(rubric, extra)
     score, passed = score_of(rubric, keys)
-    return Review(lang, score, passed, spans, findings, rubric.version)
+    return Review(lang, score, passed, spans, findings, rubric.version, structure)

@@ -17,7 +17,7 @@ from .rubric import SECTIONS, Cond, Rubric
 from .languages import LANGUAGES
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
-__all__ = ["Finding", "Review", "review", "review_dict", "analyse", "score_keys", "score_of", "MAX_REPLY_CHARS"]
+__all__ = ["Finding", "Review", "review", "review_dict", "analyse", "score_keys", "score_of", "ALL_PARTS", "MAX_REPLY_CHARS"]
 
 MAX_REPLY_CHARS = 20_000
 
@@ -68,11 +68,13 @@ class Review:
     sections: dict[str, list[int] | None]
     findings: list[Finding] = field(default_factory=list)
     rubric_version: str = ""
+    # each part: "present", "missing" (required and absent) or "n/a" (not asked of this reply)
+    structure: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"lang": self.lang, "score": self.score, "passed": self.passed,
-                "sections": self.sections, "findings": [f.to_dict() for f in self.findings],
-                "rubric_version": self.rubric_version}
+                "sections": self.sections, "structure": self.structure,
+                "findings": [f.to_dict() for f in self.findings], "rubric_version": self.rubric_version}
 
 
 # the parts of a reply a sentence can hold, by index: SECTIONS, then a remedy with no time
@@ -80,6 +82,7 @@ class Review:
 _PART_INDEX = {name: i for i, name in enumerate(SECTIONS)}
 _RESTATEMENT, _REMEDY, _CLOSE = _PART_INDEX["restatement"], _PART_INDEX["remedy"], _PART_INDEX["close"]
 _LOOSE_REMEDY = len(SECTIONS)
+ALL_PARTS = frozenset(SECTIONS)  # what a complete reply (an email, a phone script) holds
 
 
 def _hant(rubric: Rubric, text: str) -> str:
@@ -385,34 +388,33 @@ def _required(rubric: Rubric | None) -> Rubric:
 
 
 def review(reply: str, complaint: str | None = None, lang: str | None = None,
-           rubric: Rubric | None = None) -> Review:
-    """Review one reply against `rubric` (required). Raises InputError on an empty or
-    oversized reply or an unknown lang."""
+           rubric: Rubric | None = None, required: frozenset[str] = ALL_PARTS) -> Review:
+    """Review one reply against `rubric` (required). `required`: the parts this reply must
+    hold (all four for an email; see checker/conversation.py for chat turns). Raises
+    InputError on an empty or oversized reply or an unknown lang."""
     rubric = _required(rubric)
-    lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
-    return Review(lang, score, passed, spans, [Finding(**f) for f in findings], rubric.version)
+    lang, spans, findings, keys, structure = analyse(reply, complaint, lang, rubric, required)
+    score, passed = score_of(rubric, keys)
+    return Review(lang, score, passed, spans, [Finding(**f) for f in findings], rubric.version, structure)
 
 
 def review_dict(reply: str, complaint: str | None = None, lang: str | None = None,
-                rubric: Rubric | None = None) -> dict:
+                rubric: Rubric | None = None, required: frozenset[str] = ALL_PARTS) -> dict:
     """`review(...).to_dict()`, built without the objects in between (the batch's hot path)."""
     rubric = _required(rubric)
-    lang, score, passed, spans, findings = _analyse(reply, complaint, lang, rubric)
-    return {"lang": lang, "score": score, "passed": passed, "sections": spans,
+    lang, spans, findings, keys, structure = analyse(reply, complaint, lang, rubric, required)
+    score, passed = score_of(rubric, keys)
+    return {"lang": lang, "score": score, "passed": passed, "sections": spans, "structure": structure,
             "findings": findings, "rubric_version": rubric.version}
 
 
-def _analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric):
-    """The review's fields: language, score, passed, sections and findings (as dicts)."""
-    lang, spans, findings, keys = analyse(reply, complaint, lang, rubric)
-    score, passed = score_of(rubric, keys)
-    return lang, score, passed, spans, findings
-
-
-def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric):
-    """Language, sections, findings (as dicts) and their score keys, before scoring (so that
-    check_reply can add the grounding findings and score once). One pass over the memoised
-    sentences; this is the batch's hot path."""
+def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
+            required: frozenset[str] = ALL_PARTS):
+    """Language, sections, findings (as dicts), their score keys and the structure outcome of
+    each part, before scoring (so that check_reply can add the grounding findings and score
+    once). A part not in `required` that is absent is "n/a", not a finding, except a remedy
+    promised with no time, which is always one. One pass over the memoised sentences; this is
+    the batch's hot path."""
     _check_input(reply, lang)
     pieces = _pieces(rubric, reply)
     if lang is None:
@@ -446,21 +448,29 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric)
     if first[_CLOSE] is None:  # a phone number or an email is a contact
         _find(sents, "contact", _CLOSE, first, last)
     spans = {}
+    structure = {}
     for i, name in enumerate(SECTIONS):
         k = first[i]
         if k is None:
-            finding, key = _missing(rubric, name, lang)
-            keys.append(key)
-            findings.append(finding.copy())
-            if i == _REMEDY and first[_LOOSE_REMEDY] is not None:  # a remedy with no time
+            loose = i == _REMEDY and first[_LOOSE_REMEDY] is not None  # a remedy with no time
+            if loose or name in required:
+                finding, key = _missing(rubric, name, lang)
+                keys.append(key)
+                findings.append(finding.copy())
+                structure[name] = "missing"
+            else:
+                structure[name] = "n/a"
+            if loose:
                 k, i = first[_LOOSE_REMEDY], _LOOSE_REMEDY
             else:
                 spans[name] = None
                 continue
+        else:
+            structure[name] = "present"
         a, _, piece = pieces[k]
         _, b, end = pieces[last[i]]
         spans[name] = [a + piece.lead, b - end.trail]
-    return lang, spans, findings, keys
+    return lang, spans, findings, keys, structure
 
 
 def _find(sents: list, kind: str, part: int, first: list, last: list) -> None:

@@ -124,6 +124,7 @@ class Rubric:
     # (prefilter.py): the scan notes them, and nothing else looks at them
     screens_from: int = 0
     hant: dict[str, str] = field(default_factory=dict)  # Chinese messages in traditional script
+    conversation: Any = None  # structure.yaml's `conversation:` (chat and social threads)
     memo: object = None  # sentences seen lately and their analyses (review.py)
 
     @property

@@ -116,11 +116,20 @@ class SectionSpec(_Strict):
     min_overlap: int = 2
 
 
+class ConversationSpec(_Strict):
+    """How the four parts are asked of a conversation in channels whose turns are short."""
+    complete_channels: list[str] = ["email", "phone"]  # each reply there carries all four parts
+    holding: list[str] = []  # a turn made of these only holds the line ("请稍等", "one moment")
+    min_chars: int = 12  # a shorter turn is a quick answer, not the substantive one
+    not_complaints: list[str] = ["inquiry", "other"]  # triage scenarios that ask no apology
+
+
 class StructureSpec(_Strict):
     apology: SectionSpec
     restatement: SectionSpec
     remedy: SectionSpec
     close: SectionSpec
+    conversation: ConversationSpec = ConversationSpec()
 
 
 class SignalSpec(_Strict):
@@ -261,7 +270,8 @@ def compile_rubric(root: Path) -> Rubric:
         for pid in (c.before | c.after | c.sentence))
     hant = {text: to_script(text, "zh-Hant") for text in _chinese_texts(rules, triggers, sections)}
     return Rubric(root, _plain(spec), rules, b.phrases, triggers, section_of, sections,
-                  automaton, recognisers, pattern_rules, cond_pids, screens_from, hant)
+                  automaton, recognisers, pattern_rules, cond_pids, screens_from, hant,
+                  conversation=_plain(structure.conversation))
 
 
 def _chinese_texts(rules: list[Rule], triggers: dict, sections: dict[str, Section]):

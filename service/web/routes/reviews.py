@@ -7,6 +7,7 @@ from collections import Counter
 from fastapi import APIRouter
 
 from ...checker.check import check_reply
+from ...checker.conversation import required_parts
 from ...drafting.triage import triage
 from ...errors import InputError, TactfulError
 from ...schemas import BatchItemOut, BatchReviewOut, BatchReviewRequest, ReviewOut, ReviewRequest
@@ -22,7 +23,9 @@ def create_review(body: ReviewRequest, playbook: PlaybookDep) -> dict:
     t = None
     if body.policy:  # the check a draft gets: times, amounts and links the policy holds
         t = triage(body.complaint or body.reply, playbook, lang=body.lang)
-    return check_reply(playbook, body.reply, complaint=body.complaint, lang=body.lang, triage=t).to_dict()
+    required = required_parts(playbook, body.reply, body.complaint, body.channel, body.lang)
+    return check_reply(playbook, body.reply, complaint=body.complaint, lang=body.lang, triage=t,
+                       required=required).to_dict()
 
 
 @router.post("/batch", response_model=BatchReviewOut, summary="Review up to 1,000 replies")
@@ -36,7 +39,8 @@ def create_reviews(body: BatchReviewRequest, playbook: PlaybookDep) -> dict:
         try:
             if not item.reply.strip():
                 raise InputError("reply is empty", field=f"items.{i}.reply")
-            r = check_reply(playbook, item.reply, complaint=item.complaint, lang=item.lang)
+            required = required_parts(playbook, item.reply, item.complaint, item.channel, item.lang)
+            r = check_reply(playbook, item.reply, complaint=item.complaint, lang=item.lang, required=required)
         except TactfulError as e:
             results.append({"index": i, "error": {"code": e.code, "message": e.message,
                                                   "field": e.field}})
