@@ -118,6 +118,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--dump", type=Path)
+    ap.add_argument("--labels", type=Path, help="hand judgements (bench/labels/*.jsonl) to score against")
     args = ap.parse_args()
     playbook = Playbook.from_settings(get_settings())
     flags: Counter = Counter()
@@ -165,6 +166,9 @@ def main() -> int:
     parts = Counter((p, v) for c in cards for p, v in c["structure"].items())
     for p in ("apology", "restatement", "remedy", "close"):
         print(f"  {p:<12} " + ", ".join(f"{v} {parts[(p, v)]}" for v in ("present", "missing", "n/a")))
+    if args.labels:
+        score_labels(args.labels, {t["id"]: t["review"] for c in cards for t in c["turn_reviews"]
+                                   if "review" in t})
     worst = sorted((c for c in cards if c["score"] is not None), key=lambda c: c["score"])[:3]
     print("worst conversations: " + ", ".join(f"{c['conversation_id']} ({c['score']})" for c in worst))
     if args.dump:
@@ -175,6 +179,54 @@ def main() -> int:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(f"wrote {len(sample)} sampled turns to {args.dump}")
     return 0
+
+
+PHRASE = ("defensive_language", "vague_promise", "over_promise", "blame_shifting",
+          "sensitive_data_request", "negative_wording")
+
+
+def score_labels(path: Path, reviews: dict[str, dict]) -> None:
+    """Precision of the phrase flags on every labelled turn; recall and the pass rate of
+    clean turns on the random sample only (the flagged sample was chosen by the checker)."""
+    labels = [json.loads(line) for line in path.open(encoding="utf-8")]
+    flags, right = Counter(), Counter()
+    gold, found = Counter(), Counter()
+    clean = clean_pass = clean_all = clean_all_pass = 0
+    missing = 0
+
+    def overlaps(a, b):
+        return a["start"] < b["end"] and b["start"] < a["end"]
+
+    for row in labels:
+        r = reviews.get(row["id"])
+        if r is None:
+            missing += 1
+            continue
+        ours = [f for f in r["findings"] if f["start"] is not None and f["category"] in PHRASE]
+        for f in ours:
+            flags[f["category"]] += 1
+            right[f["category"]] += any(g["category"] == f["category"] and overlaps(f, g) for g in row["problems"])
+        if row["chat_ok"]:
+            clean_all += 1
+            clean_all_pass += r["passed"]
+        if row["sample"] != "random":
+            continue
+        for g in row["problems"]:
+            gold[g["category"]] += 1
+            found[g["category"]] += any(f["category"] == g["category"] and overlaps(f, g) for f in ours)
+        if row["chat_ok"]:
+            clean += 1
+            clean_pass += r["passed"]
+    print(f"against {len(labels)} hand-judged turns ({missing} not found):")
+    print(f"  {'category':<26}{'flags':>6}{'right':>6}{'precision':>10}{'gold':>6}{'found':>6}{'recall':>8}")
+    for cat in PHRASE:
+        prec = f"{right[cat] / flags[cat]:.2f}" if flags[cat] else "-"
+        rec = f"{found[cat] / gold[cat]:.2f}" if gold[cat] else "-"
+        print(f"  {cat:<26}{flags[cat]:>6}{right[cat]:>6}{prec:>10}{gold[cat]:>6}{found[cat]:>6}{rec:>8}")
+    tf, tr, tg, tfo = sum(flags.values()), sum(right.values()), sum(gold.values()), sum(found.values())
+    print(f"  {'all phrase flags':<26}{tf:>6}{tr:>6}{tr / max(tf, 1):>10.2f}{tg:>6}{tfo:>6}{tfo / max(tg, 1):>8.2f}")
+    print(f"  clean turns that pass: {clean_pass}/{clean} of the random sample "
+          f"({clean_pass / max(clean, 1):.1%}); {clean_all_pass}/{clean_all} of all judged")
 
 
 if __name__ == "__main__":
