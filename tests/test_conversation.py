@@ -62,8 +62,13 @@ def test_an_apology_in_a_later_turn_still_counts_for_the_conversation():
 
 
 def test_a_promise_without_a_time_fails_in_any_channel():
-    card = conv(("customer", "请问能退吗"), ("agent", "可以的,我们会为您退款。"))
-    assert card["structure"]["remedy"] == "missing" and not card["passed"]
+    card = conv(("customer", "请问能退吗"), ("agent", "可以的,我们会尽快为您退款。"))
+    assert not card["passed"] and "vague_promise" in card["findings_by_category"]
+
+
+def test_an_instruction_or_a_question_in_chat_is_not_a_missing_remedy():
+    card = conv(("customer", "怎么申请信用卡"), ("agent", "您可以在App首页点击申请信用卡,按提示填写资料即可。"))
+    assert card["passed"] and card["structure"]["remedy"] in ("present", "n/a"), card["turn_reviews"]
 
 
 def test_bots_and_system_messages_are_context_never_scored():

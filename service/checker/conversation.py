@@ -5,7 +5,8 @@ Where the four parts are asked for depends on the channel (structure.yaml, `conv
 - email and phone: each agent reply carries all four;
 - chat and social: the conversation does. Once the customer has complained (a triage scenario
   other than a question), the first substantive answer apologises and restates the problem,
-  a promise always comes with a time, and the last agent turn closes openly. A short factual
+  and the last agent turn closes openly; a promise with no time is a vague_promise finding
+  wherever it is. A short factual
   answer is not a failed complaint reply: what a turn is not asked for is "n/a".
 
 Bot and system messages and private notes are context, never scored.

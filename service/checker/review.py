@@ -412,9 +412,9 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
             required: frozenset[str] = ALL_PARTS):
     """Language, sections, findings (as dicts), their score keys and the structure outcome of
     each part, before scoring (so that check_reply can add the grounding findings and score
-    once). A part not in `required` that is absent is "n/a", not a finding, except a remedy
-    promised with no time, which is always one. One pass over the memoised sentences; this is
-    the batch's hot path."""
+    once). A part not in `required` that is absent is "n/a", not a finding (in a chat turn, a
+    promise with no time is the vague_promise rules' to find). One pass over the memoised
+    sentences; this is the batch's hot path."""
     _check_input(reply, lang)
     pieces = _pieces(rubric, reply)
     if lang is None:
@@ -453,7 +453,7 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
         k = first[i]
         if k is None:
             loose = i == _REMEDY and first[_LOOSE_REMEDY] is not None  # a remedy with no time
-            if loose or name in required:
+            if name in required:
                 finding, key = _missing(rubric, name, lang)
                 keys.append(key)
                 findings.append(finding.copy())
