@@ -152,8 +152,21 @@ def fold(text: str) -> str:
     return lowered.translate(_FOLD)
 
 
+# Anonymised exports replace values with placeholders ("[数字x]小时内", "[时间x]前"): each is read
+# as a value of its kind, with the same length so offsets hold, so that the time and amount
+# recognisers see a time where the agent gave one.
+_VALUES = {"[数字x]": "00000", "[时间x]": "12:00", "[日期x]": "1月01日", "[金额x]": "¥0000"}
+_VALUE = re.compile(r"\[(?:数字|时间|日期|金额)x\]")
+
+
+def _values(m: re.Match) -> str:
+    return _VALUES[m.group()]
+
+
 def normalize(text: str, lang: str) -> Normalized:
     folded = fold(text)
+    if "x]" in folded:
+        folded = _VALUE.sub(_values, folded)
     if lang != "zh-Hant":
         return Normalized(text, folded)
     converted = _converter("t2s").convert(folded)
