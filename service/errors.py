@@ -3,7 +3,8 @@ each with its status in one body shape, the CLI prints its message and exits 2.
 
     TactfulError
     ├── InputError          (422) the request or file is not usable as given
-    │   └── TooLarge        (413) over a configured size limit
+    │   ├── TooLarge        (413) over a configured size limit
+    │   └── Unsupported     (422) a language tactful does not review
     ├── Unauthorized        (401) no API key, or not a valid one
     ├── Forbidden           (403) the key lacks the scope
     ├── NotFound            (404)
@@ -16,7 +17,7 @@ each with its status in one body shape, the CLI prints its message and exits 2.
 
 from __future__ import annotations
 
-__all__ = ["first_problem", "TactfulError", "InputError", "TooLarge", "Unauthorized", "Forbidden", "NotFound", "Conflict",
+__all__ = ["first_problem", "TactfulError", "InputError", "TooLarge", "Unsupported", "Unauthorized", "Forbidden", "NotFound", "Conflict",
            "RateLimited", "RubricError", "ModelError", "ModelUnavailable"]
 
 
@@ -47,6 +48,10 @@ class InputError(TactfulError):
 class TooLarge(InputError):
     status = 413
     code = "too_large"
+
+
+class Unsupported(InputError):
+    code = "unsupported_language"
 
 
 class Unauthorized(TactfulError):

@@ -95,3 +95,19 @@ def test_channel_changes_the_review_over_http_and_in_the_cli(client):
     res = subprocess.run([sys.executable, "-m", "service", "review", body["reply"], "--complaint", body["complaint"],
                           "--channel", "chat", "--format", "json"], capture_output=True, cwd=ROOT, timeout=60)
     assert res.returncode == 0 and json.loads(res.stdout)["passed"]
+
+
+@pytest.mark.parametrize("reply,script", [
+    ("お問い合わせいただきありがとうございます。確認いたします。", "Japanese"),
+    ("문의해 주셔서 감사합니다. 확인하겠습니다.", "Korean"),
+    ("Спасибо за обращение, мы проверим заказ.", "Cyrillic"),
+])
+def test_a_language_the_rules_do_not_cover_is_said_to_be_unsupported(client, reply, script):
+    r = client.post("/v1/reviews", json={"reply": reply})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_language"
+    assert script in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("reply", ["您好,这款の包装是新版的,我们今天18点前为您补发。", "Hi Анна, sorry about that!"])
+def test_a_stray_foreign_character_is_still_reviewed(client, reply):
+    assert client.post("/v1/reviews", json={"reply": reply}).status_code == 200

@@ -12,9 +12,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from ..errors import InputError, TooLarge
+from ..errors import InputError, TooLarge, Unsupported
 from .rubric import SECTIONS, Cond, Rubric
 from .languages import LANGUAGES
+from .text import unsupported_script
 from .text import LANGS, Normalized, detect_lang, lang_of_counts, normalize, script_counts, to_script
 
 __all__ = ["Finding", "Review", "review", "review_dict", "analyse", "score_keys", "score_of", "ALL_PARTS", "MAX_REPLY_CHARS"]
@@ -379,6 +380,11 @@ def _check_input(reply: str, lang: str | None) -> None:
                        field="reply")
     if lang is not None and lang not in LANGS:
         raise InputError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}", field="lang")
+    if lang is None:
+        script = unsupported_script(reply)
+        if script:  # the Chinese and English rules would read it wrong
+            raise Unsupported(f"the reply is written in {script}, which tactful does not review "
+                              f"(it reviews {', '.join(LANGS)}); pass lang to review it anyway", field="lang")
 
 
 def _required(rubric: Rubric | None) -> Rubric:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .languages import LANGS, LANGUAGES  # LANGS re-exported
 
-__all__ = ["Normalized", "detect_lang", "script_counts", "lang_of_counts", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
+__all__ = ["Normalized", "detect_lang", "unsupported_script", "script_counts", "lang_of_counts", "fold", "normalize", "to_script", "to_simplified", "LANGS"]
 
 
 # runs, not single characters: findall() makes one string per match, and ideographs come in runs
@@ -102,6 +102,30 @@ def lang_of_counts(text: str, cjk: int, latin: int, trad: int, simp: int) -> str
     if cjk == 0 or cjk * 3 < latin:
         return "en"
     return "zh-Hant" if trad > simp else "zh-Hans"
+
+
+# Scripts of languages the rules are not written for: kana (Japanese), Hangul (Korean),
+# Cyrillic, Arabic, Hebrew, Thai, Devanagari. Their replies are not reviewed with the Chinese or
+# English rules; they are reported as unsupported.
+_FOREIGN = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff\u0400-\u04ff\u0590-\u05ff"
+                      r"\u0600-\u06ff\u0e00-\u0e7f\u0900-\u097f]")
+_SCRIPT_NAMES = ((0x3040, 0x31ff, "Japanese"), (0xac00, 0xd7af, "Korean"), (0x1100, 0x11ff, "Korean"),
+                 (0x0400, 0x04ff, "Cyrillic"), (0x0590, 0x05ff, "Hebrew"), (0x0600, 0x06ff, "Arabic"),
+                 (0x0e00, 0x0e7f, "Thai"), (0x0900, 0x097f, "Devanagari"))
+
+
+def unsupported_script(text: str) -> str | None:
+    """The name of a script the rules do not cover, when it carries the text (Japanese kana
+    among kanji, Korean, Cyrillic...); None for Chinese and English, with a stray "の" or a
+    foreign name aside."""
+    if text.isascii() or _FOREIGN.search(text) is None:
+        return None
+    foreign = _FOREIGN.findall(text)
+    letters = sum(1 for ch in text if ch.isalpha())
+    if len(foreign) < 3 or len(foreign) * 3 < letters:  # under a third of the letters
+        return None
+    first = ord(foreign[0])
+    return next(name for lo, hi, name in _SCRIPT_NAMES if lo <= first <= hi)
 
 
 def detect_lang(text: str) -> str:
