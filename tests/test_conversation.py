@@ -111,3 +111,18 @@ def test_a_language_the_rules_do_not_cover_is_said_to_be_unsupported(client, rep
 @pytest.mark.parametrize("reply", ["您好,这款の包装是新版的,我们今天18点前为您补发。", "Hi Анна, sorry about that!"])
 def test_a_stray_foreign_character_is_still_reviewed(client, reply):
     assert client.post("/v1/reviews", json={"reply": reply}).status_code == 200
+
+
+@pytest.mark.parametrize("reply,text", [
+    ("非常抱歉,我们会在[具体时间]前为您补发。", "[具体时间]"),
+    ("Sorry about that. We will [specific action] by [time].", "[specific action]"),
+])
+def test_an_unfilled_template_placeholder_is_not_a_concrete_remedy(client, reply, text):
+    body = client.post("/v1/reviews", json={"reply": reply}).json()
+    assert not body["passed"]
+    assert any(f["rule"].startswith("vague.placeholder") and f["text"] == text for f in body["findings"])
+
+
+def test_an_exports_anonymised_value_is_not_a_placeholder(client):
+    body = client.post("/v1/reviews", json={"reply": "您好,预计[数字x]天内送达,订单[订单x]已发货。", "channel": "chat"}).json()
+    assert not any(f["rule"].startswith("vague.placeholder") for f in body["findings"])

@@ -208,16 +208,21 @@ def test_editing_highlights_a_vague_promise_and_a_suggestion_fixes_it(browser, s
     assert "模糊承诺" in pop.text and "在[具体时间]前" in pop.text and "时间" in pop.text
     screenshot(browser, "agent")
 
-    # one click applies it; the re-review finds nothing left to flag
+    # one click applies it; what the re-review flags then is the placeholder, until it is filled
     pop.find_element(By.CSS_SELECTOR, "[data-act='apply']").click()
     wait(browser, lambda d: "在[具体时间]前处理" in d.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value"))
     checked(browser)
     assert ("vague_promise", "尽快") not in marks(browser)
-    assert not browser.find_elements(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
-    # the placeholder is selected, so typing fills it in
+    wait(browser, lambda d: [m for m in marks(d) if m[0] == "vague_promise"] == [("vague_promise", "[具体时间]")])
+    # the placeholder is selected, so typing fills it in, and nothing vague is left
     selected = browser.execute_script("const t = document.querySelector('.rc-input');"
                                       "return t.value.slice(t.selectionStart, t.selectionEnd)")
     assert selected == "[具体时间]"
+    browser.find_element(By.CSS_SELECTOR, ".rc-input").send_keys("今天18点")
+    wait(browser, lambda d: "在今天18点前处理" in d.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value"))
+    wait(browser, lambda d: not [m for m in marks(d) if m[0] == "vague_promise"])
+    checked(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
 
     # feedback is recorded with the final text
     final = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
