@@ -1,0 +1,88 @@
+"""Kinds of wrong flags and misses found on real helpdesk traffic (JDD chats, Twitter support),
+each as sentences the team wrote in that register. A chat turn is reviewed as one (channel
+chat), so only its phrase findings count here."""
+
+import pytest
+
+from builtin import PLAYBOOK
+from service.checker.check import check_reply
+
+PHRASE = {"defensive_language", "vague_promise", "over_promise", "blame_shifting",
+          "sensitive_data_request", "negative_wording"}
+
+
+def flags(reply: str) -> set[str]:
+    r = check_reply(PLAYBOOK, reply, required=frozenset())
+    return {f.category for f in r.findings if f.category in PHRASE}
+
+
+NOT_FLAGGED = [
+    # questions and invitations
+    "请问您是通过什么渠道下的单呢?",
+    "不知道您是在哪个页面看到的活动呢?",
+    "有什么不明白的随时联系小妹哦",
+    "您联系过商家了吗?",
+    "I'm not sure what you mean, but I'd be glad to help. Which store was it?",
+    # 保证 / 一定 / 包 in other senses
+    "为保证数据准确,麻烦您核对一下收货人信息。",
+    "退货时还请您保证配件齐全哦",
+    "具体的配送时效无法保证呢,以物流更新为准哦",
+    "我们一定会做得更好的,感谢您的反馈",
+    "帮您申请的[数字x]元已到京东钱包您看一下",
+    "We'd definitely like to help with this. What's your order number?",
+    # time words aimed at the customer, wishes and farewells
+    "建议您尽快修改一下登录密码哦",
+    "手表进水后请及时擦干",
+    "还请稍后点击小红心对我的服务做出评价哦",
+    "审核通过后会短信通知您",
+    "商品到货后第一时间通知您",
+    "Thanks for flying with us, see you again soon!",
+    "Hopefully it will be available again soon.",
+    # a next step that waits on the customer
+    "Please DM us your tracking number and we'll look into it.",
+    # anonymised export values are values
+    "您好,预计[数字x]小时内会有专员联系您",
+    "订单[订单x]的退款会在[数字x]个工作日内原路退回",
+    "税号:[身份证号x]已帮您填好",
+    # a limit with what can be done instead; a situation described
+    "这个地址修改不了的,建议您取消后重新下单哦",
+    "买了这件商品就没办法参加满减了",
+    # the agent owning a mistake
+    "非常抱歉,是小妹刚才给您看错了",
+]
+
+FLAGGED = [
+    ("我这边记录并反馈给相关同事", "vague_promise"),
+    ("已经转给相关工作人员了", "vague_promise"),
+    ("会让站点联系您的", "vague_promise"),
+    ("我们在积极想办法", "vague_promise"),
+    ("我会为您升级专员处理的", "vague_promise"),
+    ("我们会在[具体时间]前为您补发", "vague_promise"),
+    ("We will [specific action] by [time].", "vague_promise"),
+    ("We'll pass your comments on to the team.", "vague_promise"),
+    ("这是兼容性问题,和第三方应用有关", "blame_shifting"),
+    ("不排除是运营商限速导致的", "blame_shifting"),
+    ("由于您未提供订单号,所以无法处理", "defensive_language"),
+    ("这个不能添加的亲", "negative_wording"),
+    ("建议您耐心等待下", "negative_wording"),
+    ("This would be a question for your local store.", "negative_wording"),
+    ("Please send us a photo of your driver's license.", "sensitive_data_request"),
+    ("Please DM us the 6-digit code we just texted you.", "sensitive_data_request"),
+    ("我核实后会尽快为您处理", "vague_promise"),
+    ("您放心,肯定给您全额退款", "over_promise"),
+]
+
+
+@pytest.mark.parametrize("reply", NOT_FLAGGED)
+def test_real_phrasing_that_is_not_a_problem_is_not_flagged(reply):
+    assert flags(reply) == set(), reply
+
+
+@pytest.mark.parametrize("reply,category", FLAGGED)
+def test_real_phrasing_that_is_a_problem_is_flagged(reply, category):
+    assert category in flags(reply), reply
+
+
+def test_an_apology_with_zhiqian_counts():
+    r = check_reply(PLAYBOOK, "对于配送延误,我们深表致歉。")
+    assert r.structure["apology"] == "present"
