@@ -35,6 +35,7 @@ from service.privacy.masking import mask
 from service.drafting.models import ModelClient
 from service.drafting.policy import load_policy
 from service.checker.review import review
+from service.checker.rubric import load_rubric
 from service.settings import Settings
 from service.checker.text import to_script, to_simplified
 
@@ -398,7 +399,8 @@ def test_a_payload_in_the_complaint_does_not_change_the_score(name, reply, compl
     for p in PAYLOADS:
         poisoned = complaint + "\n" + p["message"]
         assert _key(review(reply, poisoned)) == _key(base), p["id"]
-        row = review_record(Record(1, {"id": p["id"], "reply": reply, "complaint": poisoned}))
+        row = review_record(Record(1, {"id": p["id"], "reply": reply, "complaint": poisoned}),
+                            load_rubric(Settings().rubric_dir))
         assert (row["score"], row["passed"], row["findings"]) == (base.score, base.passed,
                                                                   [f.to_dict() for f in base.findings]), p["id"]
 
