@@ -56,12 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.add_argument("--rubric", help="a rubric folder (default: TACTFUL_RUBRIC_DIR, else the built-in one)")
 
-    b = sub.add_parser("batch", help="review a CSV or JSONL export, streaming")
-    b.add_argument("input", help="CSV or JSONL with id, reply and optional complaint, lang, agent, channel")
-    b.add_argument("--out", required=True, help="JSONL output (CSV when it ends in .csv)")
+    b = sub.add_parser("batch", help="review a CSV, TSV or JSONL export, streaming")
+    b.add_argument("input", help="CSV, TSV or JSONL with id, reply and optional complaint, lang, agent, channel")
+    b.add_argument("--out", required=True, help="JSONL output (CSV or TSV when it ends in .csv or .tsv)")
     b.add_argument("--workers", type=int, default=1, help="processes to use (0 = all cores)")
-    b.add_argument("--encoding", default="utf-8", help="input encoding (e.g. gbk); default utf-8")
-    b.add_argument("--format", choices=["csv", "jsonl"], help="input format (default: by extension)")
+    b.add_argument("--encoding", help="input encoding (e.g. gbk, big5, utf-16); default: detected")
+    b.add_argument("--format", help="input format: csv, tsv, txt or jsonl (default: by extension)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     b.add_argument("--report", help="also write the QA report: .html (self-contained) or .json")
     b.add_argument("--judge", metavar="MODEL", help="add an LLM-graded score (empathy, remedy fit, tone) per reply")
@@ -221,21 +221,31 @@ def _console(stderr: bool = False):
 
 
 def _batch(args) -> int:
+    from datetime import datetime, timezone
+
+    from .batch.pipeline import open_input, rubric_of
     from .batch.runner import gc_for_batch, run_batch
+    from .settings import get_settings
 
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     if not os.path.isfile(args.input):
         print(f"tactful: no such file: {args.input}", file=sys.stderr)
         return 2
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    settings = get_settings()
+    inp = open_input(args.input, format=args.format, encoding=args.encoding)  # InputError: exit 2
+    print(f"reading {inp.filename} as {inp.format.name}, {inp.encoding}"
+          f"{'' if args.encoding else ' (detected)'}", file=sys.stderr)
     if args.judge:
         if not _confirm_judge(args):
             return 2
+    rubric = rubric_of(settings)
     report = None
     if args.report:
         from .batch.report import ReportBuilder
 
         report = ReportBuilder()
-    gc_for_batch()
+    gc_for_batch(rubric)
     show = not args.no_progress and sys.stderr.isatty()
     if show:
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -243,27 +253,26 @@ def _batch(args) -> int:
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("reviewing", total=os.path.getsize(args.input))
-            summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
-                                encoding=args.encoding, report=report,
-                                progress=lambda done, total: bar.update(task, completed=done))
+            summary = run_batch(args.input, args.out, rubric=rubric, workers=workers, checked=inp,
+                                report=report, progress=lambda done, total: bar.update(task, completed=done))
     else:
-        summary = run_batch(args.input, args.out, workers=workers, fmt=args.format,
-                            encoding=args.encoding, report=report)
+        summary = run_batch(args.input, args.out, rubric=rubric, workers=workers, checked=inp, report=report)
     if args.judge:
         from pathlib import Path
 
         from .batch.judge import Judge, judge_file
-        from .settings import get_settings
         from .store import migrate
 
-        s = get_settings()
-        migrate(s.db_path)
-        fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
-        calls = judge_file(Path(args.input), fmt, args.encoding, Path(args.out), Judge.for_model(s, args.judge))
+        migrate(settings.db_path)
+        calls = judge_file(inp, Path(args.out), Judge.for_model(settings, args.judge))
         print(f"judge: {calls} model calls (the rest from the cache)", file=sys.stderr)
     _print_summary(summary)
     if report is not None:
-        _write_report(report.to_dict({"filename": os.path.basename(args.input)}), args.report)
+        from .batch.report import report_meta
+
+        meta = report_meta(filename=inp.filename, created_at=started, rubric_version=rubric.version,
+                           fmt=inp.format.name, encoding=inp.encoding)
+        _write_report(report.to_dict(rubric, meta), args.report)
         print(f"report written to {args.report}", file=sys.stderr)
     return 0
 
@@ -295,15 +304,25 @@ def _write_report(data: dict, path: str) -> None:
     if path.lower().endswith((".html", ".htm")):
         from .batch.report_html import render_html
 
-        Path(path).write_text(render_html(data), encoding="utf-8")
+        text = render_html(data)
     else:
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    tmp = Path(path + ".part")  # written whole, then renamed: never a half-written report
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _print_summary(summary) -> None:
     d = summary.to_dict()
     err = sys.stderr
-    print(f"{d['rows']} rows: {d['reviewed']} reviewed, {d['errors']} errors", file=err)
+    print(f"{d['rows']} rows: {d['reviewed']} reviewed, {d['errors']} errors"
+          + (f", {d['duplicates']} with a repeated id" if d.get("duplicates") else ""), file=err)
+    if summary.undecodable:
+        print(f"{summary.undecodable} rows are not valid {summary.encoding}: if the file is in another "
+              f"encoding, give it with --encoding (e.g. gb18030, big5, utf-16)", file=err)
     if d["reviewed"]:
         print(f"pass rate {d['pass_rate']:.1%}, mean score {d['mean_score']}", file=err)
         for cat, n in d["findings_by_category"].items():

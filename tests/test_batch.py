@@ -5,8 +5,16 @@ import json
 
 import pytest
 
-from service.batch.runner import BLOCK, run_batch
+from service.batch.runner import BLOCK, run_batch as _run_batch
 from service.errors import InputError
+from service.settings import Settings
+
+SETTINGS = Settings()  # the rubric comes from the caller's settings
+
+
+def run_batch(src, dst, **kw):
+    return _run_batch(src, dst, rubric=SETTINGS, **kw)
+
 
 GOOD = ("王先生您好,非常抱歉您11月3日购买的蓝牙耳机(订单20261103886)左耳没有声音。"
         "我们今天18点前为您寄出新耳机。如有任何问题,欢迎随时联系我:客服小李,电话400-820-1234。")
@@ -80,11 +88,12 @@ def test_unusable_csv_is_refused_and_leaves_no_output(tmp_path, content, message
 def test_gbk_export_with_encoding_option(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes("id,reply\n1,我们会尽快处理\n".encode("gbk"))
-    run_batch(src, tmp_path / "bad.jsonl")
-    assert "not valid utf-8" in read_jsonl(tmp_path / "bad.jsonl")[0]["error"]
-    run_batch(src, tmp_path / "ok.jsonl", encoding="gbk")
-    row = read_jsonl(tmp_path / "ok.jsonl")[0]
-    assert row["findings"][0]["text"] == "尽快"
+    run_batch(src, tmp_path / "bad.jsonl", encoding="utf-8")  # a declared encoding wins
+    assert "line 2: not valid utf-8" in read_jsonl(tmp_path / "bad.jsonl")[0]["error"]
+    for encoding in ("gbk", None):  # declared, or detected
+        run_batch(src, tmp_path / "ok.jsonl", encoding=encoding)
+        row = read_jsonl(tmp_path / "ok.jsonl")[0]
+        assert row["findings"][0]["text"] == "尽快"
 
 
 def test_two_workers_give_the_same_output_in_the_same_order(tmp_path):
@@ -123,6 +132,7 @@ def _mixed_file(path, rows=2500):
 @pytest.mark.parametrize("out_name", ["out.jsonl", "out.csv"])
 def test_workers_write_every_line_in_order_whatever_the_blocks(tmp_path, out_name):
     from service.batch.report import ReportBuilder
+    from service.checker.rubric_cache import load_rubric
 
     src = tmp_path / "in.jsonl"
     _mixed_file(src)
@@ -130,7 +140,7 @@ def test_workers_write_every_line_in_order_whatever_the_blocks(tmp_path, out_nam
     for workers in (1, 2, 3):
         report = ReportBuilder()
         summary = run_batch(src, tmp_path / f"{workers}-{out_name}", workers=workers, report=report)
-        reports.append((summary.to_dict(), report.to_dict()))
+        reports.append((summary.to_dict(), report.to_dict(load_rubric(SETTINGS.rubric_dir))))
     first = (tmp_path / f"1-{out_name}").read_bytes()
     assert first == (tmp_path / f"2-{out_name}").read_bytes() == (tmp_path / f"3-{out_name}").read_bytes()
     assert reports[0] == reports[1] == reports[2]
@@ -161,7 +171,7 @@ def test_a_worker_that_fails_stops_the_run_without_hanging_or_leaving_output(tmp
     real = batch._review_chunk
 
     def failing(chunk, *args):
-        if any(b'"boom"' in item[1] for item in chunk if isinstance(item, tuple)):
+        if isinstance(chunk, tuple) and b'"boom"' in chunk[1]:  # (first line, block of raw lines)
             raise RuntimeError("a bug in the checker")
         return real(chunk, *args)
 

@@ -142,8 +142,8 @@ def test_a_job_stopped_midway_resumes_with_no_row_lost_or_counted_twice(settings
     class Killed(jobs.JobRunner):  # stops the process after two chunks, as a kill would
         commits = 0
 
-        def _commit(self, job_id, chunk):
-            ok = super()._commit(job_id, chunk)
+        def _commit(self, job_id, chunk, *args):
+            ok = super()._commit(job_id, chunk, *args)
             Killed.commits += 1
             if Killed.commits == 2:
                 self.stopping.set()

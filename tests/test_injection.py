@@ -397,7 +397,8 @@ def test_a_payload_in_the_complaint_does_not_change_the_score(name, reply, compl
     for p in PAYLOADS:
         poisoned = complaint + "\n" + p["message"]
         assert _key(review(reply, poisoned)) == _key(base), p["id"]
-        row = review_record(Record(1, {"id": p["id"], "reply": reply, "complaint": poisoned}))
+        row = review_record(Record(1, {"id": p["id"], "reply": reply, "complaint": poisoned}),
+                            PLAYBOOK.rubric)
         assert (row["score"], row["passed"], row["findings"]) == (base.score, base.passed,
                                                                   [f.to_dict() for f in base.findings]), p["id"]
 

@@ -1,16 +1,17 @@
-"""Batch scoring jobs: an uploaded CSV/JSONL file is reviewed in the background, row by row,
-into SQLite. Each chunk's results and the job's counters are written in one transaction, so a
+"""Batch scoring jobs: an uploaded export (any format of formats.py) is reviewed in the
+background, row by row, into SQLite, through the same steps as `tactful batch` (pipeline.py),
+so that the same file gives the same rows and report. Each chunk's results and the job's counters are written in one transaction, so a
 job killed at any moment resumes from the last committed row after a restart: no row lost,
 none counted twice.
 
     queued ──► running ──► done
-                  │   └──► failed      (the file could not be read at all)
+                  │   └──► failed      (an unexpected error: its rows so far are removed)
                   └──────► cancelled   (DELETE /v1/batches/{id})
 """
 
 from __future__ import annotations
 
-import codecs
+import contextlib
 import json
 import logging
 import queue
@@ -20,74 +21,44 @@ import uuid
 from pathlib import Path
 
 from .. import store
-from .runner import CHUNK, Record, _iter_csv, _parse_jsonl, _raw_lines, review_record
 from ..errors import Conflict, InputError, NotFound
-from ..privacy.masking import mask_spans
-from .report import ReportBuilder
-from ..checker.rubric_cache import load_rubric
+from .formats import Record, get_format, open_source, read_records
+from .pipeline import Duplicates, id_key, open_input, review_record, rubric_of
+from .report import ReportBuilder, report_meta
+from .runner import CHUNK
 
-__all__ = ["JobRunner", "create_job", "detect_encoding", "job_status", "list_jobs"]
+__all__ = ["JobRunner", "create_job", "job_status", "list_jobs", "build_report", "cached_report",
+           "iter_results", "cancel"]
 
 log = logging.getLogger("tactful.jobs")
 ACTIVE = ("queued", "running")
 
 
-def detect_encoding(path: Path, declared: str | None = None) -> str:
-    """The file's encoding: as declared, else UTF-8 when its first megabyte decodes as UTF-8,
-    else GB18030 (a superset of GBK, common in Chinese helpdesk exports)."""
-    if declared:
-        try:
-            codecs.lookup(declared)
-        except LookupError:
-            raise InputError(f"unknown encoding {declared!r}", field="encoding") from None
-        return declared
-    with path.open("rb") as f:
-        sample = f.read(1 << 20)
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "utf-8"  # undecodable lines become error rows with their line numbers
-
-
-def _records(path: Path, fmt: str, encoding: str):
-    """The file's records, in order, each as a Record (JSONL lines are parsed here)."""
-    with path.open("rb") as raw:
-        if fmt == "csv":
-            yield from _iter_csv(raw, encoding)
-        else:
-            for n, line in _raw_lines(raw):
-                yield _parse_jsonl(n, line, encoding)
-
-
 def create_job(settings, upload: Path, filename: str, *, encoding: str | None = None,
-               judge: str | None = None) -> dict:
-    """Register an uploaded file as a queued job. Refuses (422) an empty file or a CSV with no
-    `reply` column before anything is queued."""
-    size = upload.stat().st_size
-    if size == 0:
+               format: str | None = None, judge: str | None = None) -> dict:
+    """Register an uploaded file as a queued job. Refuses (422), before anything is stored or
+    queued, what `tactful batch` refuses: an empty file, an unknown format or encoding, a CSV
+    with no `reply` column or no rows."""
+    if upload.stat().st_size == 0:
         raise InputError("the uploaded file is empty", field="file")
-    name = filename.lower()
-    fmt = "csv" if name.endswith((".csv", ".tsv", ".txt")) else "jsonl"
-    enc = detect_encoding(upload, encoding)
-    if fmt == "csv":
-        first = next(_records(upload, fmt, enc), None)  # reads the header; raises InputError
-        if first is None:
-            raise InputError("the CSV has a header but no rows", field="file")
-    with upload.open("rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    inp = open_input(upload, filename, format=format, encoding=encoding)
+    size = upload.stat().st_size
+    with open_source(upload, inp.encoding) as src:  # in the file's encoding: UTF-16 has 0x0a in 上
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: src.stream.read(1 << 20), b""))
     job_id = uuid.uuid4().hex
-    dest = Path(settings.data_dir) / "uploads" / f"{job_id}.{fmt}"
+    dest = Path(settings.data_dir) / "uploads" / f"{job_id}.{inp.format.name}"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    upload.replace(dest)
     job = {"id": job_id, "created_at": store.now(), "filename": filename, "path": str(dest),
-           "format": fmt, "encoding": enc, "state": "queued",
-           "rows_total": max(lines - (1 if fmt == "csv" else 0), 0), "rows_done": 0, "errors": 0,
-           "bytes_total": size, "judge": judge, "rubric_version": load_rubric().version}
-    with store.transaction(settings.db_path) as db:
-        db["jobs"].insert(job)
+           "format": inp.format.name, "encoding": inp.encoding, "state": "queued",
+           "rows_total": max(lines - (1 if inp.format.has_header else 0), 0), "rows_done": 0, "errors": 0,
+           "bytes_total": size, "judge": judge, "rubric_version": rubric_of(settings).version}
+    upload.replace(dest)
+    try:
+        with store.transaction(settings.db_path) as db:
+            db["jobs"].insert(job)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
     return job_status(settings, job_id)
 
 
@@ -230,8 +201,10 @@ class JobRunner:
             except Exception as e:  # noqa: BLE001 - a broken job must not stop the runner
                 log.exception("batch %s failed", job_id)
                 with store.transaction(self.settings.db_path) as db:
-                    db["jobs"].update(job_id, {"state": "failed", "error": str(e)[:500],
-                                               "finished_at": store.now()})
+                    # nothing half-done stays: a failed job keeps its error, not some of its rows
+                    db.execute("delete from results where job_id = ?", [job_id])
+                    db["jobs"].update(job_id, {"state": "failed", "error": str(e)[:500], "rows_done": 0,
+                                               "errors": 0, "finished_at": store.now()})
             self._discard_upload(job_id)
 
     def _discard_upload(self, job_id: str) -> None:
@@ -260,28 +233,37 @@ class JobRunner:
                 return
             db["jobs"].update(job_id, {"state": "running", "started_at": job["started_at"] or store.now(),
                                        "run_started_at": store.now(), "run_rows_start": done})
-        records = _records(Path(job["path"]), job["format"], job["encoding"])
+            seen = [rid for (rid,) in db.execute(
+                "select rid from results where job_id = ? and rid is not null", [job_id])] if done else []
+        rubric = rubric_of(self.settings)
         self.judge = self._judge(job.get("judge"))
+        duplicates = Duplicates(seen)
         seq = 0
         chunk: list[tuple[int, Record]] = []
-        for rec in records:
-            if seq >= done:  # resume: the first `done` records are already stored
-                chunk.append((seq, rec))
-            seq += 1
-            if len(chunk) >= CHUNK:
-                if not self._commit(job_id, chunk):
-                    return
-                chunk = []
-            if self.stopping.is_set():
-                return  # the process is stopping: the job stays `running` and resumes later
-        if chunk and not self._commit(job_id, chunk):
-            return
-        report = build_report(self.settings, job_id)
-        with store.transaction(path) as db:
-            state = db.execute("select state from jobs where id = ?", [job_id]).fetchone()[0]
-            if state == "running":
-                db["jobs"].update(job_id, {"state": "done", "finished_at": store.now(),
-                                           "report": json.dumps(report, ensure_ascii=False)})
+        with contextlib.closing(read_records(Path(job["path"]), get_format(job["format"]), job["encoding"])) as records:
+            for rec in records:
+                if seq >= done:  # resume: the first `done` records are already stored
+                    chunk.append((seq, rec))
+                seq += 1
+                if len(chunk) >= CHUNK:
+                    if not self._commit(job_id, chunk, rubric, duplicates):
+                        return self._store_report(job_id, rubric)  # cancelled
+                    chunk = []
+                if self.stopping.is_set():
+                    return  # the process is stopping: the job stays `running` and resumes later
+        if chunk and not self._commit(job_id, chunk, rubric, duplicates):
+            return self._store_report(job_id, rubric)
+        self._store_report(job_id, rubric, done=True)
+
+    def _store_report(self, job_id: str, rubric, done: bool = False) -> None:
+        """Store the report while the upload is still there to show example replies from (it
+        is deleted once the job ends); `done`: and mark a job still running done."""
+        report = json.dumps(build_report(self.settings, job_id, rubric), ensure_ascii=False)
+        with store.transaction(self.settings.db_path) as db:
+            update = {"report": report}
+            if done and self._state_in(db, job_id) == "running":
+                update.update(state="done", finished_at=store.now())
+            db["jobs"].update(job_id, update)
 
     def _judge(self, model: str | None):
         if not model:
@@ -290,10 +272,10 @@ class JobRunner:
 
         return Judge.for_model(self.settings, model)
 
-    def _commit(self, job_id: str, chunk: list[tuple[int, Record]]) -> bool:
+    def _commit(self, job_id: str, chunk: list[tuple[int, Record]], rubric, duplicates: Duplicates) -> bool:
         """Review one chunk and store it with the job's counters in one transaction. False when
         the job was cancelled meanwhile (nothing of this chunk is stored then)."""
-        outs = [review_record(rec) for _, rec in chunk]
+        outs = [review_record(rec, rubric) for _, rec in chunk]
         judge = getattr(self, "judge", None)
         if judge is not None:
             import asyncio
@@ -303,39 +285,23 @@ class JobRunner:
                 [(rec.data["reply"], rec.data.get("complaint")) for _, rec in todo]))
             for (out, _), score in zip(todo, scores):
                 out["judge"] = score
+        duplicates.mark(outs)
         rows = []
         for (seq, rec), out in zip(chunk, outs):
             data = rec.data or {}
-            reply, findings = mask_spans(data.get("reply"), out.get("findings", []))
-            if "findings" in out:
-                out["findings"] = findings  # offsets into the stored (masked) reply
-            rid = out.get("id")
-            rows.append({"job_id": job_id, "seq": seq, "line": rec.line,
-                         "rid": None if rid is None else str(rid),
+            rows.append({"job_id": job_id, "seq": seq, "line": rec.line, "rid": id_key(out.get("id")),
                          "agent": None if data.get("agent") is None else str(data.get("agent")),
                          "channel": None if data.get("channel") is None else str(data.get("channel")),
                          "created_at": None if data.get("created_at") is None else str(data.get("created_at")),
                          "passed": out.get("passed"), "score": out.get("score"), "error": out.get("error"),
-                         "duplicate": 0, "row": out, "reply": reply})
+                         "duplicate": int(bool(out.get("duplicate"))),
+                         "row": json.dumps(out, ensure_ascii=False),
+                         # no reply text is stored: the report's examples are masked from the upload
+                         "reply": None})
         with store.transaction(self.settings.db_path) as db:
             state = db.execute("select state from jobs where id = ?", [job_id]).fetchone()[0]
             if state != "running":
                 return False
-            ids = [r["rid"] for r in rows if r["rid"] is not None]
-            seen = set()
-            if ids:
-                for i in range(0, len(ids), 500):
-                    part = ids[i:i + 500]
-                    seen.update(x for (x,) in db.execute(
-                        f"select rid from results where job_id = ? and rid in ({','.join('?' * len(part))})",
-                        [job_id, *part]))
-            for r in rows:
-                if r["rid"] is not None:
-                    if r["rid"] in seen:
-                        r["duplicate"] = 1
-                        r["row"]["duplicate"] = True
-                    seen.add(r["rid"])
-                r["row"] = json.dumps(r["row"], ensure_ascii=False)
             db["results"].insert_all(rows, batch_size=CHUNK)
             errors = sum(1 for r in rows if r["error"])
             db.execute("update jobs set rows_done = rows_done + ?, errors = errors + ? where id = ?",
@@ -343,15 +309,30 @@ class JobRunner:
         return True
 
 
-def build_report(settings, job_id: str) -> dict:
-    job = job_status(settings, job_id)
-    builder = ReportBuilder()
+def build_report(settings, job_id: str, rubric=None) -> dict:
+    """The report of a job from its stored rows, with example replies (masked) from its upload
+    while that is kept; a job whose upload is gone gets the figures without examples."""
+    rubric = rubric if rubric is not None else rubric_of(settings)
     with store.reader(settings.db_path) as db:
-        for row, reply, created_at in db.execute(
-                "select row, reply, created_at from results where job_id = ? order by seq", [job_id]):
-            builder.add(json.loads(row), reply, created_at)
-    return builder.to_dict({k: job[k] for k in ("id", "filename", "created_at", "rows_total",
-                                                "rubric_version")})
+        found = list(db["jobs"].rows_where("id = ?", [job_id]))
+        if not found:
+            raise NotFound(f"no batch with id {job_id!r}")
+        job = found[0]
+        builder = ReportBuilder()
+        rows = (json.loads(row) for (row,) in db.execute(
+            "select row from results where job_id = ? order by seq", [job_id]))
+        upload = Path(job["path"]) if job.get("path") else None
+        if upload is not None and upload.is_file():
+            with contextlib.closing(read_records(upload, get_format(job["format"]), job["encoding"])) as records:
+                for row, rec in zip(rows, records):
+                    builder.add_record(rec, row)
+        else:
+            for row in rows:
+                builder.add(row)
+    meta = report_meta(job_id=job["id"], filename=job["filename"], created_at=job["created_at"],
+                       rubric_version=job.get("rubric_version") or rubric.version,
+                       fmt=job["format"], encoding=job["encoding"])
+    return builder.to_dict(rubric, meta)
 
 
 def cached_report(settings, job_id: str) -> dict:

@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field, ValidationError
 from .. import store
 from ..drafting.models import ModelClient, litellm_module
 from ..drafting.prompts import render
-from ..checker.rubric_cache import load_rubric
 
 __all__ = ["Judge", "JudgeScore", "estimate_cost"]
 
@@ -41,23 +40,29 @@ def estimate_cost(rows: int, model: str) -> float | None:
                    + COMPLETION_TOKENS * info.get("output_cost_per_token", 0))
 
 
-def _key(reply: str, complaint: str | None, model: str) -> str:
-    raw = json.dumps([reply, complaint or "", load_rubric().version, model], ensure_ascii=False)
+def _key(reply: str, complaint: str | None, model: str, rubric_version: str) -> str:
+    raw = json.dumps([reply, complaint or "", rubric_version, model], ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 class Judge:
-    def __init__(self, client: ModelClient, db_path: Path | str, prompt_dir: Path, concurrency: int = 4):
+    def __init__(self, client: ModelClient, db_path: Path | str, prompt_dir: Path, concurrency: int = 4,
+                 rubric_version: str = ""):
         self.client, self.db_path, self.prompt_dir = client, db_path, Path(prompt_dir)
         self.model = client.models[0]
         self.concurrency = concurrency
+        self.rubric_version = rubric_version  # part of the cache key: a new rubric grades afresh
         self.calls = 0
 
     @classmethod
     def for_model(cls, settings, model: str, concurrency: int = 4) -> "Judge":
-        """A judge grading with `model` through the settings' retry policy, cached in their database."""
+        """A judge grading with `model` through the settings' retry policy, cached in their
+        database under the version of their rubric."""
+        from .pipeline import rubric_of
+
         client = ModelClient.for_models(settings, [model], max_tokens=MAX_TOKENS)
-        return cls(client, settings.db_path, settings.prompt_dir, concurrency)
+        return cls(client, settings.db_path, settings.prompt_dir, concurrency,
+                   rubric_version=rubric_of(settings).version)
 
     async def _grade(self, reply: str, complaint: str | None, semaphore: asyncio.Semaphore) -> dict:
         prompt, _ = render(self.prompt_dir, "judge.j2", reply=reply, complaint=complaint,
@@ -71,7 +76,7 @@ class Judge:
 
     async def grade_many(self, items: list[tuple[str, str | None]]) -> list[dict]:
         """One result per item: the scores, or {"error": ...}. Cached results cost nothing."""
-        keys = [_key(r, c, self.model) for r, c in items]
+        keys = [_key(r, c, self.model, self.rubric_version) for r, c in items]
         with store.reader(self.db_path) as db:
             cached = {}
             for i in range(0, len(keys), 500):
@@ -101,31 +106,32 @@ class Judge:
         return list(results)
 
 
-def judge_file(src: Path, fmt: str, encoding: str, out: Path, judge: Judge, chunk: int = 200) -> int:
+def judge_file(inp, out: Path, judge: Judge, chunk: int = 200) -> int:
     """Add a `judge` field to every reviewed line of a JSONL output written by run_batch from
-    `src` (one output line per input record, in order). Returns the number of model calls."""
-    from .runner import _iter_csv, _parse_jsonl, _raw_lines
-
+    the batch input `inp` (pipeline.Input; one output line per record, in order). Returns the
+    number of model calls. The output is replaced whole, or not at all."""
     tmp = out.with_name(out.name + ".judged")
-    with src.open("rb") as raw, out.open(encoding="utf-8") as rows, tmp.open("w", encoding="utf-8") as w:
-        records = _iter_csv(raw, encoding) if fmt == "csv" else (
-            _parse_jsonl(n, line, encoding) for n, line in _raw_lines(raw))
-        batch: list[tuple[dict, dict]] = []
+    try:
+        with out.open(encoding="utf-8") as rows, tmp.open("w", encoding="utf-8") as w:
+            batch: list[tuple[dict, object]] = []
 
-        def flush() -> None:
-            todo = [(row, rec) for row, rec in batch if "error" not in row]
-            scores = asyncio.run(judge.grade_many(
-                [(rec.data["reply"], rec.data.get("complaint")) for _, rec in todo])) if todo else []
-            for (row, _), score in zip(todo, scores):
-                row["judge"] = score
-            for row, _ in batch:
-                w.write(json.dumps(row, ensure_ascii=False) + "\n")
-            batch.clear()
+            def flush() -> None:
+                todo = [(row, rec) for row, rec in batch if "error" not in row]
+                scores = asyncio.run(judge.grade_many(
+                    [(rec.data["reply"], rec.data.get("complaint")) for _, rec in todo])) if todo else []
+                for (row, _), score in zip(todo, scores):
+                    row["judge"] = score
+                for row, _ in batch:
+                    w.write(json.dumps(row, ensure_ascii=False) + "\n")
+                batch.clear()
 
-        for rec, line in zip(records, rows):
-            batch.append((json.loads(line), rec))
-            if len(batch) >= chunk:
-                flush()
-        flush()
+            for rec, line in zip(inp.records(), rows):
+                batch.append((json.loads(line), rec))
+                if len(batch) >= chunk:
+                    flush()
+            flush()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(out)
     return judge.calls

@@ -4,7 +4,13 @@ replies), and weekly trends when `created_at` is given.
 
 A ReportBuilder takes reviewed rows one at a time and merges with another builder, so batch
 workers can each build part of a report and the parent adds them up. Its memory is bounded by
-the number of agents, channels, weeks and distinct phrases, not by the number of rows."""
+the number of agents, channels, weeks and distinct phrases, not by the number of rows.
+
+This is the one report of a batch, and its one masking step: `tactful batch --report` and
+`POST /v1/batches` both build it from (record, row) pairs, and the example replies it keeps
+(the worst few per agent, the only reply text in it) have personal data masked when the report
+is made, with their findings' offsets moved to match. Masking only what is shown keeps the
+batch fast: masking every reply would cost about as much as reviewing it."""
 
 from __future__ import annotations
 
@@ -12,10 +18,15 @@ import heapq
 import re
 from collections import Counter
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from ..checker.rubric_cache import load_rubric
+from ..privacy.masking import mask_spans
 
-__all__ = ["ReportBuilder", "iso_week"]
+if TYPE_CHECKING:
+    from ..checker.rubric import Rubric
+    from .formats import Record
+
+__all__ = ["ReportBuilder", "iso_week", "report_meta", "masked_example"]
 
 EXAMPLES = 3
 TOP_PHRASES = 20
@@ -107,6 +118,12 @@ class ReportBuilder:
         self.weeks: dict[str, _Group] = {}
         self.seq = 0
 
+    def add_record(self, rec: "Record", row: dict) -> None:
+        """One input record and its output row."""
+        data = rec.data or {}
+        reply = data.get("reply")
+        self.add(row, reply if isinstance(reply, str) else None, data.get("created_at"))
+
     def add(self, row: dict, reply: str | None = None, created_at=None) -> None:
         seq = self.seq = self.seq + 1
         self.overall.add(row, reply, seq, False)
@@ -126,8 +143,8 @@ class ReportBuilder:
                 mine.setdefault(key, _Group()).merge(group)
         self.seq += other.seq
 
-    def to_dict(self, job: dict | None = None) -> dict:
-        rubric = load_rubric()
+    def to_dict(self, rubric: "Rubric", job: dict | None = None) -> dict:
+        """The report, with `job` (report_meta) as its metadata and the rubric's categories."""
         cats = [c for c in rubric.spec.categories if c != "ungrounded"]
         labels = [{"id": c, "label": rubric.spec.categories[c].label.get("en", c),
                    "labels": rubric.spec.categories[c].label} for c in cats]
@@ -137,14 +154,17 @@ class ReportBuilder:
             for name, g in groups.items():
                 item = {key: name, **g.figures(cats)}
                 if examples:
-                    item["examples"] = [e for _, _, e in sorted(g.examples, reverse=True)]
+                    item["examples"] = [masked_example(e) for _, _, e in sorted(g.examples, reverse=True)]
                 out.append(item)
             out.sort(key=lambda x: (x["pass_rate"] if x["pass_rate"] is not None else 2,
                                     x["mean_score"] if x["mean_score"] is not None else 101))
             return out
 
+        meta = dict(job or {})
+        if "rows" in meta:
+            meta["rows"] = self.overall.rows
         return {
-            "job": job or {},
+            "job": meta,
             "rubric_version": rubric.version,
             "categories": labels,
             "overall": self.overall.figures(cats),
@@ -153,3 +173,20 @@ class ReportBuilder:
             "weekly": [{"week": w, **{k: v for k, v in g.figures(cats).items() if k != "top_phrases"}}
                        for w, g in sorted(self.weeks.items())],
         }
+
+
+def masked_example(example: dict) -> dict:
+    """An example reply with personal data masked and its findings' offsets moved to match."""
+    reply, findings = mask_spans(example.get("reply"), example.get("findings") or [])
+    return {**example, "reply": reply, "findings": findings}
+
+
+def report_meta(*, filename: str | None, created_at: str, rubric_version: str, fmt: str | None = None,
+                encoding: str | None = None, job_id: str | None = None) -> dict:
+    """The report's metadata, the same keys from the CLI and from a job; `rows` is filled in
+    with the number of rows when the report is made."""
+    meta = {"filename": filename, "created_at": created_at, "rubric_version": rubric_version,
+            "rows": None, "format": fmt, "encoding": encoding}
+    if job_id is not None:
+        meta = {"id": job_id, **meta}
+    return meta

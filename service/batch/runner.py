@@ -1,8 +1,9 @@
-"""Batch review of helpdesk exports (CSV or JSONL), streamed in constant memory.
+"""`tactful batch`: review a helpdesk export into an output file, streamed in constant memory.
 
-Every non-blank input line (CSV: every record) gives exactly one output line, in input order.
-A record that cannot be reviewed (bad UTF-8, bad JSON, no reply, an empty or oversized reply)
-gives an output line with `error` and its `line` number; the run goes on.
+Every input record gives exactly one output line, in input order: the review, or `error` with
+its line number (bad bytes, bad JSON, no reply, an empty or oversized reply); the run goes on.
+A repeated id is flagged `"duplicate": true`. Reading, reviewing, duplicates and the report
+are the steps of pipeline.py, shared with the HTTP jobs (jobs.py), so both give the same rows.
 """
 
 from __future__ import annotations
@@ -19,166 +20,19 @@ from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 import orjson
 
-from ..errors import InputError, TactfulError
-from ..checker.review import review_dict
+from ..errors import InputError
+from .formats import FORMATS, Codec, Record, raw_lines
+from .pipeline import Duplicates, Input, open_input, review_record, rubric_of
 
 if TYPE_CHECKING:
+    from ..checker.rubric import Rubric
     from .report import ReportBuilder
 
-__all__ = ["Record", "iter_records", "review_record", "Summary", "run_batch", "OUTPUT_FIELDS"]
+__all__ = ["Record", "review_record", "Summary", "run_batch", "OUTPUT_FIELDS", "csv_row", "gc_for_batch"]
 
 CHUNK = 256
-OPTIONAL = ("complaint", "lang", "agent", "channel", "created_at")
 OUTPUT_FIELDS = ["line", "id", "agent", "channel", "lang", "score", "passed", "categories",
-                 "findings", "sections", "error"]
-csv.field_size_limit(16 * 1024 * 1024)
-
-
-@dataclass(slots=True)
-class Record:
-    line: int
-    data: dict | None = None
-    error: str | None = None
-
-
-def _format(path: str | Path, fmt: str | None) -> str:
-    if fmt:
-        return fmt
-    name = str(path).lower()
-    if name.endswith((".csv", ".csv.txt", ".tsv")):
-        return "csv"
-    return "jsonl"
-
-
-def _decode(raw: bytes, line: int, encoding: str) -> tuple[str, str | None]:
-    try:
-        return raw.decode(encoding), None
-    except UnicodeDecodeError as e:
-        return (raw.decode(encoding, errors="replace"),
-                f"line {line}: not valid {encoding} (byte 0x{raw[e.start]:02x} at column {e.start + 1})")
-
-
-def iter_records(stream: IO[bytes], fmt: str = "jsonl", encoding: str = "utf-8") -> Iterator[Record]:
-    """Records of a binary stream. Raises InputError only for a file that is unusable as a
-    whole (a CSV with no `reply` column); everything else is a Record with an error."""
-    if fmt == "csv":
-        yield from _iter_csv(stream, encoding)
-    else:
-        yield from _iter_jsonl(stream, encoding)
-
-
-def _iter_jsonl(stream: IO[bytes], encoding: str) -> Iterator[Record]:
-    for n, raw in _raw_lines(stream):
-        yield _parse_jsonl(n, raw, encoding)
-
-
-def _raw_lines(stream: IO[bytes], first: int = 1) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of every non-blank line, numbered from `first`; a leading BOM is
-    dropped."""
-    for n, raw in enumerate(stream, first):
-        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.isspace():  # (no copy, unlike strip())
-            yield n, raw
-
-
-_UTF8 = ("utf-8", "utf8", "utf-8-sig")
-
-
-def _parse_jsonl(n: int, raw: bytes, encoding: str) -> Record:
-    if encoding.lower() in _UTF8:
-        try:  # orjson validates UTF-8 and parses in one pass; anything it rejects is retried
-            data = orjson.loads(raw)  # below, so that the error reads the same either way
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            if isinstance(data, dict):
-                return Record(n, data)
-    text, bad = _decode(raw, n, encoding)
-    if bad:
-        return Record(n, error=bad)
-    try:
-        data = json.loads(text)
-    except ValueError as e:
-        return Record(n, error=f"line {n}: not valid JSON: {e}")
-    if not isinstance(data, dict):
-        return Record(n, error=f"line {n}: expected a JSON object, got {type(data).__name__}")
-    return Record(n, data)
-
-
-def _iter_csv(stream: IO[bytes], encoding: str) -> Iterator[Record]:
-    bad_lines: dict[int, str] = {}
-
-    def lines() -> Iterator[str]:
-        for n, raw in enumerate(stream, 1):
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            text, bad = _decode(raw, n, encoding)
-            if bad:
-                bad_lines[n] = bad
-            yield text
-
-    reader = csv.reader(lines())
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError("the CSV file is empty") from None
-    except csv.Error as e:
-        raise InputError(f"line 1: cannot read the CSV header: {e}") from None
-    columns = [h.strip().lower() for h in header]
-    if "reply" not in columns:
-        raise InputError(f"the CSV has no 'reply' column (columns: {', '.join(header) or 'none'})",
-                         field="reply")
-    width = len(columns)
-    last = reader.line_num
-    while True:
-        start = last + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            last = reader.line_num
-            yield Record(start, error=f"line {start}: malformed CSV: {e}")
-            continue
-        last = reader.line_num
-        bad = next((bad_lines.pop(i) for i in range(start, last + 1) if i in bad_lines), None)
-        if bad:
-            yield Record(start, error=bad)
-            continue
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            yield Record(start, dict(zip(columns, row)),
-                         error=f"line {start}: {len(row)} fields, the header has {width}")
-            continue
-        yield Record(start, dict(zip(columns, row)))
-
-
-def review_record(rec: Record) -> dict:
-    """The output line for one record: the review plus id/agent/channel, or an error."""
-    data = rec.data or {}
-    out: dict = {"line": rec.line, "id": data.get("id")}
-    for key in ("agent", "channel"):
-        if data.get(key) not in (None, ""):
-            out[key] = data[key]
-    if rec.error:
-        out["error"] = rec.error
-        return out
-    reply = data.get("reply")
-    if reply is None:
-        out["error"] = f"line {rec.line}: no 'reply' field"
-        return out
-    if not isinstance(reply, str):
-        out["error"] = f"line {rec.line}: 'reply' must be text, not {type(reply).__name__}"
-        return out
-    complaint = data.get("complaint")
-    lang = data.get("lang") or None
-    try:
-        out.update(review_dict(reply, complaint if isinstance(complaint, str) else None, lang))
-    except TactfulError as e:
-        out["error"] = f"line {rec.line}: {e.message}"
-    return out
+                 "findings", "sections", "error", "duplicate"]
 
 
 # ---------------------------------------------------------------- output
@@ -190,25 +44,30 @@ def _json_line(row: dict) -> bytes:
         return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _jsonl_lines(rows: list[dict]) -> bytes:
-    return b"".join(map(_json_line, rows))
-
-
-def _csv_lines(rows: list[dict]) -> bytes:
+def _delimited_lines(rows: list[dict], delimiter: str) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv.writer(buf, delimiter=delimiter)
     for row in rows:
-        w.writerow(_csv_row(row))
+        w.writerow(csv_row(row))
     return buf.getvalue().encode("utf-8")
 
 
-def _csv_header() -> bytes:
+def _lines(rows: list[dict], out_fmt: str) -> bytes:
+    if out_fmt == "jsonl":
+        return b"".join(map(_json_line, rows))
+    return _delimited_lines(rows, "\t" if out_fmt == "tsv" else ",")
+
+
+def _header(out_fmt: str) -> bytes:
+    if out_fmt == "jsonl":
+        return b""
     buf = io.StringIO()
-    csv.writer(buf).writerow(OUTPUT_FIELDS)
+    csv.writer(buf, delimiter="\t" if out_fmt == "tsv" else ",").writerow(OUTPUT_FIELDS)
     return buf.getvalue().encode("utf-8")
 
 
-def _csv_row(row: dict) -> list:
+def csv_row(row: dict) -> list:
+    """An output row as the cells of OUTPUT_FIELDS (CSV output, here and over HTTP)."""
     findings = row.get("findings")
     return [
         row.get("line"), row.get("id"), row.get("agent", ""), row.get("channel", ""),
@@ -218,7 +77,17 @@ def _csv_row(row: dict) -> list:
         json.dumps(findings, ensure_ascii=False) if findings is not None else "",
         json.dumps(row["sections"]) if "sections" in row else "",
         row.get("error", ""),
+        "true" if row.get("duplicate") else "",
     ]
+
+
+def _out_format(path: Path, out_fmt: str | None) -> str:
+    if out_fmt:
+        if out_fmt not in ("jsonl", "csv", "tsv"):
+            raise InputError(f"unknown output format {out_fmt!r} (jsonl, csv or tsv)", field="out")
+        return out_fmt
+    name = path.name.lower()
+    return "csv" if name.endswith(".csv") else "tsv" if name.endswith(".tsv") else "jsonl"
 
 
 @dataclass
@@ -227,19 +96,28 @@ class Summary:
     errors: int = 0
     passed: int = 0
     score_total: int = 0
+    duplicates: int = 0
+    undecodable: int = 0  # error rows whose bytes did not decode in the file's encoding
     categories: Counter = field(default_factory=Counter)
+    format: str | None = None
+    encoding: str | None = None
 
     def merge(self, other: "Summary") -> None:
         self.rows += other.rows
         self.errors += other.errors
         self.passed += other.passed
         self.score_total += other.score_total
+        self.duplicates += other.duplicates
+        self.undecodable += other.undecodable
         self.categories.update(other.categories)
 
     def add(self, row: dict) -> None:
         self.rows += 1
         if "error" in row:
             self.errors += 1
+            error = row["error"]
+            if ": not valid " in error and ": not valid JSON" not in error:
+                self.undecodable += 1
             return
         self.passed += row["passed"]
         self.score_total += row["score"]
@@ -252,18 +130,25 @@ class Summary:
 
     def to_dict(self) -> dict:
         n = self.reviewed
-        return {"rows": self.rows, "errors": self.errors, "reviewed": n,
+        return {"rows": self.rows, "errors": self.errors, "reviewed": n, "duplicates": self.duplicates,
                 "pass_rate": round(self.passed / n, 4) if n else None,
                 "mean_score": round(self.score_total / n, 2) if n else None,
                 "findings_by_category": dict(self.categories.most_common())}
 
 
-def _review_chunk(chunk: list, encoding: str, out_fmt: str,
-                  report: bool = False) -> tuple[bytes, Summary, "ReportBuilder | None"]:
-    """Parse (JSONL lines arrive raw), review and format one chunk: all the per-row work, so
-    that worker processes do it in parallel and the parent only reads and writes."""
-    records = [_parse_jsonl(*item, encoding) if isinstance(item, tuple) else item for item in chunk]
-    rows = [review_record(r) for r in records]
+# ---------------------------------------------------------------- one chunk
+
+def _review_chunk(chunk: list, fmt: str, codec: Codec, rubric: "Rubric",
+                  report: bool = False) -> tuple[list[dict], Summary, "ReportBuilder | None"]:
+    """Parse (a block of raw lines, for a line format), review and sum up one chunk: all the
+    per-row work but the duplicate check, so that worker processes do it in parallel."""
+    if isinstance(chunk, tuple):  # (first line number, block of raw lines)
+        parse = FORMATS[fmt].parse_line
+        records = [r for r in (parse(n, raw, codec) for n, raw in raw_lines(io.BytesIO(chunk[1]), chunk[0]))
+                   if r is not None]
+    else:
+        records = chunk
+    rows = [review_record(r, rubric) for r in records]
     summary = Summary()
     for row in rows:
         summary.add(row)
@@ -273,10 +158,8 @@ def _review_chunk(chunk: list, encoding: str, out_fmt: str,
 
         builder = ReportBuilder()
         for rec, row in zip(records, rows):
-            data = rec.data or {}
-            reply = data.get("reply") if isinstance(data.get("reply"), str) else None
-            builder.add(row, reply, data.get("created_at"))
-    return (_csv_lines(rows) if out_fmt == "csv" else _jsonl_lines(rows)), summary, builder
+            builder.add_record(rec, row)
+    return rows, summary, builder
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -290,54 +173,65 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def gc_for_batch() -> None:
-    """Garbage-collection settings for a process that reviews a batch. It allocates a few
-    objects per finding and frees them at once, while the sentence memo keeps tens of
-    thousands alive; with the default thresholds the collector walks that memo over and
-    over (about a tenth of the time). Everything loaded so far is frozen out of collection,
-    and young objects are collected less often."""
-    from ..checker.rubric_cache import load_rubric
-
-    load_rubric()
+def gc_for_batch(rubric: "Rubric") -> None:
+    """Garbage-collection settings for a process that reviews a batch with `rubric` (loaded
+    by then). It allocates a few objects per finding and frees them at once, while the
+    sentence memo keeps tens of thousands alive; with the default thresholds the collector
+    walks that memo over and over (about a tenth of the time). Everything loaded so far is
+    frozen out of collection, and young objects are collected less often."""
+    del rubric  # only that it is loaded matters
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
 
 
-def _reviewed(raw: IO[bytes], fmt: str, workers: int, encoding: str, out_fmt: str,
-              out: IO[bytes], report: bool = False) -> Iterator[tuple[bytes, Summary, "ReportBuilder | None"]]:
+# ---------------------------------------------------------------- in order, with workers
+
+def _reviewed(src, inp: Input, rubric: "Rubric", workers: int, out_fmt: str, out: IO[bytes],
+              report: bool) -> Iterator[tuple[bytes, Summary, "ReportBuilder | None"]]:
     """Reviewed chunks in input order, as (output bytes, summary, report part).
 
     With workers > 1 the parent process does as little as it can, since it shares the cores
-    with the workers: it reads JSONL in blocks of whole lines (splitting and parsing them is
-    the workers' job), and the workers append their output to `out` themselves, each chunk
-    in its turn, so the bytes come back empty. A bounded number of chunks is in flight, so
+    with the workers: for a line format (JSONL) it reads blocks of whole lines (splitting and
+    parsing them is the workers' job), and the workers append their output to `out`
+    themselves, each chunk in its turn, so the bytes come back empty. In its turn a worker
+    also learns the ids of the chunks before its own (from a log they append to in turn), so
+    duplicates are flagged as with one process. A bounded number of chunks is in flight, so
     memory stays flat whatever the input size."""
+    fmt = inp.format
     if workers <= 1:
-        items = _raw_lines(raw) if fmt == "jsonl" else _iter_csv(raw, encoding)
-        for chunk in _chunks(items, CHUNK):
-            yield _review_chunk(chunk, encoding, out_fmt, report)
+        dups = Duplicates()
+        for chunk in _chunks(fmt.read(src), CHUNK):
+            rows, summary, builder = _review_chunk(chunk, fmt.name, src.codec, rubric, report)
+            if dups.mark(rows):
+                summary.duplicates += sum(1 for r in rows if r.get("duplicate"))
+            yield _lines(rows, out_fmt), summary, builder
         return
     import multiprocessing  # not imported by `tactful review`
     from concurrent.futures import ProcessPoolExecutor
 
     # a CSV record may span lines: the parent parses those, the workers review them
-    parts = _blocks(raw) if fmt == "jsonl" else _chunks(_iter_csv(raw, encoding), CHUNK)
+    parts = _blocks(src.stream) if fmt.parse_line else _chunks(fmt.read(src), CHUNK)
     out.flush()
+    ids_log = Path(out.name + ".ids")
+    ids_log.write_bytes(b"")
     context = multiprocessing.get_context()
     turn, next_part = context.Condition(), context.RawValue("q", 0)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                             initargs=(out.name, turn, next_part)) as pool:
-        pending: deque = deque()
-        try:
-            for k, part in enumerate(parts):
-                pending.append(pool.submit(_review_in_turn, k, part, encoding, out_fmt, report))
-                if len(pending) >= workers * 4:
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(Path(rubric.path), out.name, str(ids_log), turn, next_part)) as pool:
+            pending: deque = deque()
+            try:
+                for k, part in enumerate(parts):
+                    pending.append(pool.submit(_review_in_turn, k, part, fmt.name, src.codec, out_fmt, report))
+                    if len(pending) >= workers * 4:
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    finally:
+        ids_log.unlink(missing_ok=True)
 
 
 BLOCK = 1 << 18  # bytes of JSONL a worker gets at a time (about 900 lines)
@@ -360,61 +254,99 @@ def _blocks(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield line, rest
 
 
-_worker: tuple | None = None  # in a worker process: (output fd, the turn, next chunk number)
+class _Worker:
+    """A worker process's state: its rubric, the output, the turn, and the ids seen so far."""
+
+    def __init__(self, rubric_dir: Path, out_path: str, ids_path: str, turn, next_part):
+        from ..checker.rubric_cache import load_rubric
+
+        self.rubric = load_rubric(rubric_dir)
+        gc_for_batch(self.rubric)
+        self.fd = os.open(out_path, os.O_WRONLY | os.O_APPEND)
+        self.ids_out = os.open(ids_path, os.O_WRONLY | os.O_APPEND)
+        self.ids_in = open(ids_path, "rb")  # noqa: SIM115 - open for the life of the process
+        self.turn, self.next_part = turn, next_part
+        self.dups = Duplicates()
+
+    def catch_up(self) -> None:
+        """Take in the ids that chunks before this one logged (all of them: it is our turn)."""
+        for line in self.ids_in.read().splitlines():
+            self.dups.seen.update(orjson.loads(line))
 
 
-def _start_worker(path: str, turn, next_part) -> None:
+_worker: _Worker | None = None
+
+
+def _start_worker(rubric_dir: Path, out_path: str, ids_path: str, turn, next_part) -> None:
     global _worker
-    gc_for_batch()
-    _worker = (os.open(path, os.O_WRONLY | os.O_APPEND), turn, next_part)
+    _worker = _Worker(rubric_dir, out_path, ids_path, turn, next_part)
 
 
-def _review_in_turn(k: int, part, encoding: str, out_fmt: str, report: bool):
-    """Review chunk number k (a list of records, or a block of JSONL lines), then append its
-    output once chunks 0..k-1 are written. The turn passes on even when the review fails, so
-    no worker waits for ever."""
-    fd, turn, next_part = _worker
-    text = b""
+def _review_in_turn(k: int, part, fmt: str, codec: Codec, out_fmt: str, report: bool):
+    """Review chunk number k (a list of records, or a block of raw lines), then, once chunks
+    0..k-1 are written, flag its duplicates and append its output. The turn passes on even
+    when the review fails, so no worker waits for ever."""
+    w = _worker
+    rows = None
     try:
-        if isinstance(part, tuple):  # (first line number, block)
-            part = list(_raw_lines(io.BytesIO(part[1]), part[0]))
-        text, summary, builder = _review_chunk(part, encoding, out_fmt, report)
+        rows, summary, builder = _review_chunk(part, fmt, codec, w.rubric, report)
+        text = _lines(rows, out_fmt)
     finally:
-        with turn:
-            turn.wait_for(lambda: next_part.value == k)
-            view = memoryview(text)
-            while view:
-                view = view[os.write(fd, view):]
-            next_part.value = k + 1
-            turn.notify_all()
+        with w.turn:
+            w.turn.wait_for(lambda: w.next_part.value == k)
+            try:
+                if rows is not None:
+                    w.catch_up()
+                    if w.dups.mark(rows):
+                        summary.duplicates += sum(1 for r in rows if r.get("duplicate"))
+                        text = _lines(rows, out_fmt)
+                    keys = Duplicates.keys(rows)
+                    if keys:
+                        os.write(w.ids_out, orjson.dumps(keys) + b"\n")
+                    view = memoryview(text)
+                    while view:
+                        view = view[os.write(w.fd, view):]
+            finally:
+                w.next_part.value = k + 1
+                w.turn.notify_all()
     return b"", summary, builder
 
 
-def run_batch(src: str | Path, dst: str | Path, *, workers: int = 1, fmt: str | None = None,
-              out_fmt: str | None = None, encoding: str = "utf-8",
+# ---------------------------------------------------------------- the run
+
+def run_batch(src: str | Path, dst: str | Path, *, rubric, workers: int = 1, fmt: str | None = None,
+              out_fmt: str | None = None, encoding: str | None = None, filename: str | None = None,
               progress: Callable[[int, int], None] | None = None,
-              report: "ReportBuilder | None" = None) -> Summary:
-    """Review every record of `src` into `dst`. `progress(bytes_read, total_bytes)` is called
-    after each chunk; a ReportBuilder given as `report` receives every row. The output is written to a temporary file and renamed at the end, so a
-    crashed run never leaves a half-written output behind."""
+              report: "ReportBuilder | None" = None, checked: Input | None = None) -> Summary:
+    """Review every record of `src` into `dst`.
+
+    `rubric`: a compiled Rubric, or Settings (their rubric_dir); worker processes load the same
+    folder. `fmt`: the input format's name (default: by the extension of `filename`, else of
+    `src`); `encoding`: declared (default: detected). `progress(bytes_read, total_bytes)` is
+    called after each chunk; a ReportBuilder given as `report` receives every record and row.
+    The output is written to a temporary file and renamed at the end, so a failed or
+    interrupted run never leaves a half-written output behind. Raises InputError, before
+    anything is written, for an unknown format or encoding or an unusable file."""
     src, dst = Path(src), Path(dst)
-    fmt = _format(src, fmt)
-    out_fmt = _format(dst, out_fmt)
+    rubric = rubric_of(rubric)
+    inp = checked or open_input(src, filename, format=fmt, encoding=encoding)
+    out_fmt = _out_format(dst, out_fmt)
     total = src.stat().st_size
-    summary = Summary()
+    summary = Summary(format=inp.format.name, encoding=inp.encoding)
     tmp = dst.with_name(dst.name + ".part")
-    with src.open("rb") as raw, tmp.open("wb") as out:
-        if out_fmt == "csv":
-            out.write(_csv_header())
+    from .formats import open_source
+
+    with open_source(src, inp.encoding) as source, tmp.open("wb") as out:
         try:
-            for text, part, built in _reviewed(raw, fmt, workers, encoding, out_fmt, out,
+            out.write(_header(out_fmt))
+            for text, part, built in _reviewed(source, inp, rubric, workers, out_fmt, out,
                                                report is not None):
                 out.write(text)
                 summary.merge(part)
                 if report is not None:
                     report.merge(built)
                 if progress:
-                    progress(raw.tell(), total)
+                    progress(source.position(), total)
         except BaseException:
             out.close()
             tmp.unlink(missing_ok=True)
@@ -437,4 +369,3 @@ def read_text_arg(value: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"input is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
-

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...batch import jobs
-from ...batch.runner import OUTPUT_FIELDS, _csv_row
+from ...batch.runner import OUTPUT_FIELDS, csv_row
 from ...errors import InputError
 from ...schemas import error_responses
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 async def _receive_upload(request: Request, tmp_dir: Path) -> tuple[Path, str, dict]:
     """Stream the upload to a temporary file: multipart (field `file`, plus optional
-    `encoding`, `judge`) or a raw body with ?filename=. Never held in memory whole."""
+    `format`, `encoding`, `judge`) or a raw body with ?filename=. Never held in memory whole."""
     ctype = request.headers.get("content-type", "")
     tmp_dir.mkdir(parents=True, exist_ok=True)
     target = Path(tempfile.mkstemp(dir=tmp_dir, suffix=".upload")[1])
@@ -41,27 +41,30 @@ async def _receive_upload(request: Request, tmp_dir: Path) -> tuple[Path, str, d
             fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str) and v}
         else:
             filename = request.query_params.get("filename") or (
-                "upload.csv" if "csv" in ctype else "upload.jsonl")
+                "upload.tsv" if "tab-separated" in ctype else "upload.csv" if "csv" in ctype else "upload.jsonl")
             with target.open("wb") as out:
                 async for chunk in request.stream():
                     out.write(chunk)
-            fields = {k: v for k, v in request.query_params.items() if k in ("encoding", "judge")}
+            fields = {k: v for k, v in request.query_params.items() if k in ("format", "encoding", "judge") and v}
         return target, filename, fields
     except BaseException:
         target.unlink(missing_ok=True)
         raise
 
 
-@router.post("", status_code=202, summary="Upload a CSV or JSONL export to score in the background")
+@router.post("", status_code=202, summary="Upload a CSV, TSV or JSONL export to score in the background")
 async def create_batch(request: Request) -> dict:
     """Columns: `id`, `reply`, optional `complaint`, `agent`, `channel`, `created_at`, `lang`.
-    Send multipart/form-data with a `file` field (and optional `encoding`, e.g. gbk), or the
-    raw file as the body with `?filename=export.csv`. Returns the job at once."""
+    Send multipart/form-data with a `file` field (and optional `format`: csv, tsv, txt or
+    jsonl, default by the file name's extension; `encoding`, e.g. gbk, big5 or utf-16, default
+    detected), or the raw file as the body with `?filename=export.csv`. Returns the job at
+    once; a file that cannot be read as a whole is refused with 422."""
     settings = request.app.state.settings
     path, filename, fields = await _receive_upload(request, Path(settings.data_dir) / "uploads")
     try:
         job = await run_in_threadpool(jobs.create_job, settings, path, filename,
-                                      encoding=fields.get("encoding"), judge=fields.get("judge"))
+                                      encoding=fields.get("encoding"), format=fields.get("format"),
+                                      judge=fields.get("judge"))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -98,10 +101,9 @@ def get_results(job_id: str, request: Request,
         def body():
             buf = io.StringIO()
             w = csv.writer(buf)
-            w.writerow(OUTPUT_FIELDS + ["duplicate"])
+            w.writerow(OUTPUT_FIELDS)
             for n, line in enumerate(lines, 1):
-                row = json.loads(line)
-                w.writerow(_csv_row(row) + ["true" if row.get("duplicate") else ""])
+                w.writerow(csv_row(json.loads(line)))
                 if n % 1000 == 0:
                     yield buf.getvalue()
                     buf.seek(0)
