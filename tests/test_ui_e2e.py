@@ -6,6 +6,7 @@ Set UPDATE_SCREENSHOTS=1 to rewrite docs/screenshots/{agent,review,batches}.png 
 The module is skipped only when /usr/bin/chromium is missing (`apt-get install -y chromium
 chromium-driver`)."""
 
+import contextlib
 import csv
 import json
 import os
@@ -120,6 +121,11 @@ def paste(driver, text):
     driver.execute_script("const t = arguments[0]; t.focus(); t.setSelectionRange(t.value.length, t.value.length);"
                           "document.execCommand('insertText', false, arguments[1])", ta, text)
     return ta
+
+
+def focused(driver):
+    """The id (or tag) of the element that has keyboard focus."""
+    return driver.execute_script("const a = document.activeElement; return a ? (a.id || a.tagName) : null")
 
 
 def js_errors(driver):
@@ -366,6 +372,33 @@ def test_a_batch_upload_shows_progress_then_the_report(browser, server, tmp_path
     assert not js_errors(browser)
 
 
+def test_upload_by_keyboard_keeps_focus_on_its_button_and_announces_the_result(browser, server, tmp_path):
+    export = tmp_path / "keyboard.csv"
+    write_export(export, rows=8)
+    open_page(browser, server.url + "/batches")
+    browser.find_element(By.ID, "file").send_keys(str(export))
+    button = browser.find_element(By.ID, "upload-btn")
+    browser.execute_script("arguments[0].focus()", button)
+    button.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "report").is_displayed())
+    # focus never fell to the page: Enter again would upload again, Tab goes on from here
+    assert focused(browser) == "upload-btn"
+    assert button.get_attribute("aria-disabled") is None
+    status = browser.find_element(By.ID, "progress-text")
+    assert status.get_attribute("role") == "status" and status.text == "完成:已评分 8 行,0 行无法评分。"
+
+    # opening a past batch rebuilds the table: focus stays on that batch's Open button
+    job_id = browser.execute_script("return location.hash.slice(1)")
+    open_btn = browser.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}'] button")
+    browser.execute_script("arguments[0].focus(); arguments[0].dataset.old = 'yes'", open_btn)
+    open_btn.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "report").is_displayed()
+         and not d.find_elements(By.CSS_SELECTOR, "#past-body button[data-old]"))  # the rows were rebuilt
+    assert browser.execute_script("return document.activeElement.closest('tr') && "
+                                  "document.activeElement.closest('tr').dataset.id") == job_id
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- API keys
 
 def test_with_keys_required_the_pages_say_so_and_use_the_key(browser, tmp_path):
@@ -444,7 +477,9 @@ ANSWER = {
 }
 
 
-def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
+@contextlib.contextmanager
+def model_server(tmp_path):
+    """A tactful server whose model is FAKE_MODEL, streaming ANSWER ten characters at a time."""
     port = free_port()
     fake = subprocess.Popen([sys.executable, "-c", FAKE_MODEL, str(port), json.dumps(ANSWER, ensure_ascii=False)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -452,6 +487,15 @@ def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
     try:
         server = Tactful(tmp_path, TACTFUL_MODEL="openai/gpt-4o-mini", TACTFUL_API_BASE=f"http://127.0.0.1:{port}/v1",
                          OPENAI_API_KEY="sk-fake-local").start()
+        yield server
+    finally:
+        if server:
+            server.stop()
+        fake.kill()
+
+
+def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
+    with model_server(tmp_path) as server:
         open_page(browser, server.url + "/")
         browser.find_element(By.ID, "message").send_keys(TICKET)
         browser.find_element(By.ID, "draft-btn").click()
@@ -466,7 +510,31 @@ def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
         text = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
         assert ANSWER["close"] in text and ANSWER["remedy"] in text
         assert not js_errors(browser)
-    finally:
-        if server:
-            server.stop()
-        fake.kill()
+
+
+def test_drafting_by_keyboard_keeps_focus_on_the_button_and_announces_the_draft(browser, tmp_path):
+    with model_server(tmp_path) as server:
+        open_page(browser, server.url + "/")
+        browser.execute_script("""window.__drafts = 0; const f = window.fetch;
+            window.fetch = (url, ...rest) => { if (String(url).includes('/v1/drafts')) window.__drafts++;
+                                               return f(url, ...rest); };""")
+        browser.find_element(By.ID, "message").send_keys(TICKET)
+        button = browser.find_element(By.ID, "draft-btn")
+        browser.execute_script("arguments[0].focus()", button)
+        button.send_keys(Keys.ENTER)
+        preview = browser.find_element(By.CSS_SELECTOR, ".stream-preview")
+        wait(browser, lambda d: preview.is_displayed() and len(preview.text) > 5)
+        # while the model writes, focus stays on the button, which says it is unavailable...
+        assert focused(browser) == "draft-btn"
+        assert button.get_attribute("aria-disabled") == "true"
+        status = browser.find_element(By.ID, "draft-status")
+        assert status.get_attribute("role") == "status" and status.text == "正在起草…"
+        # ...and pressing it again does not start a second draft
+        button.send_keys(Keys.ENTER)
+        wait(browser, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+        checked(browser)
+        assert focused(browser) == "draft-btn"
+        assert button.get_attribute("aria-disabled") is None
+        assert status.text == "草稿已生成。"  # announced by the status line
+        assert browser.execute_script("return window.__drafts") == 1
+        assert not js_errors(browser)
