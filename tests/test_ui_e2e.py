@@ -264,6 +264,61 @@ def test_keyboard_alone_reaches_and_applies_a_suggestion(browser, server):
     assert ("vague_promise", "尽快") not in marks(browser)
 
 
+def popover_shown(driver, root=".rc-edit"):
+    return driver.execute_script("const p = document.querySelector(arguments[0] + ' .rc-pop');"
+                                 "return Boolean(p && !p.hidden)", root)
+
+
+def caret(driver):
+    return driver.execute_script("const t = document.querySelector('.rc-input'); return [t.selectionStart, t.selectionEnd]")
+
+
+def stays_closed(driver, root=".rc-edit"):
+    """The popover is closed now and still closed after any delayed reopening would have run."""
+    if popover_shown(driver, root):
+        return False
+    time.sleep(0.6)  # past the 250 ms hide delay, a keyup and a frame
+    return not popover_shown(driver, root)
+
+
+def test_escape_closes_the_popover_and_focus_returns_to_the_finding(browser, server):
+    open_page(browser, server.url + "/review")
+    ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    start = ta.get_attribute("value").index("尽快")
+    inside = [start + 1, start + 1]
+
+    # the caret in the finding opens it; Escape closes it, and it stays closed where the caret is
+    browser.execute_script("arguments[0].setSelectionRange(arguments[1], arguments[1])", ta, start)
+    ta.send_keys(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: popover_shown(d))
+    ta.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)
+    assert focused(browser) == ta.get_attribute("id") and caret(browser) == inside
+    # moving the caret opens it again
+    ta.send_keys(Keys.ARROW_LEFT)
+    wait(browser, lambda d: popover_shown(d))
+
+    # Escape from the popover's Apply button: closed, and focus is back on the finding
+    ta.send_keys(Keys.ARROW_RIGHT)
+    ta.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("data-act") == "apply"
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)
+    assert focused(browser) == ta.get_attribute("id") and caret(browser) == inside
+    assert "尽快" in ta.get_attribute("value")  # closing applied nothing
+
+    # a popover open under the pointer closes with Escape wherever focus is
+    browser.execute_script("document.getElementById('review-btn').focus()")
+    ActionChains(browser).move_to_element(browser.find_element(By.CSS_SELECTOR, ".rc-edit mark.hl")).perform()
+    wait(browser, lambda d: popover_shown(d))
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)  # the pointer has not moved: it does not reopen under it
+    assert focused(browser) == "review-btn"
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- review view
 
 def test_review_view_highlights_a_pasted_reply_and_keeps_markup_as_text(browser, server):

@@ -18,6 +18,12 @@ import { catLabel, onLangChange, t } from "./i18n.js";
 
 export const SECTIONS = ["apology", "restatement", "remedy", "close"];
 let counter = 0;
+let shown = null; // the checker whose popover is open: one at a time
+
+// Escape closes an open popover wherever focus is (it may be open under the pointer only)
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && !ev.defaultPrevented && shown) shown._escape(false);
+});
 
 export class ReplyChecker {
   constructor({
@@ -36,7 +42,10 @@ export class ReplyChecker {
     this.timer = 0;
     this.ctl = null;
     this.markEls = new Map();
-    this.pop = { idx: null, via: null, hover: false, timer: 0 };
+    this.overIdx = null; // the finding under the pointer (editable)
+    // dismissed: the finding Escape closed ({s, e} of its span) and the caret then; it stays
+    // closed until the caret moves, the pointer comes back to it or the text changes
+    this.pop = { idx: null, via: null, hover: false, timer: 0, dismissed: null };
     this._buildEditor(editorHost, labelKey);
     if (panelHost) this._buildPanel(panelHost);
     if (this.editable || this.panel) onLangChange(() => {
@@ -183,8 +192,8 @@ export class ReplyChecker {
     });
     this.popEl.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape") {
-        this._hidePop();
-        if (this.input) this.input.focus();
+        ev.preventDefault();
+        this._escape(true);
       }
     });
     if (this.editable) {
@@ -214,7 +223,8 @@ export class ReplyChecker {
     ta.addEventListener("input", () => this._onInput());
     ta.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape" && this.pop.idx !== null) {
-        this._hidePop();
+        ev.preventDefault();
+        this._escape(false);
       } else if (ev.key === "Enter" && ev.altKey) {
         const it = this._itemAtCaret();
         if (it && it.f.suggestion) {
@@ -240,6 +250,8 @@ export class ReplyChecker {
       this._raf = requestAnimationFrame(() => { this._raf = 0; this._hover(x, y); });
     });
     ta.addEventListener("mouseleave", () => {
+      this.overIdx = null;
+      if (this.pop.dismissed) this.pop.dismissed.away = true;
       ta.classList.remove("over-mark");
       if (this.pop.via === "hover") this._hideSoon();
     });
@@ -250,6 +262,7 @@ export class ReplyChecker {
     const neu = this.input.value;
     this._shift(this.text, neu);
     this.text = neu;
+    this.pop.dismissed = null;
     this._typed = true;
     this._autosize();
     this._renderMarks();
@@ -324,7 +337,12 @@ export class ReplyChecker {
     m.addEventListener("blur", () => this._hideSoon());
     m.addEventListener("mouseenter", () => this._showPop(idx, "hover"));
     m.addEventListener("mouseleave", () => this._hideSoon());
-    m.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this._hidePop(); });
+    m.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && !this.popEl.hidden) {
+        ev.preventDefault();
+        this._hidePop(); // focus stays on the highlight
+      }
+    });
   }
 
   _showSection(name) {
@@ -353,22 +371,56 @@ export class ReplyChecker {
   }
 
   _caret() {
+    const d = this.pop.dismissed;
+    // closed under the pointer only, or the caret moved on since: the caret may open it again
+    if (d && (d.at === null || this.input.selectionStart !== d.at)) this.pop.dismissed = null;
     const it = this._itemAtCaret();
-    if (it) this._showPop(it.idx, "caret");
+    if (it && !this._dismissed(it)) this._showPop(it.idx, "caret");
     else if (this.pop.via === "caret") this._hidePop();
   }
 
+  _dismissed(it) {
+    const d = this.pop.dismissed;
+    return Boolean(d && it && it.s === d.s && it.e === d.e);
+  }
+
+  /** Escape: close the popover and keep it closed for this finding (until the caret moves or the
+   *  pointer leaves and comes back). From inside the popover, focus goes back to the finding: the
+   *  textarea, with the caret on the highlighted words. */
+  _escape(fromPop) {
+    const it = this.pop.idx !== null ? this.items[this.pop.idx] : null;
+    if (!this.editable || !it || it.s === null) {
+      this._hidePop();
+      return;
+    }
+    const ta = this.input;
+    if (fromPop && (ta.selectionStart < it.s || ta.selectionStart > it.e)) ta.setSelectionRange(it.s, it.s);
+    const inText = fromPop || document.activeElement === ta;
+    // away: the pointer is not on it, so coming onto it opens it again
+    this.pop.dismissed = { s: it.s, e: it.e, at: inText ? ta.selectionStart : null, away: this.overIdx !== it.idx };
+    this._hidePop();
+    if (fromPop) ta.focus();
+  }
+
   _hover(x, y) {
+    const d = this.pop.dismissed;
     for (const [idx, m] of this.markEls) {
       for (const r of m.getClientRects()) {
         if (x >= r.left && x <= r.right && y >= r.top && y <= r.bottom) {
+          this.overIdx = idx;
           this.input.classList.add("over-mark");
+          if (this._dismissed(this.items[idx])) {
+            if (!d.away) return; // closed with Escape while the pointer was on it
+            this.pop.dismissed = null; // the pointer left and came back
+          }
           this._cancelHide();
           if (this.pop.idx !== idx) this._showPop(idx, "hover");
           return;
         }
       }
     }
+    this.overIdx = null;
+    if (d) d.away = true;
     this.input.classList.remove("over-mark");
     if (this.pop.via === "hover") this._hideSoon();
   }
@@ -377,6 +429,8 @@ export class ReplyChecker {
     const m = this.markEls.get(idx);
     if (!m) return;
     this._cancelHide();
+    if (shown && shown !== this) shown._hidePop();
+    shown = this;
     if (this.pop.idx !== idx) this._fillPop(idx);
     this.pop.idx = idx;
     this.pop.via = via;
@@ -428,6 +482,7 @@ export class ReplyChecker {
   _cancelHide() { clearTimeout(this.pop.timer); }
 
   _hidePop() {
+    if (shown === this) shown = null;
     clearTimeout(this.pop.timer);
     this.popEl.hidden = true;
     this.pop.idx = null;
