@@ -281,6 +281,15 @@ def stays_closed(driver, root=".rc-edit"):
     return not popover_shown(driver, root)
 
 
+def ax_node(driver, selector):
+    """Chromium's accessibility node for the first element matching selector: what a screen
+    reader is told (role, name, description)."""
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    ax = driver.execute_cdp_cmd("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+    return {k: (ax.get(k) or {}).get("value") for k in ("role", "name", "description")}
+
+
 def test_escape_closes_the_popover_and_focus_returns_to_the_finding(browser, server):
     open_page(browser, server.url + "/review")
     ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
@@ -316,6 +325,42 @@ def test_escape_closes_the_popover_and_focus_returns_to_the_finding(browser, ser
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)
     assert stays_closed(browser)  # the pointer has not moved: it does not reopen under it
     assert focused(browser) == "review-btn"
+    assert not js_errors(browser)
+
+
+def test_the_popover_is_told_to_screen_readers(browser, server):
+    open_page(browser, server.url + "/review")
+    ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    item = browser.find_element(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
+    message = item.find_element(By.CSS_SELECTOR, ".f-msg").text
+    suggestion = item.find_element(By.CSS_SELECTOR, ".f-sugg .sugg-text").text
+    start = ta.get_attribute("value").index("尽快")
+    browser.execute_script("arguments[0].setSelectionRange(arguments[1], arguments[1])", ta, start)
+    ta.send_keys(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: popover_shown(d))
+
+    # focus stays in the textarea, so the reason and the suggestion are said in a live region
+    live = browser.find_element(By.CSS_SELECTOR, ".rc-edit [role='status'][aria-live='polite']")
+    said = live.get_attribute("textContent")
+    assert "模糊承诺" in said and message in said and suggestion in said and "Alt+Enter" in said
+    # the popover is a dialog named by its category and described by the reason and suggestion,
+    # which a screen reader reads on reaching its Apply button
+    pop = ax_node(browser, ".rc-edit .rc-pop")
+    assert pop["role"] == "dialog" and "模糊承诺" in pop["name"]
+    assert message in pop["description"] and suggestion in pop["description"]
+    ta.send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".rc-edit [role='status'][aria-live='polite']")
+         .get_attribute("textContent") == "")  # nothing stale is left to be read
+
+    # the interface language applies to what is said
+    Select(browser.find_element(By.ID, "ui-lang")).select_by_value("en")
+    browser.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[1], arguments[1])",
+                           ta, start + 1)
+    ta.send_keys(Keys.ARROW_LEFT)
+    wait(browser, lambda d: "Vague promise" in live.get_attribute("textContent"))
+    assert "Escape closes" in live.get_attribute("textContent")
     assert not js_errors(browser)
 
 

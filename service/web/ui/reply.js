@@ -184,7 +184,15 @@ export class ReplyChecker {
 
   _buildEditor(host, labelKey) {
     this.root = h("div", { class: this.editable ? "rc rc-edit" : "rc rc-view" });
-    this.popEl = h("div", { class: "rc-pop", id: `${this.uid}-pop`, hidden: true, role: this.editable ? "group" : "tooltip" });
+    // Editable: a non-modal dialog (it holds the Apply button that Tab reaches), named by its
+    // heading and described by the reason and the suggestion; moving the caret into a finding
+    // also says them in a live region, since focus stays in the textarea. Read-only: a tooltip
+    // that describes the focused highlight (aria-describedby on each mark).
+    this.popEl = h("div", {
+      class: "rc-pop", id: `${this.uid}-pop`, hidden: true, role: this.editable ? "dialog" : "tooltip",
+      "aria-labelledby": this.editable ? `${this.uid}-pop-head` : null,
+      "aria-describedby": this.editable ? `${this.uid}-pop-msg ${this.uid}-pop-sugg` : null,
+    });
     this.popEl.addEventListener("mouseenter", () => { this.pop.hover = true; this._cancelHide(); });
     this.popEl.addEventListener("mouseleave", () => { this.pop.hover = false; this._hideSoon(); });
     this.popEl.addEventListener("focusout", (ev) => {
@@ -205,9 +213,10 @@ export class ReplyChecker {
         "aria-describedby": `${this.uid}-hint`,
       });
       const field = h("div", { class: "rc-field" }, this.secLayer, this.backdrop, this.input);
+      this.liveEl = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true" });
       this.root.append(
         h("label", { for: id, class: "rc-label", "data-i18n": labelKey }, t(labelKey)),
-        field, this.popEl,
+        field, this.popEl, this.liveEl,
         h("p", { class: "hint", id: `${this.uid}-hint`, "data-i18n": "rc.hint" }, t("rc.hint")));
       this._wireEditor();
     } else {
@@ -443,6 +452,20 @@ export class ReplyChecker {
     const left = Math.max(0, Math.min(r.left - host.left, host.width - width));
     this.popEl.style.left = `${left}px`;
     this.popEl.style.top = `${r.bottom - host.top + 6}px`;
+    if (via === "caret") this._say(this._popText(idx));
+  }
+
+  /** What the popover says, as one sentence for the live region. */
+  _popText(idx) {
+    const f = this.items[idx].f;
+    const parts = [`${catLabel(f.category)}, ${t(`severity.${f.severity}`)}: ${f.message}`];
+    if (f.suggestion) parts.push(`${t("rc.suggestion")} ${f.suggestion}`);
+    if (this.editable && f.suggestion) parts.push(t("rc.pop_keys"));
+    return parts.join(" ");
+  }
+
+  _say(text) {
+    if (this.liveEl && this.liveEl.textContent !== text) this.liveEl.textContent = text;
   }
 
   _fillPop(idx) {
@@ -450,14 +473,15 @@ export class ReplyChecker {
     if (!it) return;
     const f = it.f;
     const lang = this.review ? this.review.lang : null;
+    const id = (part) => (this.editable ? `${this.uid}-pop-${part}` : null);
     const parts = [
-      h("div", { class: "pop-head" },
-        h("span", { class: `chip ${catClass(f.category)}` }, catLabel(f.category)),
+      h("div", { class: "pop-head", id: id("head") },
+        h("span", { class: `chip ${catClass(f.category)}` }, catLabel(f.category)), " ",
         h("span", { class: `sev sev-${f.severity}` }, t(`severity.${f.severity}`))),
-      h("p", { class: "pop-msg", lang }, f.message),
+      h("p", { class: "pop-msg", id: id("msg"), lang }, f.message),
     ];
     if (f.suggestion) {
-      parts.push(h("p", { class: "pop-sugg" }, h("span", { class: "lbl" }, t("rc.suggestion")), " ",
+      parts.push(h("p", { class: "pop-sugg", id: id("sugg") }, h("span", { class: "lbl" }, t("rc.suggestion")), " ",
         h("span", { class: "sugg-text", lang }, f.suggestion)));
     }
     if (this.editable && f.suggestion && it.s !== null) {
@@ -467,7 +491,6 @@ export class ReplyChecker {
         h("span", { class: "hint" }, t("rc.apply_keys"))));
     }
     this.popEl.replaceChildren(...parts);
-    this.popEl.setAttribute("aria-label", catLabel(f.category));
   }
 
   _hideSoon() {
@@ -489,6 +512,7 @@ export class ReplyChecker {
     this.pop.via = null;
     this.pop.hover = false;
     for (const el of this.markEls.values()) el.classList.remove("active");
+    this._say("");
   }
 
   // ------------------------------------------------------------------ actions
