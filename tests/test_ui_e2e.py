@@ -499,6 +499,46 @@ def test_upload_by_keyboard_keeps_focus_on_its_button_and_announces_the_result(b
     assert not js_errors(browser)
 
 
+def test_a_report_highlight_with_keyboard_focus_shows_the_focus_ring(browser, server):
+    export = "id,agent,reply\nT1,Anna,We will look into it soon.\nT2,Bob,这是物流公司的问题,请直接联系快递。\n"
+    job = httpx.post(f"{server.url}/v1/batches", files={"file": ("ring.csv", export.encode(), "text/csv")}).json()
+    open_page(browser, f"{server.url}/batches#{job['id']}")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".example .rc-text mark.hl")) >= 2)
+    first, other = browser.find_elements(By.CSS_SELECTOR, ".example .rc-text mark.hl")[:2]
+    # reach the first highlight with Tab, as a keyboard user does
+    before = browser.execute_script("""
+        const all = Array.from(document.querySelectorAll('a[href], button, [tabindex="0"]'));
+        return all[all.indexOf(arguments[0]) - 1];""", first)
+    browser.execute_script("arguments[0].focus()", before)
+    before.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element == first
+    wait(browser, lambda d: popover_shown(d, ".example"))
+    outline = "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]"
+    ring = browser.execute_script(outline, first)
+    focus_colour = browser.execute_script(
+        "const p = document.createElement('p'); p.style.color = 'var(--focus)'; document.body.append(p);"
+        "const c = getComputedStyle(p).color; p.remove(); return c")
+    assert ring[0] == "solid" and ring[1] >= 2 and ring[2] == focus_colour
+    # the pointer on another highlight draws its category outline, which must not pass for focus
+    ActionChains(browser).move_to_element(other).perform()
+    wait(browser, lambda d: "active" in other.get_attribute("class"))
+    assert browser.execute_script(outline, other) != ring
+    assert browser.execute_script(outline, first) == ring  # still focused, still ringed
+    # the focused highlight is described by its popover (a tooltip), and Escape closes it there
+    ActionChains(browser).move_to_element(browser.find_element(By.ID, "report-h")).perform()
+    browser.execute_script("arguments[0].focus()", before)
+    before.send_keys(Keys.TAB)
+    wait(browser, lambda d: popover_shown(d, ".example"))
+    message = browser.execute_script("return arguments[0].closest('.rc').querySelector('.rc-pop .pop-msg').textContent",
+                                     first)
+    assert browser.execute_script("return arguments[0].closest('.rc').querySelector('.rc-pop').getAttribute('role')",
+                                  first) == "tooltip"
+    assert message and message in ax_node(browser, ".example .rc-text mark.hl")["description"]
+    first.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser, ".example") and browser.switch_to.active_element == first
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- API keys
 
 def test_with_keys_required_the_pages_say_so_and_use_the_key(browser, tmp_path):
