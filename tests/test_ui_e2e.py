@@ -398,6 +398,39 @@ def test_review_view_highlights_a_pasted_reply_and_keeps_markup_as_text(browser,
     assert not js_errors(browser)
 
 
+LAYOUT_SHIFTS = """
+    const done = arguments[arguments.length - 1];
+    const shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) shifts.push({value: e.value, nodes: e.sources.map((s) => s.node ?
+          (s.node.id || s.node.className || s.node.nodeName) : "?")});
+      }
+    }).observe({type: "layout-shift", buffered: true});  // buffered: every shift since the page began to load
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done(shifts), 300)));"""
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_the_review_page_does_not_shift_as_it_loads(browser, server, lang):
+    """Cumulative layout shift: the score of every layout shift of the page's load, summed (the
+    CLS metric takes the worst burst of them, so this is at least as strict), must stay under 0.1
+    ("good") at a desktop, a tablet and a phone size."""
+    for width, height in [(1440, 1000), (800, 900), (390, 844)]:
+        open_page(browser, server.url + "/review")
+        browser.execute_script("localStorage.setItem('tactful.lang', arguments[0])", lang)
+        browser.set_window_size(width, height)
+        browser.get(server.url + "/review")
+        wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.ready") == "true")
+        assert browser.execute_script("return document.documentElement.lang") == lang
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-input").tag_name == "textarea"  # the editor is built
+        shifts = browser.execute_async_script(LAYOUT_SHIFTS)
+        cls = sum(s["value"] for s in shifts)
+        assert cls < 0.1, (width, height, round(cls, 3), shifts)
+    browser.set_window_size(1440, 1000)
+    browser.execute_script("localStorage.clear()")
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- QA view
 
 def write_export(path: Path, rows: int = 30) -> None:
