@@ -410,7 +410,7 @@ LAYOUT_SHIFTS = """
     requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done(shifts), 300)));"""
 
 
-@pytest.mark.parametrize("lang", ["en"])
+@pytest.mark.parametrize("lang", ["zh-Hans", "en"])
 def test_the_review_page_does_not_shift_as_it_loads(browser, server, lang):
     """Cumulative layout shift: the score of every layout shift of the page's load, summed (the
     CLS metric takes the worst burst of them, so this is at least as strict), must stay under 0.1
