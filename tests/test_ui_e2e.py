@@ -431,6 +431,96 @@ def test_the_review_page_does_not_shift_as_it_loads(browser, server, lang):
     assert not js_errors(browser)
 
 
+def test_applying_overlapping_findings_never_splices_into_stale_offsets(browser, server):
+    """Two findings on overlapping words: applying one drops the other at once, however long the
+    re-review takes, and a finding after it still applies to exactly its own words."""
+    open_page(browser, server.url + "/review")
+    reply = "Sorry. We will send a new one as soon as we can promise a date. We will look into it soon."
+    paste(browser, reply)
+    wait(browser, lambda d: {("vague_promise", "as soon as we can"), ("vague_promise", "We will look into it")}
+         <= set(marks(d)))
+    checked(browser)
+    overlapped = "“as soon as we can”"
+    assert browser.find_elements(By.CSS_SELECTOR, f".findings [data-act='apply'][aria-label$='{overlapped}']")
+
+    # the re-review after an apply is held up for seconds, as on a slow network
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 4000, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        browser.find_element(By.CSS_SELECTOR, ".findings [data-act='apply'][aria-label$='“we can promise”']").click()
+        first = ("Sorry. We will send a new one as soon as we will [specific action] by [time] a date."
+                 " We will look into it soon.")
+        ta = browser.find_element(By.CSS_SELECTOR, ".rc-input")
+        assert ta.get_attribute("value") == first
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-edit").get_attribute("data-state") == "checking"
+        # the finding it overlapped is no longer offered, in the text or in the list
+        assert ("vague_promise", "as soon as we can") not in marks(browser)
+        assert not browser.find_elements(By.CSS_SELECTOR, f".findings [data-act='apply'][aria-label$='{overlapped}']")
+        # the findings after it moved with their words and apply to exactly them
+        assert ("vague_promise", "We will look into it") in marks(browser)
+        browser.find_element(By.CSS_SELECTOR,
+                             ".findings [data-act='apply'][aria-label$='“We will look into it”']").click()
+        second = first.replace("We will look into it soon.", "I will [specific action] and update you by [time] soon.")
+        assert ta.get_attribute("value") == second
+        assert marks(browser) == [("vague_promise", "soon")]
+        browser.find_element(By.CSS_SELECTOR, ".findings [data-act='apply'][aria-label$='“soon”']").click()
+        third = second.replace("[time] soon.", "[time] by [time].")
+        assert ta.get_attribute("value") == third
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-edit").get_attribute("data-state") == "checking"
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        browser.execute_cdp_cmd("Network.disable", {})
+    checked(browser)
+    assert ta.get_attribute("value") == third  # the review that finally came changes no text
+    assert not js_errors(browser)
+
+
+APPLY_IN_TURN = """
+    const [text, findings, order, done] = arguments;
+    import('/ui/reply.js').then(({ ReplyChecker }) => {
+      const host = document.createElement('div');
+      document.querySelector('main').append(host);
+      const review = { lang: 'en', score: 50, passed: false, sections: {}, findings };
+      const rc = new ReplyChecker({ editorHost: host, text, review });
+      const steps = order.map((i) => { rc.apply(i); return rc.value; });  // no review can come in between
+      host.remove();
+      done(steps);
+    });"""
+
+
+def finding(text, words, suggestion, category="vague_promise", start=None):
+    s = text.index(words) if start is None else start
+    return {"category": category, "severity": "error", "rule": "test", "message": "m", "text": words,
+            "suggestion": suggestion, "start": s, "end": s + len(words)}
+
+
+@pytest.mark.parametrize("case", ["the suggestion begins like the words", "the suggestion ends like the words"])
+def test_an_applied_suggestion_drops_the_findings_it_overlapped(browser, server, case):
+    """The text before and after an apply cannot say where a replacement went when it begins or
+    ends with the words it replaced: the findings it overlapped must go all the same."""
+    open_page(browser, server.url + "/review")
+    if case == "the suggestion begins like the words":
+        text = "We will look into it soon."
+        findings = [finding(text, "We will look into it", "We will [specific action] by [time]"),
+                    finding(text, "will", "can", "over_promise"),  # inside the first one's words
+                    finding(text, "soon", "by [time]")]
+        expected = ["We will [specific action] by [time] soon.",
+                    "We will [specific action] by [time] soon.",  # dropped: nothing happens
+                    "We will [specific action] by [time] by [time]."]
+    else:
+        text = "Sorry, we will look into it soon."
+        findings = [finding(text, "we will look into it", "I will update you on it"),
+                    finding(text, "it soon", "by [time]", "over_promise"),  # overlaps its end
+                    finding(text, "Sorry", "I'm sorry", "missing_apology")]
+        expected = ["Sorry, I will update you on it soon.",
+                    "Sorry, I will update you on it soon.",
+                    "I'm sorry, I will update you on it soon."]
+    assert browser.execute_async_script(APPLY_IN_TURN, text, findings, [0, 1, 2]) == expected
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- QA view
 
 def write_export(path: Path, rows: int = 30) -> None:

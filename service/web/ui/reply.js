@@ -35,10 +35,13 @@ export class ReplyChecker {
     this.uid = `rc${++counter}`;
     this.text = "";
     this.review = null;
-    this.items = []; // {f, idx, s, e}: s/e are UTF-16 offsets, null for structure findings
+    // {f, idx, s, e, src}: s/e are UTF-16 offsets (null for structure findings and for findings an
+    // edit overlapped), src the words the review found there
+    this.items = [];
     this.sections = {}; // name -> {s, e, text} or null
     this.state = "empty";
     this.seq = 0;
+    this.edit = null; // {s, e, text}: the replacement apply() is making
     this.timer = 0;
     this.ctl = null;
     this.markEls = new Map();
@@ -150,7 +153,7 @@ export class ReplyChecker {
       let s = conv(f.start);
       let e = conv(f.end);
       if (s === null || e === null || e <= s) s = e = null;
-      return { f, idx, s, e };
+      return { f, idx, s, e, src: s === null ? null : this.text.slice(s, e) };
     });
     this.sections = {};
     for (const name of SECTIONS) {
@@ -269,7 +272,10 @@ export class ReplyChecker {
 
   _onInput() {
     const neu = this.input.value;
-    this._shift(this.text, neu);
+    const ed = this.edit; // the replacement apply() is making, when this input is it
+    this.edit = null;
+    const exact = ed && neu === this.text.slice(0, ed.s) + ed.text + this.text.slice(ed.e);
+    const dropped = this._shift(this.text, neu, exact ? ed : null);
     this.text = neu;
     this.pop.dismissed = null;
     this._typed = true;
@@ -278,31 +284,49 @@ export class ReplyChecker {
     this._showSection(null);
     this._hidePop();
     this._setState(neu.trim() ? "pending" : "empty");
+    if (dropped) this._renderPanel(); // a finding the edit overlapped offers no more Apply or Show
     if (this.panel) this.panel.classList.add("stale");
     this.scheduleReview();
     this.onChange(neu);
   }
 
-  /** Keep highlights on their words while typing: spans after the edit move, spans it touched go. */
-  _shift(old, neu) {
-    if (old === neu) return;
-    const max = Math.min(old.length, neu.length);
-    let p = 0;
-    while (p < max && old.charCodeAt(p) === neu.charCodeAt(p)) p++;
-    let q = 0;
-    while (q < max - p && old.charCodeAt(old.length - 1 - q) === neu.charCodeAt(neu.length - 1 - q)) q++;
-    const oldEnd = old.length - q;
+  /** Keep highlights on their words while the text changes: spans after the edit move, spans it
+   *  touched are dropped (until the next review finds them again). `edit` is the range [s, e) that
+   *  was replaced, when known (an applied suggestion); else it is read from the two texts, which
+   *  cannot tell where a replacement that begins or ends like the words it replaced really went.
+   *  Returns whether a finding was dropped. */
+  _shift(old, neu, edit = null) {
+    if (old === neu) return false;
+    let p;
+    let oldEnd;
+    if (edit) {
+      p = edit.s;
+      oldEnd = edit.e;
+    } else {
+      const max = Math.min(old.length, neu.length);
+      p = 0;
+      while (p < max && old.charCodeAt(p) === neu.charCodeAt(p)) p++;
+      let q = 0;
+      while (q < max - p && old.charCodeAt(old.length - 1 - q) === neu.charCodeAt(neu.length - 1 - q)) q++;
+      oldEnd = old.length - q;
+    }
     const delta = neu.length - old.length;
+    let dropped = false;
     for (const it of this.items) {
-      if (it.s === null || it.e <= p) continue;
+      if (it.s === null) continue;
       if (it.s >= oldEnd) {
-        it.s += delta;
+        it.s += delta; // after the edit
         it.e += delta;
-      } else {
+      } else if (it.e > p) {
+        it.s = it.e = null; // the edit overlapped its words
+      }
+      if (it.s === null || neu.slice(it.s, it.e) !== it.src) {
         it.s = it.e = null;
         it.stale = true;
+        dropped = true;
       }
     }
+    return dropped;
   }
 
   _autosize() {
@@ -524,17 +548,31 @@ export class ReplyChecker {
     if (!this.editable || !it || it.s === null || !it.f.suggestion) return;
     const ta = this.input;
     const { s, e } = it;
+    if (ta.value !== this.text || this.text.slice(s, e) !== it.src) {
+      // never splice at offsets that no longer hold the finding's words: drop it, review again
+      it.s = it.e = null;
+      it.stale = true;
+      this._renderMarks();
+      this._renderPanel();
+      this.reviewNow();
+      return;
+    }
     const sugg = it.f.suggestion;
     const before = ta.value;
     this._hidePop();
     ta.focus();
     ta.setSelectionRange(s, e);
+    // _onInput moves the other findings by exactly this replacement: those it overlapped are
+    // dropped, those after it shift, whatever the suggestion shares with the words around it
+    this.edit = { s, e, text: sugg };
     let done = false;
     try { done = document.execCommand("insertText", false, sugg); } catch { done = false; }
     if (!done || ta.value === before) {
+      this.edit = { s, e, text: sugg };
       ta.setRangeText(sugg, s, e, "end");
       this._onInput();
     }
+    this.edit = null;
     const ph = /\[[^\]\n]*\]/.exec(sugg);
     if (ph) ta.setSelectionRange(s + ph.index, s + ph.index + ph[0].length);
     this._typed = true;
