@@ -5,8 +5,8 @@
 // editing, undo and IME; the backdrop only draws. As the text changes the marks shift with it,
 // and after `delay` ms without typing the text is re-reviewed (POST /v1/reviews). Hovering a
 // highlight, or moving the cursor into one, shows its reason and suggested rewrite with an
-// Apply button (Tab reaches it; Alt+Enter applies at the cursor); the findings list beside it
-// offers the same with buttons.
+// Apply button (Tab reaches it; Alt+Enter applies at the cursor; Escape closes it), and says
+// them to screen readers; the findings list beside it offers the same with buttons.
 //
 // Read-only (report examples): the text with focusable marks and the same popover.
 //
