@@ -6,6 +6,7 @@ Set UPDATE_SCREENSHOTS=1 to rewrite docs/screenshots/{agent,review,batches}.png 
 The module is skipped only when /usr/bin/chromium is missing (`apt-get install -y chromium
 chromium-driver`)."""
 
+import contextlib
 import csv
 import json
 import os
@@ -120,6 +121,11 @@ def paste(driver, text):
     driver.execute_script("const t = arguments[0]; t.focus(); t.setSelectionRange(t.value.length, t.value.length);"
                           "document.execCommand('insertText', false, arguments[1])", ta, text)
     return ta
+
+
+def focused(driver):
+    """The id (or tag) of the element that has keyboard focus."""
+    return driver.execute_script("const a = document.activeElement; return a ? (a.id || a.tagName) : null")
 
 
 def js_errors(driver):
@@ -263,6 +269,106 @@ def test_keyboard_alone_reaches_and_applies_a_suggestion(browser, server):
     assert ("vague_promise", "尽快") not in marks(browser)
 
 
+def popover_shown(driver, root=".rc-edit"):
+    return driver.execute_script("const p = document.querySelector(arguments[0] + ' .rc-pop');"
+                                 "return Boolean(p && !p.hidden)", root)
+
+
+def caret(driver):
+    return driver.execute_script("const t = document.querySelector('.rc-input'); return [t.selectionStart, t.selectionEnd]")
+
+
+def stays_closed(driver, root=".rc-edit"):
+    """The popover is closed now and still closed after any delayed reopening would have run."""
+    if popover_shown(driver, root):
+        return False
+    time.sleep(0.6)  # past the 250 ms hide delay, a keyup and a frame
+    return not popover_shown(driver, root)
+
+
+def ax_node(driver, selector):
+    """Chromium's accessibility node for the first element matching selector: what a screen
+    reader is told (role, name, description)."""
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    ax = driver.execute_cdp_cmd("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+    return {k: (ax.get(k) or {}).get("value") for k in ("role", "name", "description")}
+
+
+def test_escape_closes_the_popover_and_focus_returns_to_the_finding(browser, server):
+    open_page(browser, server.url + "/review")
+    ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    start = ta.get_attribute("value").index("尽快")
+    inside = [start + 1, start + 1]
+
+    # the caret in the finding opens it; Escape closes it, and it stays closed where the caret is
+    browser.execute_script("arguments[0].setSelectionRange(arguments[1], arguments[1])", ta, start)
+    ta.send_keys(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: popover_shown(d))
+    ta.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)
+    assert focused(browser) == ta.get_attribute("id") and caret(browser) == inside
+    # moving the caret opens it again
+    ta.send_keys(Keys.ARROW_LEFT)
+    wait(browser, lambda d: popover_shown(d))
+
+    # Escape from the popover's Apply button: closed, and focus is back on the finding
+    ta.send_keys(Keys.ARROW_RIGHT)
+    ta.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("data-act") == "apply"
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)
+    assert focused(browser) == ta.get_attribute("id") and caret(browser) == inside
+    assert "尽快" in ta.get_attribute("value")  # closing applied nothing
+
+    # a popover open under the pointer closes with Escape wherever focus is
+    browser.execute_script("document.getElementById('review-btn').focus()")
+    ActionChains(browser).move_to_element(browser.find_element(By.CSS_SELECTOR, ".rc-edit mark.hl")).perform()
+    wait(browser, lambda d: popover_shown(d))
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser)  # the pointer has not moved: it does not reopen under it
+    assert focused(browser) == "review-btn"
+    assert not js_errors(browser)
+
+
+def test_the_popover_is_told_to_screen_readers(browser, server):
+    open_page(browser, server.url + "/review")
+    ta = type_at_end(browser, "您好,非常抱歉。我们会尽快处理。")
+    wait(browser, lambda d: ("vague_promise", "尽快") in marks(d))
+    checked(browser)
+    item = browser.find_element(By.CSS_SELECTOR, ".findings li[data-category='vague_promise']")
+    message = item.find_element(By.CSS_SELECTOR, ".f-msg").text
+    suggestion = item.find_element(By.CSS_SELECTOR, ".f-sugg .sugg-text").text
+    start = ta.get_attribute("value").index("尽快")
+    browser.execute_script("arguments[0].setSelectionRange(arguments[1], arguments[1])", ta, start)
+    ta.send_keys(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: popover_shown(d))
+
+    # focus stays in the textarea, so the reason and the suggestion are said in a live region
+    live = browser.find_element(By.CSS_SELECTOR, ".rc-edit [role='status'][aria-live='polite']")
+    said = live.get_attribute("textContent")
+    assert "模糊承诺" in said and message in said and suggestion in said and "Alt+Enter" in said
+    # the popover is a dialog named by its category and described by the reason and suggestion,
+    # which a screen reader reads on reaching its Apply button
+    pop = ax_node(browser, ".rc-edit .rc-pop")
+    assert pop["role"] == "dialog" and "模糊承诺" in pop["name"]
+    assert message in pop["description"] and suggestion in pop["description"]
+    ta.send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".rc-edit [role='status'][aria-live='polite']")
+         .get_attribute("textContent") == "")  # nothing stale is left to be read
+
+    # the interface language applies to what is said
+    Select(browser.find_element(By.ID, "ui-lang")).select_by_value("en")
+    browser.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[1], arguments[1])",
+                           ta, start + 1)
+    ta.send_keys(Keys.ARROW_LEFT)
+    wait(browser, lambda d: "Vague promise" in live.get_attribute("textContent"))
+    assert "Escape closes" in live.get_attribute("textContent")
+    assert not js_errors(browser)
+
+
 # ---------------------------------------------------------------- review view
 
 def test_review_view_highlights_a_pasted_reply_and_keeps_markup_as_text(browser, server):
@@ -294,6 +400,129 @@ def test_review_view_highlights_a_pasted_reply_and_keeps_markup_as_text(browser,
     ActionChains(browser).move_to_element(browser.find_element(By.ID, "review-h")).perform()
     screenshot(browser, "review")
     assert browser.execute_script("return window.__x") is None
+    assert not js_errors(browser)
+
+
+LAYOUT_SHIFTS = """
+    const done = arguments[arguments.length - 1];
+    const shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) shifts.push({value: e.value, nodes: e.sources.map((s) => s.node ?
+          (s.node.id || s.node.className || s.node.nodeName) : "?")});
+      }
+    }).observe({type: "layout-shift", buffered: true});  // buffered: every shift since the page began to load
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done(shifts), 300)));"""
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en"])
+def test_the_review_page_does_not_shift_as_it_loads(browser, server, lang):
+    """Cumulative layout shift: the score of every layout shift of the page's load, summed (the
+    CLS metric takes the worst burst of them, so this is at least as strict), must stay under 0.1
+    ("good") at a desktop, a tablet and a phone size."""
+    for width, height in [(1440, 1000), (800, 900), (390, 844)]:
+        open_page(browser, server.url + "/review")
+        browser.execute_script("localStorage.setItem('tactful.lang', arguments[0])", lang)
+        browser.set_window_size(width, height)
+        browser.get(server.url + "/review")
+        wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.ready") == "true")
+        assert browser.execute_script("return document.documentElement.lang") == lang
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-input").tag_name == "textarea"  # the editor is built
+        shifts = browser.execute_async_script(LAYOUT_SHIFTS)
+        cls = sum(s["value"] for s in shifts)
+        assert cls < 0.1, (width, height, round(cls, 3), shifts)
+    browser.set_window_size(1440, 1000)
+    browser.execute_script("localStorage.clear()")
+    assert not js_errors(browser)
+
+
+def test_applying_overlapping_findings_never_splices_into_stale_offsets(browser, server):
+    """Two findings on overlapping words: applying one drops the other at once, however long the
+    re-review takes, and a finding after it still applies to exactly its own words."""
+    open_page(browser, server.url + "/review")
+    reply = "Sorry. We will send a new one as soon as we can promise a date. We will look into it soon."
+    paste(browser, reply)
+    wait(browser, lambda d: {("vague_promise", "as soon as we can"), ("vague_promise", "We will look into it")}
+         <= set(marks(d)))
+    checked(browser)
+    overlapped = "“as soon as we can”"
+    assert browser.find_elements(By.CSS_SELECTOR, f".findings [data-act='apply'][aria-label$='{overlapped}']")
+
+    # the re-review after an apply is held up for seconds, as on a slow network
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 4000, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        browser.find_element(By.CSS_SELECTOR, ".findings [data-act='apply'][aria-label$='“we can promise”']").click()
+        first = ("Sorry. We will send a new one as soon as we will [specific action] by [time] a date."
+                 " We will look into it soon.")
+        ta = browser.find_element(By.CSS_SELECTOR, ".rc-input")
+        assert ta.get_attribute("value") == first
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-edit").get_attribute("data-state") == "checking"
+        # the finding it overlapped is no longer offered, in the text or in the list
+        assert ("vague_promise", "as soon as we can") not in marks(browser)
+        assert not browser.find_elements(By.CSS_SELECTOR, f".findings [data-act='apply'][aria-label$='{overlapped}']")
+        # the findings after it moved with their words and apply to exactly them
+        assert ("vague_promise", "We will look into it") in marks(browser)
+        browser.find_element(By.CSS_SELECTOR,
+                             ".findings [data-act='apply'][aria-label$='“We will look into it”']").click()
+        second = first.replace("We will look into it soon.", "I will [specific action] and update you by [time] soon.")
+        assert ta.get_attribute("value") == second
+        assert marks(browser) == [("vague_promise", "soon")]
+        browser.find_element(By.CSS_SELECTOR, ".findings [data-act='apply'][aria-label$='“soon”']").click()
+        third = second.replace("[time] soon.", "[time] by [time].")
+        assert ta.get_attribute("value") == third
+        assert browser.find_element(By.CSS_SELECTOR, ".rc-edit").get_attribute("data-state") == "checking"
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        browser.execute_cdp_cmd("Network.disable", {})
+    checked(browser)
+    assert ta.get_attribute("value") == third  # the review that finally came changes no text
+    assert not js_errors(browser)
+
+
+APPLY_IN_TURN = """
+    const [text, findings, order, done] = arguments;
+    import('/ui/reply.js').then(({ ReplyChecker }) => {
+      const host = document.createElement('div');
+      document.querySelector('main').append(host);
+      const review = { lang: 'en', score: 50, passed: false, sections: {}, findings };
+      const rc = new ReplyChecker({ editorHost: host, text, review });
+      const steps = order.map((i) => { rc.apply(i); return rc.value; });  // no review can come in between
+      host.remove();
+      done(steps);
+    });"""
+
+
+def finding(text, words, suggestion, category="vague_promise", start=None):
+    s = text.index(words) if start is None else start
+    return {"category": category, "severity": "error", "rule": "test", "message": "m", "text": words,
+            "suggestion": suggestion, "start": s, "end": s + len(words)}
+
+
+@pytest.mark.parametrize("case", ["the suggestion begins like the words", "the suggestion ends like the words"])
+def test_an_applied_suggestion_drops_the_findings_it_overlapped(browser, server, case):
+    """The text before and after an apply cannot say where a replacement went when it begins or
+    ends with the words it replaced: the findings it overlapped must go all the same."""
+    open_page(browser, server.url + "/review")
+    if case == "the suggestion begins like the words":
+        text = "We will look into it soon."
+        findings = [finding(text, "We will look into it", "We will [specific action] by [time]"),
+                    finding(text, "will", "can", "over_promise"),  # inside the first one's words
+                    finding(text, "soon", "by [time]")]
+        expected = ["We will [specific action] by [time] soon.",
+                    "We will [specific action] by [time] soon.",  # dropped: nothing happens
+                    "We will [specific action] by [time] by [time]."]
+    else:
+        text = "Sorry, we will look into it soon."
+        findings = [finding(text, "we will look into it", "I will update you on it"),
+                    finding(text, "it soon", "by [time]", "over_promise"),  # overlaps its end
+                    finding(text, "Sorry", "I'm sorry", "missing_apology")]
+        expected = ["Sorry, I will update you on it soon.",
+                    "Sorry, I will update you on it soon.",
+                    "I'm sorry, I will update you on it soon."]
+    assert browser.execute_async_script(APPLY_IN_TURN, text, findings, [0, 1, 2]) == expected
     assert not js_errors(browser)
 
 
@@ -368,6 +597,73 @@ def test_a_batch_upload_shows_progress_then_the_report(browser, server, tmp_path
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}']")
          .get_attribute("data-state") == "done")
     assert "export.csv" in browser.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}']").text
+    assert not js_errors(browser)
+
+
+def test_upload_by_keyboard_keeps_focus_on_its_button_and_announces_the_result(browser, server, tmp_path):
+    export = tmp_path / "keyboard.csv"
+    write_export(export, rows=8)
+    open_page(browser, server.url + "/batches")
+    browser.find_element(By.ID, "file").send_keys(str(export))
+    button = browser.find_element(By.ID, "upload-btn")
+    browser.execute_script("arguments[0].focus()", button)
+    button.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "report").is_displayed())
+    # focus never fell to the page: Enter again would upload again, Tab goes on from here
+    assert focused(browser) == "upload-btn"
+    assert button.get_attribute("aria-disabled") is None
+    status = browser.find_element(By.ID, "progress-text")
+    assert status.get_attribute("role") == "status" and status.text == "完成:已评分 8 行,0 行无法评分。"
+
+    # opening a past batch rebuilds the table: focus stays on that batch's Open button
+    job_id = browser.execute_script("return location.hash.slice(1)")
+    open_btn = browser.find_element(By.CSS_SELECTOR, f"#past-body tr[data-id='{job_id}'] button")
+    browser.execute_script("arguments[0].focus(); arguments[0].dataset.old = 'yes'", open_btn)
+    open_btn.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "report").is_displayed()
+         and not d.find_elements(By.CSS_SELECTOR, "#past-body button[data-old]"))  # the rows were rebuilt
+    assert browser.execute_script("return document.activeElement.closest('tr') && "
+                                  "document.activeElement.closest('tr').dataset.id") == job_id
+    assert not js_errors(browser)
+
+
+def test_a_report_highlight_with_keyboard_focus_shows_the_focus_ring(browser, server):
+    export = "id,agent,reply\nT1,Anna,We will look into it soon.\nT2,Bob,这是物流公司的问题,请直接联系快递。\n"
+    job = httpx.post(f"{server.url}/v1/batches", files={"file": ("ring.csv", export.encode(), "text/csv")}).json()
+    open_page(browser, f"{server.url}/batches#{job['id']}")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".example .rc-text mark.hl")) >= 2)
+    first, other = browser.find_elements(By.CSS_SELECTOR, ".example .rc-text mark.hl")[:2]
+    # reach the first highlight with Tab, as a keyboard user does
+    before = browser.execute_script("""
+        const all = Array.from(document.querySelectorAll('a[href], button, [tabindex="0"]'));
+        return all[all.indexOf(arguments[0]) - 1];""", first)
+    browser.execute_script("arguments[0].focus()", before)
+    before.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element == first
+    wait(browser, lambda d: popover_shown(d, ".example"))
+    outline = "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]"
+    ring = browser.execute_script(outline, first)
+    focus_colour = browser.execute_script(
+        "const p = document.createElement('p'); p.style.color = 'var(--focus)'; document.body.append(p);"
+        "const c = getComputedStyle(p).color; p.remove(); return c")
+    assert ring[0] == "solid" and ring[1] >= 2 and ring[2] == focus_colour
+    # the pointer on another highlight draws its category outline, which must not pass for focus
+    ActionChains(browser).move_to_element(other).perform()
+    wait(browser, lambda d: "active" in other.get_attribute("class"))
+    assert browser.execute_script(outline, other) != ring
+    assert browser.execute_script(outline, first) == ring  # still focused, still ringed
+    # the focused highlight is described by its popover (a tooltip), and Escape closes it there
+    ActionChains(browser).move_to_element(browser.find_element(By.ID, "report-h")).perform()
+    browser.execute_script("arguments[0].focus()", before)
+    before.send_keys(Keys.TAB)
+    wait(browser, lambda d: popover_shown(d, ".example"))
+    message = browser.execute_script("return arguments[0].closest('.rc').querySelector('.rc-pop .pop-msg').textContent",
+                                     first)
+    assert browser.execute_script("return arguments[0].closest('.rc').querySelector('.rc-pop').getAttribute('role')",
+                                  first) == "tooltip"
+    assert message and message in ax_node(browser, ".example .rc-text mark.hl")["description"]
+    first.send_keys(Keys.ESCAPE)
+    assert stays_closed(browser, ".example") and browser.switch_to.active_element == first
     assert not js_errors(browser)
 
 
@@ -449,7 +745,9 @@ ANSWER = {
 }
 
 
-def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
+@contextlib.contextmanager
+def model_server(tmp_path):
+    """A tactful server whose model is FAKE_MODEL, streaming ANSWER ten characters at a time."""
     port = free_port()
     fake = subprocess.Popen([sys.executable, "-c", FAKE_MODEL, str(port), json.dumps(ANSWER, ensure_ascii=False)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -457,6 +755,15 @@ def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
     try:
         server = Tactful(tmp_path, TACTFUL_MODEL="openai/gpt-4o-mini", TACTFUL_API_BASE=f"http://127.0.0.1:{port}/v1",
                          OPENAI_API_KEY="sk-fake-local").start()
+        yield server
+    finally:
+        if server:
+            server.stop()
+        fake.kill()
+
+
+def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
+    with model_server(tmp_path) as server:
         open_page(browser, server.url + "/")
         browser.find_element(By.ID, "message").send_keys(TICKET)
         browser.find_element(By.ID, "draft-btn").click()
@@ -471,7 +778,31 @@ def test_a_model_draft_is_shown_as_it_is_written(browser, tmp_path):
         text = browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
         assert ANSWER["close"] in text and ANSWER["remedy"] in text
         assert not js_errors(browser)
-    finally:
-        if server:
-            server.stop()
-        fake.kill()
+
+
+def test_drafting_by_keyboard_keeps_focus_on_the_button_and_announces_the_draft(browser, tmp_path):
+    with model_server(tmp_path) as server:
+        open_page(browser, server.url + "/")
+        browser.execute_script("""window.__drafts = 0; const f = window.fetch;
+            window.fetch = (url, ...rest) => { if (String(url).includes('/v1/drafts')) window.__drafts++;
+                                               return f(url, ...rest); };""")
+        browser.find_element(By.ID, "message").send_keys(TICKET)
+        button = browser.find_element(By.ID, "draft-btn")
+        browser.execute_script("arguments[0].focus()", button)
+        button.send_keys(Keys.ENTER)
+        preview = browser.find_element(By.CSS_SELECTOR, ".stream-preview")
+        wait(browser, lambda d: preview.is_displayed() and len(preview.text) > 5)
+        # while the model writes, focus stays on the button, which says it is unavailable...
+        assert focused(browser) == "draft-btn"
+        assert button.get_attribute("aria-disabled") == "true"
+        status = browser.find_element(By.ID, "draft-status")
+        assert status.get_attribute("role") == "status" and status.text == "正在起草…"
+        # ...and pressing it again does not start a second draft
+        button.send_keys(Keys.ENTER)
+        wait(browser, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+        checked(browser)
+        assert focused(browser) == "draft-btn"
+        assert button.get_attribute("aria-disabled") is None
+        assert status.text == "草稿已生成。"  # announced by the status line
+        assert browser.execute_script("return window.__drafts") == 1
+        assert not js_errors(browser)

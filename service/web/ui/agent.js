@@ -26,6 +26,15 @@ const form = $("#draft-form");
 const message = $("#message");
 const button = $("#draft-btn");
 const status = $("#draft-status");
+let drafting = false;
+
+/** While a draft is being written the button says so with aria-disabled and ignores presses. It is
+ *  never `disabled`: that would drop a keyboard user's focus to the page body. */
+function setDrafting(on) {
+  drafting = on;
+  if (on) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
 
 message.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -36,6 +45,7 @@ message.addEventListener("keydown", (ev) => {
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  if (drafting) return; // one draft at a time
   const text = message.value;
   if (!text.trim()) {
     status.textContent = t("ticket.message_empty");
@@ -51,7 +61,7 @@ form.addEventListener("submit", async (ev) => {
   if (name) body.customer_name = name;
   if (order) body.order_id = order;
   if (lang) body.lang = lang;
-  button.disabled = true;
+  setDrafting(true);
   status.textContent = t("ticket.drafting");
   try {
     // streamed: the triage at once, the four parts as a model writes them, then the checked draft
@@ -76,7 +86,7 @@ form.addEventListener("submit", async (ev) => {
     status.textContent = "";
     showError(err);
   } finally {
-    button.disabled = false;
+    setDrafting(false);
   }
 });
 

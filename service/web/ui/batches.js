@@ -19,9 +19,19 @@ let pollTimer = 0;
 const form = $("#upload-form");
 const fileInput = $("#file");
 const uploadBtn = $("#upload-btn");
+let uploading = false;
+
+/** While a file uploads the button says so with aria-disabled and ignores presses. It is never
+ *  `disabled`: that would drop a keyboard user's focus to the page body. */
+function setUploading(on) {
+  uploading = on;
+  if (on) uploadBtn.setAttribute("aria-disabled", "true");
+  else uploadBtn.removeAttribute("aria-disabled");
+}
 
 form.addEventListener("submit", (ev) => {
   ev.preventDefault();
+  if (uploading) return; // one upload at a time
   const file = fileInput.files && fileInput.files[0];
   if (!file) {
     fileInput.setAttribute("aria-invalid", "true");
@@ -46,7 +56,7 @@ form.addEventListener("submit", (ev) => {
       text: t("batches.upload_progress", { pct: Math.round((e.loaded / e.total) * 100) }) });
   });
   xhr.addEventListener("load", () => {
-    uploadBtn.disabled = false;
+    setUploading(false);
     if (xhr.status === 202 || xhr.status === 200) {
       showError(null);
       const job = JSON.parse(xhr.responseText);
@@ -60,10 +70,10 @@ form.addEventListener("submit", (ev) => {
     }
   });
   xhr.addEventListener("error", () => {
-    uploadBtn.disabled = false;
+    setUploading(false);
     showError(new ApiError(0, "network", "network error"));
   });
-  uploadBtn.disabled = true;
+  setUploading(true);
   showProgress({ name: file.name, state: t("batches.uploading"), value: 0, max: file.size || 1, text: t("batches.upload_progress", { pct: 0 }) });
   xhr.send(data);
 });
@@ -167,6 +177,9 @@ async function loadPast() {
     return;
   }
   const body = $("#past-body");
+  // the rows are rebuilt: a focused Open button keeps its focus on the new row of the same batch
+  const focused = document.activeElement && body.contains(document.activeElement)
+    ? document.activeElement.closest("tr").dataset.id : null;
   $("#past-empty").hidden = jobs.length > 0;
   $("#past-table").hidden = jobs.length === 0;
   body.replaceChildren(...jobs.map((job) => h("tr", { dataset: { id: job.id, state: job.state } },
@@ -178,6 +191,10 @@ async function loadPast() {
       type: "button", class: "btn small", "aria-label": `${t("batches.open")}: ${job.filename || job.id}`,
       onclick: () => openJob(job.id),
     }, t("batches.open"))))));
+  if (focused) {
+    const again = $(`#past-body tr[data-id="${CSS.escape(focused)}"] button`);
+    if (again) again.focus();
+  }
   markCurrent();
 }
 

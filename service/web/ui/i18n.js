@@ -32,10 +32,16 @@ function saved() {
 }
 
 export async function initI18n() {
-  const res = await fetch("/ui/i18n.json", { credentials: "same-origin" });
-  tables = await res.json();
-  lang = saved() || pickLang(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
-  applyI18n();
+  try {
+    const res = await fetch("/ui/i18n.json", { credentials: "same-origin" });
+    tables = await res.json();
+    lang = saved() || pickLang(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
+    applyI18n();
+  } finally {
+    // the page is shown once its words are in the interface language (tactful.css keeps it
+    // hidden until then): the longer English of the HTML never lays it out first
+    document.documentElement.dataset.langReady = "true";
+  }
   return lang;
 }
 

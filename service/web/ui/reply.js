@@ -5,8 +5,8 @@
 // editing, undo and IME; the backdrop only draws. As the text changes the marks shift with it,
 // and after `delay` ms without typing the text is re-reviewed (POST /v1/reviews). Hovering a
 // highlight, or moving the cursor into one, shows its reason and suggested rewrite with an
-// Apply button (Tab reaches it; Alt+Enter applies at the cursor); the findings list beside it
-// offers the same with buttons.
+// Apply button (Tab reaches it; Alt+Enter applies at the cursor; Escape closes it), and says
+// them to screen readers; the findings list beside it offers the same with buttons.
 //
 // Read-only (report examples): the text with focusable marks and the same popover.
 //
@@ -18,6 +18,12 @@ import { catLabel, onLangChange, t } from "./i18n.js";
 
 export const SECTIONS = ["apology", "restatement", "remedy", "close"];
 let counter = 0;
+let shown = null; // the checker whose popover is open: one at a time
+
+// Escape closes an open popover wherever focus is (it may be open under the pointer only)
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && !ev.defaultPrevented && shown) shown._escape(false);
+});
 
 export class ReplyChecker {
   constructor({
@@ -29,14 +35,20 @@ export class ReplyChecker {
     this.uid = `rc${++counter}`;
     this.text = "";
     this.review = null;
-    this.items = []; // {f, idx, s, e}: s/e are UTF-16 offsets, null for structure findings
+    // {f, idx, s, e, src}: s/e are UTF-16 offsets (null for structure findings and for findings an
+    // edit overlapped), src the words the review found there
+    this.items = [];
     this.sections = {}; // name -> {s, e, text} or null
     this.state = "empty";
     this.seq = 0;
+    this.edit = null; // {s, e, text}: the replacement apply() is making
     this.timer = 0;
     this.ctl = null;
     this.markEls = new Map();
-    this.pop = { idx: null, via: null, hover: false, timer: 0 };
+    this.overIdx = null; // the finding under the pointer (editable)
+    // dismissed: the finding Escape closed ({s, e} of its span) and the caret then; it stays
+    // closed until the caret moves, the pointer comes back to it or the text changes
+    this.pop = { idx: null, via: null, hover: false, timer: 0, dismissed: null };
     this._buildEditor(editorHost, labelKey);
     if (panelHost) this._buildPanel(panelHost);
     if (this.editable || this.panel) onLangChange(() => {
@@ -141,7 +153,7 @@ export class ReplyChecker {
       let s = conv(f.start);
       let e = conv(f.end);
       if (s === null || e === null || e <= s) s = e = null;
-      return { f, idx, s, e };
+      return { f, idx, s, e, src: s === null ? null : this.text.slice(s, e) };
     });
     this.sections = {};
     for (const name of SECTIONS) {
@@ -175,7 +187,15 @@ export class ReplyChecker {
 
   _buildEditor(host, labelKey) {
     this.root = h("div", { class: this.editable ? "rc rc-edit" : "rc rc-view" });
-    this.popEl = h("div", { class: "rc-pop", id: `${this.uid}-pop`, hidden: true, role: this.editable ? "group" : "tooltip" });
+    // Editable: a non-modal dialog (it holds the Apply button that Tab reaches), named by its
+    // heading and described by the reason and the suggestion; moving the caret into a finding
+    // also says them in a live region, since focus stays in the textarea. Read-only: a tooltip
+    // that describes the focused highlight (aria-describedby on each mark).
+    this.popEl = h("div", {
+      class: "rc-pop", id: `${this.uid}-pop`, hidden: true, role: this.editable ? "dialog" : "tooltip",
+      "aria-labelledby": this.editable ? `${this.uid}-pop-head` : null,
+      "aria-describedby": this.editable ? `${this.uid}-pop-msg ${this.uid}-pop-sugg` : null,
+    });
     this.popEl.addEventListener("mouseenter", () => { this.pop.hover = true; this._cancelHide(); });
     this.popEl.addEventListener("mouseleave", () => { this.pop.hover = false; this._hideSoon(); });
     this.popEl.addEventListener("focusout", (ev) => {
@@ -183,8 +203,8 @@ export class ReplyChecker {
     });
     this.popEl.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape") {
-        this._hidePop();
-        if (this.input) this.input.focus();
+        ev.preventDefault();
+        this._escape(true);
       }
     });
     if (this.editable) {
@@ -196,9 +216,10 @@ export class ReplyChecker {
         "aria-describedby": `${this.uid}-hint`,
       });
       const field = h("div", { class: "rc-field" }, this.secLayer, this.backdrop, this.input);
+      this.liveEl = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true" });
       this.root.append(
         h("label", { for: id, class: "rc-label", "data-i18n": labelKey }, t(labelKey)),
-        field, this.popEl,
+        field, this.popEl, this.liveEl,
         h("p", { class: "hint", id: `${this.uid}-hint`, "data-i18n": "rc.hint" }, t("rc.hint")));
       this._wireEditor();
     } else {
@@ -214,7 +235,8 @@ export class ReplyChecker {
     ta.addEventListener("input", () => this._onInput());
     ta.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape" && this.pop.idx !== null) {
-        this._hidePop();
+        ev.preventDefault();
+        this._escape(false);
       } else if (ev.key === "Enter" && ev.altKey) {
         const it = this._itemAtCaret();
         if (it && it.f.suggestion) {
@@ -240,6 +262,8 @@ export class ReplyChecker {
       this._raf = requestAnimationFrame(() => { this._raf = 0; this._hover(x, y); });
     });
     ta.addEventListener("mouseleave", () => {
+      this.overIdx = null;
+      if (this.pop.dismissed) this.pop.dismissed.away = true;
       ta.classList.remove("over-mark");
       if (this.pop.via === "hover") this._hideSoon();
     });
@@ -248,39 +272,61 @@ export class ReplyChecker {
 
   _onInput() {
     const neu = this.input.value;
-    this._shift(this.text, neu);
+    const ed = this.edit; // the replacement apply() is making, when this input is it
+    this.edit = null;
+    const exact = ed && neu === this.text.slice(0, ed.s) + ed.text + this.text.slice(ed.e);
+    const dropped = this._shift(this.text, neu, exact ? ed : null);
     this.text = neu;
+    this.pop.dismissed = null;
     this._typed = true;
     this._autosize();
     this._renderMarks();
     this._showSection(null);
     this._hidePop();
     this._setState(neu.trim() ? "pending" : "empty");
+    if (dropped) this._renderPanel(); // a finding the edit overlapped offers no more Apply or Show
     if (this.panel) this.panel.classList.add("stale");
     this.scheduleReview();
     this.onChange(neu);
   }
 
-  /** Keep highlights on their words while typing: spans after the edit move, spans it touched go. */
-  _shift(old, neu) {
-    if (old === neu) return;
-    const max = Math.min(old.length, neu.length);
-    let p = 0;
-    while (p < max && old.charCodeAt(p) === neu.charCodeAt(p)) p++;
-    let q = 0;
-    while (q < max - p && old.charCodeAt(old.length - 1 - q) === neu.charCodeAt(neu.length - 1 - q)) q++;
-    const oldEnd = old.length - q;
+  /** Keep highlights on their words while the text changes: spans after the edit move, spans it
+   *  touched are dropped (until the next review finds them again). `edit` is the range [s, e) that
+   *  was replaced, when known (an applied suggestion); else it is read from the two texts, which
+   *  cannot tell where a replacement that begins or ends like the words it replaced really went.
+   *  Returns whether a finding was dropped. */
+  _shift(old, neu, edit = null) {
+    if (old === neu) return false;
+    let p;
+    let oldEnd;
+    if (edit) {
+      p = edit.s;
+      oldEnd = edit.e;
+    } else {
+      const max = Math.min(old.length, neu.length);
+      p = 0;
+      while (p < max && old.charCodeAt(p) === neu.charCodeAt(p)) p++;
+      let q = 0;
+      while (q < max - p && old.charCodeAt(old.length - 1 - q) === neu.charCodeAt(neu.length - 1 - q)) q++;
+      oldEnd = old.length - q;
+    }
     const delta = neu.length - old.length;
+    let dropped = false;
     for (const it of this.items) {
-      if (it.s === null || it.e <= p) continue;
+      if (it.s === null) continue;
       if (it.s >= oldEnd) {
-        it.s += delta;
+        it.s += delta; // after the edit
         it.e += delta;
-      } else {
+      } else if (it.e > p) {
+        it.s = it.e = null; // the edit overlapped its words
+      }
+      if (it.s === null || neu.slice(it.s, it.e) !== it.src) {
         it.s = it.e = null;
         it.stale = true;
+        dropped = true;
       }
     }
+    return dropped;
   }
 
   _autosize() {
@@ -324,7 +370,12 @@ export class ReplyChecker {
     m.addEventListener("blur", () => this._hideSoon());
     m.addEventListener("mouseenter", () => this._showPop(idx, "hover"));
     m.addEventListener("mouseleave", () => this._hideSoon());
-    m.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this._hidePop(); });
+    m.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && !this.popEl.hidden) {
+        ev.preventDefault();
+        this._hidePop(); // focus stays on the highlight
+      }
+    });
   }
 
   _showSection(name) {
@@ -353,22 +404,56 @@ export class ReplyChecker {
   }
 
   _caret() {
+    const d = this.pop.dismissed;
+    // closed under the pointer only, or the caret moved on since: the caret may open it again
+    if (d && (d.at === null || this.input.selectionStart !== d.at)) this.pop.dismissed = null;
     const it = this._itemAtCaret();
-    if (it) this._showPop(it.idx, "caret");
+    if (it && !this._dismissed(it)) this._showPop(it.idx, "caret");
     else if (this.pop.via === "caret") this._hidePop();
   }
 
+  _dismissed(it) {
+    const d = this.pop.dismissed;
+    return Boolean(d && it && it.s === d.s && it.e === d.e);
+  }
+
+  /** Escape: close the popover and keep it closed for this finding (until the caret moves or the
+   *  pointer leaves and comes back). From inside the popover, focus goes back to the finding: the
+   *  textarea, with the caret on the highlighted words. */
+  _escape(fromPop) {
+    const it = this.pop.idx !== null ? this.items[this.pop.idx] : null;
+    if (!this.editable || !it || it.s === null) {
+      this._hidePop();
+      return;
+    }
+    const ta = this.input;
+    if (fromPop && (ta.selectionStart < it.s || ta.selectionStart > it.e)) ta.setSelectionRange(it.s, it.s);
+    const inText = fromPop || document.activeElement === ta;
+    // away: the pointer is not on it, so coming onto it opens it again
+    this.pop.dismissed = { s: it.s, e: it.e, at: inText ? ta.selectionStart : null, away: this.overIdx !== it.idx };
+    this._hidePop();
+    if (fromPop) ta.focus();
+  }
+
   _hover(x, y) {
+    const d = this.pop.dismissed;
     for (const [idx, m] of this.markEls) {
       for (const r of m.getClientRects()) {
         if (x >= r.left && x <= r.right && y >= r.top && y <= r.bottom) {
+          this.overIdx = idx;
           this.input.classList.add("over-mark");
+          if (this._dismissed(this.items[idx])) {
+            if (!d.away) return; // closed with Escape while the pointer was on it
+            this.pop.dismissed = null; // the pointer left and came back
+          }
           this._cancelHide();
           if (this.pop.idx !== idx) this._showPop(idx, "hover");
           return;
         }
       }
     }
+    this.overIdx = null;
+    if (d) d.away = true;
     this.input.classList.remove("over-mark");
     if (this.pop.via === "hover") this._hideSoon();
   }
@@ -377,6 +462,8 @@ export class ReplyChecker {
     const m = this.markEls.get(idx);
     if (!m) return;
     this._cancelHide();
+    if (shown && shown !== this) shown._hidePop();
+    shown = this;
     if (this.pop.idx !== idx) this._fillPop(idx);
     this.pop.idx = idx;
     this.pop.via = via;
@@ -389,6 +476,20 @@ export class ReplyChecker {
     const left = Math.max(0, Math.min(r.left - host.left, host.width - width));
     this.popEl.style.left = `${left}px`;
     this.popEl.style.top = `${r.bottom - host.top + 6}px`;
+    if (via === "caret") this._say(this._popText(idx));
+  }
+
+  /** What the popover says, as one sentence for the live region. */
+  _popText(idx) {
+    const f = this.items[idx].f;
+    const parts = [`${catLabel(f.category)}, ${t(`severity.${f.severity}`)}: ${f.message}`];
+    if (f.suggestion) parts.push(`${t("rc.suggestion")} ${f.suggestion}`);
+    if (this.editable && f.suggestion) parts.push(t("rc.pop_keys"));
+    return parts.join(" ");
+  }
+
+  _say(text) {
+    if (this.liveEl && this.liveEl.textContent !== text) this.liveEl.textContent = text;
   }
 
   _fillPop(idx) {
@@ -396,14 +497,15 @@ export class ReplyChecker {
     if (!it) return;
     const f = it.f;
     const lang = this.review ? this.review.lang : null;
+    const id = (part) => (this.editable ? `${this.uid}-pop-${part}` : null);
     const parts = [
-      h("div", { class: "pop-head" },
-        h("span", { class: `chip ${catClass(f.category)}` }, catLabel(f.category)),
+      h("div", { class: "pop-head", id: id("head") },
+        h("span", { class: `chip ${catClass(f.category)}` }, catLabel(f.category)), " ",
         h("span", { class: `sev sev-${f.severity}` }, t(`severity.${f.severity}`))),
-      h("p", { class: "pop-msg", lang }, f.message),
+      h("p", { class: "pop-msg", id: id("msg"), lang }, f.message),
     ];
     if (f.suggestion) {
-      parts.push(h("p", { class: "pop-sugg" }, h("span", { class: "lbl" }, t("rc.suggestion")), " ",
+      parts.push(h("p", { class: "pop-sugg", id: id("sugg") }, h("span", { class: "lbl" }, t("rc.suggestion")), " ",
         h("span", { class: "sugg-text", lang }, f.suggestion)));
     }
     if (this.editable && f.suggestion && it.s !== null) {
@@ -413,7 +515,6 @@ export class ReplyChecker {
         h("span", { class: "hint" }, t("rc.apply_keys"))));
     }
     this.popEl.replaceChildren(...parts);
-    this.popEl.setAttribute("aria-label", catLabel(f.category));
   }
 
   _hideSoon() {
@@ -428,12 +529,14 @@ export class ReplyChecker {
   _cancelHide() { clearTimeout(this.pop.timer); }
 
   _hidePop() {
+    if (shown === this) shown = null;
     clearTimeout(this.pop.timer);
     this.popEl.hidden = true;
     this.pop.idx = null;
     this.pop.via = null;
     this.pop.hover = false;
     for (const el of this.markEls.values()) el.classList.remove("active");
+    this._say("");
   }
 
   // ------------------------------------------------------------------ actions
@@ -445,17 +548,31 @@ export class ReplyChecker {
     if (!this.editable || !it || it.s === null || !it.f.suggestion) return;
     const ta = this.input;
     const { s, e } = it;
+    if (ta.value !== this.text || this.text.slice(s, e) !== it.src) {
+      // never splice at offsets that no longer hold the finding's words: drop it, review again
+      it.s = it.e = null;
+      it.stale = true;
+      this._renderMarks();
+      this._renderPanel();
+      this.reviewNow();
+      return;
+    }
     const sugg = it.f.suggestion;
     const before = ta.value;
     this._hidePop();
     ta.focus();
     ta.setSelectionRange(s, e);
+    // _onInput moves the other findings by exactly this replacement: those it overlapped are
+    // dropped, those after it shift, whatever the suggestion shares with the words around it
+    this.edit = { s, e, text: sugg };
     let done = false;
     try { done = document.execCommand("insertText", false, sugg); } catch { done = false; }
     if (!done || ta.value === before) {
+      this.edit = { s, e, text: sugg };
       ta.setRangeText(sugg, s, e, "end");
       this._onInput();
     }
+    this.edit = null;
     const ph = /\[[^\]\n]*\]/.exec(sugg);
     if (ph) ta.setSelectionRange(s + ph.index, s + ph.index + ph[0].length);
     this._typed = true;
