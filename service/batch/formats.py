@@ -276,8 +276,8 @@ def _read_delimited(src: Source, delimiter: str | None) -> Iterator[Record]:
             continue
         last = reader.line_num
         bad = next((bad_lines.pop(i) for i in range(start, last + 1) if i in bad_lines), None)
-        if bad:
-            yield Record(start, error=bad)
+        if bad:  # what did decode (the id, the agent) still says which row it is
+            yield Record(start, dict(zip(columns, row)) if row else None, error=bad)
             continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
