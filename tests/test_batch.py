@@ -210,7 +210,10 @@ def test_ctrl_c_stops_a_run_with_workers_promptly_and_leaves_no_output(tmp_path)
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "service", "batch", str(src), "--out", str(out),
                              "--workers", "2", "--no-progress"], cwd=os.path.dirname(os.path.dirname(__file__)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            # as in a terminal: a test run started in the background (`make test &`)
+                            # inherits SIGINT ignored, and Python then keeps ignoring it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while not (tmp_path / "out.jsonl.part").exists() or (tmp_path / "out.jsonl.part").stat().st_size < 100_000:
         assert time.monotonic() < deadline and proc.poll() is None
