@@ -353,19 +353,3 @@ def run_batch(src: str | Path, dst: str | Path, *, rubric, workers: int = 1, fmt
             raise
     os.replace(tmp, dst)
     return summary
-
-
-def read_text_arg(value: str) -> str:
-    """A CLI text argument: '-' reads stdin, an existing file is read, anything else is text."""
-    import sys
-
-    if value == "-":
-        data = sys.stdin.buffer.read()
-    elif len(value) < 4096 and "\n" not in value and Path(value).is_file():
-        data = Path(value).read_bytes()
-    else:
-        return value
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"input is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
