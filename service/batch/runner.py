@@ -228,7 +228,10 @@ def _reviewed(src, inp: Input, rubric: "Rubric", workers: int, out_fmt: str, out
                 while pending:
                     yield pending.popleft().result()
             except BaseException:
-                pool.shutdown(cancel_futures=True)
+                # stop at once: a chunk still running may wait for the turn of one cancelled
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
                 raise
     finally:
         ids_log.unlink(missing_ok=True)
@@ -279,6 +282,11 @@ _worker: _Worker | None = None
 
 def _start_worker(rubric_dir: Path, out_path: str, ids_path: str, turn, next_part) -> None:
     global _worker
+    # Ctrl-C is the parent's to handle: it stops the workers itself. A worker interrupted
+    # inside the shared turn's wait would leave the others waiting for a turn that never comes.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = _Worker(rubric_dir, out_path, ids_path, turn, next_part)
 
 
