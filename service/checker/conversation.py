@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, TactfulError
 from .check import check_reply
-from .review import ALL_PARTS, _missing, score_of
+from .review import ALL_PARTS, Finding, _missing, score_keys, score_of
 from .rubric import SECTIONS, Rubric, expand
 from .text import fold
 
@@ -122,7 +122,7 @@ def review_conversation(playbook: Playbook, messages: list[Message], *, conversa
     keys = [k for t in reviewed for k in _keys(rubric, t["review"])] + [k for _, _, k in extra]
     for t, finding, key in extra:  # the missing part belongs to the turn it was due in
         t["review"].findings.append(finding)
-        t["review"].structure[finding_part(finding)] = "missing"
+        t["review"].structure[_part_of(finding)] = "missing"
         t["review"].score, t["review"].passed = score_of(rubric, _keys(rubric, t["review"]))
     score, passed = score_of(rubric, keys)
     categories = Counter(f.category for t in reviewed for f in t["review"].findings)
@@ -133,13 +133,11 @@ def review_conversation(playbook: Playbook, messages: list[Message], *, conversa
             "turn_reviews": [_turn_out(t) for t in turns]}
 
 
-def finding_part(finding) -> str:
+def _part_of(finding) -> str:
     return finding.rule.split(".", 1)[1] if finding.rule.startswith("structure.") else finding.category
 
 
 def _keys(rubric: Rubric, review) -> list:
-    from .review import score_keys
-
     return score_keys(rubric, review.findings)
 
 
@@ -182,8 +180,6 @@ def _structure(rubric: Rubric, reviewed: list[dict], complete: bool, complained_
 
 
 def _missing_in(rubric: Rubric, turn: dict, part: str):
-    from .review import Finding
-
     finding, key = _missing(rubric, part, turn["review"].lang)
     return turn, Finding(**finding), key
 
