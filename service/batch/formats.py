@@ -95,6 +95,10 @@ class Format:
     # Record, or None for a blank line. Lets worker processes take blocks of raw lines.
     parse_line: Callable[[int, bytes, Codec], Record | None] | None = None
     has_header: bool = False  # a first line that is not a record (rows_total counts it out)
+    # Records are the messages of conversations, not replies: each has conversation_id, role
+    # (customer | agent | bot | system | note), text, and where known id, agent, created_at,
+    # channel. A helpdesk export always is; a CSV or JSONL is when its records say so.
+    conversations: bool = False
 
 
 FORMATS: dict[str, Format] = {}
