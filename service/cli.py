@@ -57,11 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--rubric", help="a rubric folder (default: TACTFUL_RUBRIC_DIR, else the built-in one)")
 
     b = sub.add_parser("batch", help="review a CSV, TSV or JSONL export, streaming")
-    b.add_argument("input", help="CSV, TSV or JSONL with id, reply and optional complaint, lang, agent, channel")
+    b.add_argument("input", help="CSV, TSV or JSONL with id, reply and optional complaint, lang, agent, channel; "
+                                 "or one row per message: conversation_id, role, text, agent, created_at, "
+                                 "channel; or a helpdesk export (--from)")
     b.add_argument("--out", required=True, help="JSONL output (CSV or TSV when it ends in .csv or .tsv)")
     b.add_argument("--workers", type=int, default=1, help="processes to use (0 = all cores)")
     b.add_argument("--encoding", help="input encoding (e.g. gbk, big5, utf-16); default: detected")
-    b.add_argument("--format", help="input format: csv, tsv, txt or jsonl (default: by extension)")
+    b.add_argument("--format", "--from", dest="format",
+                   help="input format: csv, tsv, txt, jsonl, or a helpdesk export: zendesk, chatwoot, "
+                        "intercom, freshdesk, zammad (default: by extension)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     b.add_argument("--report", help="also write the QA report: .html (self-contained) or .json")
     b.add_argument("--judge", metavar="MODEL", help="add an LLM-graded score (empathy, remedy fit, tone) per reply")
@@ -223,8 +227,9 @@ def _console(stderr: bool = False):
 def _batch(args) -> int:
     from datetime import datetime, timezone
 
-    from .batch.pipeline import open_input, rubric_of
+    from .batch.pipeline import open_input
     from .batch.runner import gc_for_batch, run_batch
+    from .playbook import Playbook
     from .settings import get_settings
 
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
@@ -239,7 +244,8 @@ def _batch(args) -> int:
     if args.judge:
         if not _confirm_judge(args):
             return 2
-    rubric = rubric_of(settings)
+    playbook = Playbook.from_settings(settings)
+    rubric = playbook.rubric
     report = None
     if args.report:
         from .batch.report import ReportBuilder
@@ -253,10 +259,10 @@ def _batch(args) -> int:
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("reviewing", total=os.path.getsize(args.input))
-            summary = run_batch(args.input, args.out, rubric=rubric, workers=workers, checked=inp,
+            summary = run_batch(args.input, args.out, rubric=playbook, workers=workers, checked=inp,
                                 report=report, progress=lambda done, total: bar.update(task, completed=done))
     else:
-        summary = run_batch(args.input, args.out, rubric=rubric, workers=workers, checked=inp, report=report)
+        summary = run_batch(args.input, args.out, rubric=playbook, workers=workers, checked=inp, report=report)
     if args.judge:
         from pathlib import Path
 
@@ -327,6 +333,11 @@ def _print_summary(summary) -> None:
         print(f"pass rate {d['pass_rate']:.1%}, mean score {d['mean_score']}", file=err)
         for cat, n in d["findings_by_category"].items():
             print(f"  {cat:<26}{n:>8}  ({n / d['reviewed'] * 100:.1f} per 100 replies)", file=err)
+    conv = d.get("conversations")
+    if conv:
+        rate = f"{conv['pass_rate']:.1%}" if conv["pass_rate"] is not None else "-"
+        print(f"{conv['conversations']} conversations: {conv['scored']} with an agent turn, pass rate {rate}, "
+              f"mean score {conv['mean_score'] if conv['mean_score'] is not None else '-'}", file=err)
 
 
 def _draft(args) -> int:

@@ -85,6 +85,16 @@ def m006_rate_buckets(db: sqlite_utils.Database) -> None:
     db["rate_buckets"].create({"key_id": str, "tokens": float, "at": float}, pk="key_id")
 
 
+@migrations()
+def m007_conversation_jobs(db: sqlite_utils.Database) -> None:
+    # A file of conversations gives rows per agent turn and per conversation, not per record:
+    # `units_done` (records, or whole conversations) is where a job resumes; `rows_done` stays
+    # the records read, for progress; `conversations` says which kind of file the job holds.
+    db["jobs"].add_column("units_done", int, not_null_default=0)
+    db["jobs"].add_column("conversations", int, not_null_default=0)
+    db.execute("update jobs set units_done = rows_done")
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""

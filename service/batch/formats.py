@@ -258,13 +258,15 @@ def _read_delimited(src: Source, delimiter: str | None) -> Iterator[Record]:
         raise InputError(f"line 1: cannot read the {kind} header: {e}", field="file") from None
     columns = [h.strip().lower() for h in header]
     bad_header = bad_lines.pop(1, None)
-    if "reply" not in columns and bad_header:
+    conversations = {"conversation_id", "role", "text"} <= set(columns)
+    if "reply" not in columns and not conversations and bad_header:
         raise InputError(f"the header line does not decode ({bad_header}): is the encoding right?",
                          field="encoding")
-    if "reply" not in columns:
+    if "reply" not in columns and not conversations:
         hint = " (is it tab-separated? it was read as comma-separated)" if delimiter == "," and any(
             "\t" in h for h in header) else ""
-        raise InputError(f"the {kind} has no 'reply' column (columns: {', '.join(header) or 'none'}){hint}",
+        raise InputError(f"the {kind} has no 'reply' column, nor conversation_id, role and text for a file "
+                         f"of conversations (columns: {', '.join(header) or 'none'}){hint}",
                          field="reply")
     width = len(columns)
     last = reader.line_num

@@ -23,7 +23,8 @@ from pathlib import Path
 from .. import store
 from ..errors import Conflict, InputError, NotFound
 from .formats import Record, get_format, open_source, read_records
-from .pipeline import Duplicates, id_key, open_input, review_record, rubric_of
+from .pipeline import (Conversation, Duplicates, conversation_ends, id_key, open_input, playbook_of,
+                       review_conversation_unit, review_record, rubric_of, units)
 from .report import ReportBuilder, report_meta
 from .runner import CHUNK
 
@@ -51,7 +52,8 @@ def create_job(settings, upload: Path, filename: str, *, encoding: str | None = 
     job = {"id": job_id, "created_at": store.now(), "filename": filename, "path": str(dest),
            "format": inp.format.name, "encoding": inp.encoding, "state": "queued",
            "rows_total": max(lines - (1 if inp.format.has_header else 0), 0), "rows_done": 0, "errors": 0,
-           "bytes_total": size, "judge": judge, "rubric_version": rubric_of(settings).version}
+           "bytes_total": size, "judge": judge, "rubric_version": rubric_of(settings).version,
+           "units_done": 0, "conversations": int(inp.conversations)}
     upload.replace(dest)
     try:
         with store.transaction(settings.db_path) as db:
@@ -88,7 +90,7 @@ def _public(job: dict) -> dict:
         "started_at": job.get("started_at"), "finished_at": job.get("finished_at"),
         "rows_total": job["rows_total"], "rows_done": job["rows_done"], "errors": job["errors"],
         "rows_per_s": rate, "error": job.get("error"), "judge": job.get("judge"),
-        "rubric_version": job.get("rubric_version"),
+        "rubric_version": job.get("rubric_version"), "conversations": bool(job.get("conversations")),
     }
 
 
@@ -226,7 +228,7 @@ class JobRunner:
             job = db["jobs"].get(job_id)
         if job["state"] not in ACTIVE:
             return
-        done = job["rows_done"]
+        done = job.get("units_done") or 0
         with store.transaction(path) as db:
             # checked again inside the write lock: a cancel may have landed since the read above
             if self._state_in(db, job_id) not in ACTIVE:
@@ -235,23 +237,28 @@ class JobRunner:
                                        "run_started_at": store.now(), "run_rows_start": done})
             seen = [rid for (rid,) in db.execute(
                 "select rid from results where job_id = ? and rid is not null", [job_id])] if done else []
-        rubric = rubric_of(self.settings)
-        self.judge = self._judge(job.get("judge"))
+            seq = db.execute("select coalesce(max(seq) + 1, 0) from results where job_id = ?",
+                             [job_id]).fetchone()[0]
+        playbook = playbook_of(self.settings)
+        rubric = playbook.rubric
+        conv = bool(job.get("conversations"))
+        self.judge = None if conv else self._judge(job.get("judge"))  # the judge grades replies
         duplicates = Duplicates(seen)
-        seq = 0
-        chunk: list[tuple[int, Record]] = []
-        with contextlib.closing(read_records(Path(job["path"]), get_format(job["format"]), job["encoding"])) as records:
-            for rec in records:
-                if seq >= done:  # resume: the first `done` records are already stored
-                    chunk.append((seq, rec))
-                seq += 1
-                if len(chunk) >= CHUNK:
-                    if not self._commit(job_id, chunk, rubric, duplicates):
+        k = 0
+        chunk: list = []
+        size = CHUNK // 8 if conv else CHUNK
+        with contextlib.closing(_units(job)) as todo:
+            for unit in todo:
+                if k >= done:  # resume: the first `done` units are already stored
+                    chunk.append(unit)
+                k += 1
+                if len(chunk) >= size:
+                    if not (seq := self._commit(job_id, seq, chunk, playbook, duplicates)):
                         return self._store_report(job_id, rubric)  # cancelled
                     chunk = []
                 if self.stopping.is_set():
                     return  # the process is stopping: the job stays `running` and resumes later
-        if chunk and not self._commit(job_id, chunk, rubric, duplicates):
+        if chunk and not self._commit(job_id, seq, chunk, playbook, duplicates):
             return self._store_report(job_id, rubric)
         self._store_report(job_id, rubric, done=True)
 
@@ -272,24 +279,39 @@ class JobRunner:
 
         return Judge.for_model(self.settings, model)
 
-    def _commit(self, job_id: str, chunk: list[tuple[int, Record]], rubric, duplicates: Duplicates) -> bool:
-        """Review one chunk and store it with the job's counters in one transaction. False when
-        the job was cancelled meanwhile (nothing of this chunk is stored then)."""
-        outs = [review_record(rec, rubric) for _, rec in chunk]
+    def _commit(self, job_id: str, seq: int, chunk: list, playbook, duplicates: Duplicates) -> int:
+        """Review one chunk of units (records, or whole conversations) and store its rows from
+        number `seq` on, with the job's counters, in one transaction. The next row's number;
+        0 when the job was cancelled meanwhile (nothing of this chunk is stored then)."""
+        pairs: list[tuple[Record | None, dict]] = []
+        records = 0
+        for unit in chunk:
+            if isinstance(unit, Conversation):
+                by_line = {r.line: r for r in unit.records}
+                pairs.extend((by_line.get(out.get("line")), out)
+                             for out in review_conversation_unit(unit, playbook))
+                records += len(unit.records)
+            else:
+                pairs.append((unit, review_record(unit, playbook)))
+                records += 1
+        outs = [out for _, out in pairs]
         judge = getattr(self, "judge", None)
         if judge is not None:
             import asyncio
 
-            todo = [(out, rec) for out, (_, rec) in zip(outs, chunk) if "error" not in out]
+            todo = [(out, rec) for rec, out in pairs if "error" not in out]
             scores = asyncio.run(judge.grade_many(
                 [(rec.data["reply"], rec.data.get("complaint")) for _, rec in todo]))
             for (out, _), score in zip(todo, scores):
                 out["judge"] = score
         duplicates.mark(outs)
         rows = []
-        for (seq, rec), out in zip(chunk, outs):
-            data = rec.data or {}
-            rows.append({"job_id": job_id, "seq": seq, "line": rec.line, "rid": id_key(out.get("id")),
+        for n, (rec, out) in enumerate(pairs, seq):
+            data = (rec.data if rec is not None else None) or {}
+            if out.get("kind") == "conversation":
+                data = {"agent": ";".join(out.get("agents") or []) or None, "channel": out.get("channel")}
+            rows.append({"job_id": job_id, "seq": n, "line": out.get("line"),
+                         "rid": None if out.get("kind") == "conversation" else id_key(out.get("id")),
                          "agent": None if data.get("agent") is None else str(data.get("agent")),
                          "channel": None if data.get("channel") is None else str(data.get("channel")),
                          "created_at": None if data.get("created_at") is None else str(data.get("created_at")),
@@ -304,9 +326,9 @@ class JobRunner:
                 return False
             db["results"].insert_all(rows, batch_size=CHUNK)
             errors = sum(1 for r in rows if r["error"])
-            db.execute("update jobs set rows_done = rows_done + ?, errors = errors + ? where id = ?",
-                       [len(rows), errors, job_id])
-        return True
+            db.execute("update jobs set rows_done = rows_done + ?, units_done = units_done + ?, "
+                       "errors = errors + ? where id = ?", [records, len(chunk), errors, job_id])
+        return seq + len(rows)
 
 
 def build_report(settings, job_id: str, rubric=None) -> dict:
@@ -322,7 +344,18 @@ def build_report(settings, job_id: str, rubric=None) -> dict:
         rows = (json.loads(row) for (row,) in db.execute(
             "select row from results where job_id = ? order by seq", [job_id]))
         upload = Path(job["path"]) if job.get("path") else None
-        if upload is not None and upload.is_file():
+        if upload is not None and upload.is_file() and job.get("conversations"):
+            with contextlib.closing(_units(job)) as todo:
+                for conv in todo:  # a unit's rows end with its scorecard (or are one message row)
+                    mine = []
+                    for row in rows:
+                        mine.append(row)
+                        if conv.id is None or row.get("kind") == "conversation":
+                            break
+                    if not mine:
+                        break
+                    builder.add_conversation(conv, mine)
+        elif upload is not None and upload.is_file():
             with contextlib.closing(read_records(upload, get_format(job["format"]), job["encoding"])) as records:
                 for row, rec in zip(rows, records):
                     builder.add_record(rec, row)
@@ -333,6 +366,18 @@ def build_report(settings, job_id: str, rubric=None) -> dict:
                        rubric_version=job.get("rubric_version") or rubric.version,
                        fmt=job["format"], encoding=job["encoding"])
     return builder.to_dict(rubric, meta)
+
+
+def _units(job: dict):
+    """The units of a job's upload in review order: its records, or its whole conversations."""
+    path, fmt = Path(job["path"]), get_format(job["format"])
+    if not job.get("conversations"):
+        yield from read_records(path, fmt, job["encoding"])
+        return
+    with contextlib.closing(read_records(path, fmt, job["encoding"])) as first:
+        ends = conversation_ends(first)
+    with contextlib.closing(read_records(path, fmt, job["encoding"])) as records:
+        yield from units(records, ends)
 
 
 def cached_report(settings, job_id: str) -> dict:

@@ -30,6 +30,9 @@ __all__ = ["ReportBuilder", "iso_week", "report_meta", "masked_example"]
 
 EXAMPLES = 3
 TOP_PHRASES = 20
+WORST_CONVERSATIONS = 5
+EXAMPLE_MESSAGES = 40  # messages shown of one worst conversation
+EXAMPLE_CHARS = 2000  # characters shown of one message
 
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
@@ -110,6 +113,42 @@ class _Group:
         }
 
 
+class _Conversations:
+    """The conversation figures of a group: scorecards, their parts' outcomes, categories."""
+    __slots__ = ("count", "scored", "passed", "score", "unanswered", "parts", "categories")
+
+    def __init__(self) -> None:
+        self.count = self.scored = self.passed = self.score = self.unanswered = 0
+        self.parts: Counter = Counter()  # (part, outcome)
+        self.categories: Counter = Counter()  # conversations with at least one such finding
+
+    def add(self, card: dict) -> None:
+        self.count += 1
+        self.unanswered += bool(card.get("unanswered"))
+        if card.get("score") is None:
+            return
+        self.scored += 1
+        self.passed += bool(card["passed"])
+        self.score += card["score"]
+        self.parts.update((p, v) for p, v in (card.get("structure") or {}).items())
+        self.categories.update(list((card.get("findings_by_category") or {}).keys()))
+
+    def merge(self, other: "_Conversations") -> None:
+        for name in ("count", "scored", "passed", "score", "unanswered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.parts.update(other.parts)
+        self.categories.update(other.categories)
+
+    def figures(self, categories: list[str]) -> dict:
+        n = self.scored
+        return {"conversations": self.count, "scored": n, "unanswered": self.unanswered,
+                "pass_rate": round(self.passed / n, 4) if n else None,
+                "mean_score": round(self.score / n, 2) if n else None,
+                "with_category": {c: round(self.categories[c] / n, 4) if n else 0.0 for c in categories},
+                "structure": {p: {v: self.parts[(p, v)] for v in ("present", "missing", "n/a")}
+                              for p in sorted({p for p, _ in self.parts})}}
+
+
 class ReportBuilder:
     def __init__(self) -> None:
         self.overall = _Group()
@@ -117,6 +156,57 @@ class ReportBuilder:
         self.channels: dict[str, _Group] = {}
         self.weeks: dict[str, _Group] = {}
         self.seq = 0
+        self.conversations = _Conversations()
+        self.conversation_agents: dict[str, _Conversations] = {}
+        self.worst: list = []  # a min-heap of (-score, -line, example): the worst conversations
+
+    def add_conversation(self, conv, rows: list[dict]) -> None:
+        """One conversation of a file of conversations (pipeline.Conversation) and its output
+        rows: its turns count as replies, its scorecard as a conversation."""
+        by_line = {r.line: r for r in conv.records}
+        card = None
+        for row in rows:
+            if row.get("kind") == "conversation":
+                card = row
+                continue
+            rec = by_line.get(row.get("line"))
+            data = (rec.data if rec is not None else None) or {}
+            text = data.get("text") if row.get("kind") == "turn" else None
+            self.add(row, text if isinstance(text, str) else None, data.get("created_at"))
+        if card is None:
+            return
+        self.conversations.add(card)
+        for agent in card.get("agents") or ["(none)"]:
+            self.conversation_agents.setdefault(str(agent), _Conversations()).add(card)
+        if card.get("score") is not None and not card.get("passed"):
+            self._keep_worst(card, conv, rows)
+
+    def _keep_worst(self, card: dict, conv, rows: list[dict]) -> None:
+        line = card.get("line") if isinstance(card.get("line"), int) else 0
+        key = (-card["score"], -line)
+        if len(self.worst) >= WORST_CONVERSATIONS and key <= self.worst[0][:2]:
+            return
+        turns = {r.get("line"): r for r in rows if r.get("kind") == "turn"}
+        messages = []
+        for rec in conv.records[:EXAMPLE_MESSAGES]:
+            data = rec.data or {}
+            text = data.get("text")
+            if not isinstance(text, str):
+                continue
+            turn = turns.get(rec.line)
+            findings = [f for f in (turn or {}).get("findings") or [] if (f.get("end") or 0) <= EXAMPLE_CHARS]
+            messages.append({"line": rec.line, "role": str(data.get("role") or ""),
+                             "agent": (turn or {}).get("agent"), "text": text[:EXAMPLE_CHARS],
+                             "score": (turn or {}).get("score"), "findings": findings})
+        example = {"conversation_id": card.get("conversation_id"), "line": card.get("line"),
+                   "channel": card.get("channel"), "agents": card.get("agents"), "score": card["score"],
+                   "structure": card.get("structure"), "findings_by_category": card.get("findings_by_category"),
+                   "messages": messages, "more_messages": max(len(conv.records) - EXAMPLE_MESSAGES, 0)}
+        item = (key[0], key[1], example)
+        if len(self.worst) < WORST_CONVERSATIONS:
+            heapq.heappush(self.worst, item)
+        else:
+            heapq.heapreplace(self.worst, item)
 
     def add_record(self, rec: "Record", row: dict) -> None:
         """One input record and its output row."""
@@ -142,6 +232,14 @@ class ReportBuilder:
             for key, group in theirs.items():
                 mine.setdefault(key, _Group()).merge(group)
         self.seq += other.seq
+        self.conversations.merge(other.conversations)
+        for key, cg in other.conversation_agents.items():
+            self.conversation_agents.setdefault(key, _Conversations()).merge(cg)
+        for item in other.worst:
+            if len(self.worst) < WORST_CONVERSATIONS:
+                heapq.heappush(self.worst, item)
+            elif item[:2] > self.worst[0][:2]:
+                heapq.heapreplace(self.worst, item)
 
     def to_dict(self, rubric: "Rubric", job: dict | None = None) -> dict:
         """The report, with `job` (report_meta) as its metadata and the rubric's categories."""
@@ -163,7 +261,7 @@ class ReportBuilder:
         meta = dict(job or {})
         if "rows" in meta:
             meta["rows"] = self.overall.rows
-        return {
+        out = {
             "job": meta,
             "rubric_version": rubric.version,
             "categories": labels,
@@ -173,12 +271,28 @@ class ReportBuilder:
             "weekly": [{"week": w, **{k: v for k, v in g.figures(cats).items() if k != "top_phrases"}}
                        for w, g in sorted(self.weeks.items())],
         }
+        if self.conversations.count:
+            agents = [{"agent": a, **g.figures(cats)} for a, g in self.conversation_agents.items()]
+            agents.sort(key=lambda x: (x["pass_rate"] if x["pass_rate"] is not None else 2,
+                                       x["mean_score"] if x["mean_score"] is not None else 101))
+            out["conversations"] = {**self.conversations.figures(cats), "by_agent": agents,
+                                    "worst": [masked_conversation(e) for _, _, e in sorted(self.worst, reverse=True)]}
+        return out
 
 
 def masked_example(example: dict) -> dict:
     """An example reply with personal data masked and its findings' offsets moved to match."""
     reply, findings = mask_spans(example.get("reply"), example.get("findings") or [])
     return {**example, "reply": reply, "findings": findings}
+
+
+def masked_conversation(example: dict) -> dict:
+    """A worst conversation with personal data masked in every message (the customer's too)."""
+    messages = []
+    for m in example.get("messages") or []:
+        text, findings = mask_spans(m.get("text"), m.get("findings") or [])
+        messages.append({**m, "text": text, "findings": findings})
+    return {**example, "messages": messages}
 
 
 def report_meta(*, filename: str | None, created_at: str, rubric_version: str, fmt: str | None = None,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...batch import jobs
-from ...batch.runner import OUTPUT_FIELDS, csv_row
+from ...batch.runner import CONVERSATION_FIELDS, OUTPUT_FIELDS, csv_row
 from ...errors import InputError
 from ...schemas import error_responses
 
@@ -87,12 +87,14 @@ def cancel_batch(job_id: str, request: Request) -> dict:
     return jobs.cancel(request.app.state.settings, job_id)
 
 
-@router.get("/{job_id}/results", summary="One row per input row, in order (streamed)",
+@router.get("/{job_id}/results", summary="One row per input row (for conversations: per agent turn, "
+            "then the conversation's scorecard), in order (streamed)",
             responses=error_responses(404))
 def get_results(job_id: str, request: Request,
                 format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
     settings = request.app.state.settings
     lines = jobs.iter_results(settings, job_id)
+    conversations = jobs.job_status(settings, job_id)["conversations"]
 
     if format == "csv":
         import csv
@@ -101,9 +103,9 @@ def get_results(job_id: str, request: Request,
         def body():
             buf = io.StringIO()
             w = csv.writer(buf)
-            w.writerow(OUTPUT_FIELDS)
+            w.writerow(CONVERSATION_FIELDS if conversations else OUTPUT_FIELDS)
             for n, line in enumerate(lines, 1):
-                w.writerow(csv_row(json.loads(line)))
+                w.writerow(csv_row(json.loads(line), conversations))
                 if n % 1000 == 0:
                     yield buf.getvalue()
                     buf.seek(0)
