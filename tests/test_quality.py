@@ -14,7 +14,7 @@ from builtin import review
 from service.checker.rubric import PHRASE_CATEGORIES, STRUCTURE_CATEGORIES
 
 DATA = Path(__file__).parent / "data"
-FILES = ["labelled_replies.jsonl", "heldout_replies.jsonl"]
+FILES = ["labelled_replies.jsonl", "heldout_replies.jsonl", "chat_replies.jsonl"]
 
 
 def load(names=FILES) -> list[dict]:

@@ -64,8 +64,8 @@ class RuleSpec(_Strict):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for p in patterns:
-            try:
-                re.compile(p)
+            try:  # as it will run: joined with the others (so no global flags like "(?i)")
+                re.compile(f"(?:{p})|(?:x)")
             except re.error as e:
                 raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from e
         return patterns
@@ -205,8 +205,8 @@ def compile_rubric(root: Path) -> Rubric:
     signals = validate(SignalSpec, read_yaml(root / "signals.yaml"), str(root / "signals.yaml"))
     for name in ("time", "amount", "contact", "reference"):
         for p in getattr(signals, name):
-            try:
-                re.compile(p)
+            try:  # as it will run: joined with the others (so no global flags like "(?i)")
+                re.compile(f"(?:{p})|(?:x)")
             except re.error as e:
                 raise RubricError(f"{root / 'signals.yaml'}: {name}: bad pattern {p!r}: {e}") from e
 
