@@ -118,7 +118,8 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--dump", type=Path)
-    ap.add_argument("--labels", type=Path, help="hand judgements (bench/labels/*.jsonl) to score against")
+    ap.add_argument("--labels", type=Path, action="append",
+                    help="hand judgements (bench/labels/*.jsonl) to score against; repeat to add more")
     args = ap.parse_args()
     playbook = Playbook.from_settings(get_settings())
     flags: Counter = Counter()
@@ -185,10 +186,10 @@ PHRASE = ("defensive_language", "vague_promise", "over_promise", "blame_shifting
           "sensitive_data_request", "negative_wording")
 
 
-def score_labels(path: Path, reviews: dict[str, dict]) -> None:
+def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
     """Precision of the phrase flags on every labelled turn; recall and the pass rate of
     clean turns on the random sample only (the flagged sample was chosen by the checker)."""
-    labels = [json.loads(line) for line in path.open(encoding="utf-8")]
+    labels = [json.loads(line) for path in paths for line in path.open(encoding="utf-8")]
     flags, right = Counter(), Counter()
     gold, found = Counter(), Counter()
     clean = clean_pass = clean_all = clean_all_pass = 0

@@ -441,12 +441,17 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
                 first[i] = k
             last[i] = k
         if sent.found:
-            keys += sent.keys
-            for s, e, f in sent.found:
+            for (s, e, f), key in zip(sent.found, sent.keys):
+                # what clears a finding may stand in the clause next to it: the time of a
+                # promise ("预计5号到货,尽快为您安排发货"), the alternative to a refusal ("不能修改的
+                # 呢 您可以在设置里修改")
+                if _cleared_nearby(rubric, f["rule"], reply, pieces, sents, k, hant):
+                    continue
                 f = f.copy()
                 f["start"] = a + s
                 f["end"] = a + e
                 findings.append(f)
+                keys.append(key)
     if complaint and complaint.strip():
         _restated(rubric, complaint, sents, first, last)
     elif first[_RESTATEMENT] is None:  # an order number or a date restates the problem too
@@ -477,6 +482,44 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
         _, b, end = pieces[last[i]]
         spans[name] = [a + piece.lead, b - end.trail]
     return lang, spans, findings, keys, structure
+
+
+@functools.lru_cache(maxsize=8)
+def _conditions(rubric: Rubric) -> dict:
+    """Each rule's `unless`, by rule id."""
+    return {r.id: r.unless for r in rubric.rules if r.unless is not None}
+
+
+_FULL_STOP = frozenset("。！？!?.；;")
+
+
+def _cleared_nearby(rubric: Rubric, rule_id: str, reply: str, pieces: list, sents: list, k: int,
+                    hant: bool) -> bool:
+    """Whether the clause before or after clause k, in the same sentence (they are cut at a
+    comma or a space, not a full stop), clears a finding of `rule_id`: it holds a time (for a
+    rule a time clears) or one of the rule's `unless: sentence` phrases, or the next clause
+    holds one of its `unless: after` phrases."""
+    c = _conditions(rubric).get(rule_id)
+    if c is None or not (c.time or c.sentence or c.after):
+        return False
+    for j in (k - 1, k + 1):
+        if not 0 <= j < len(pieces):
+            continue
+        joint = reply[pieces[min(j, k)][0]:pieces[min(j, k)][1]].rstrip()
+        if joint and joint[-1] in _FULL_STOP:
+            continue
+        if j < len(sents):
+            sent = sents[j]
+        else:
+            piece = pieces[j][2]
+            sent = (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
+        if c.time and sent.has("time"):
+            return True
+        if c.sentence and not c.sentence.isdisjoint(sent.seen):
+            return True
+        if j == k + 1 and c.after and not c.after.isdisjoint(sent.seen):
+            return True
+    return False
 
 
 def _find(sents: list, kind: str, part: int, first: list, last: list) -> None:
