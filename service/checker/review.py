@@ -445,7 +445,7 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
                 # what clears a finding may stand in the clause next to it: the time of a
                 # promise ("预计5号到货,尽快为您安排发货"), the alternative to a refusal ("不能修改的
                 # 呢 您可以在设置里修改")
-                if _cleared_nearby(rubric, f["rule"], reply, pieces, sents, k, hant):
+                if _cleared_nearby(rubric, f, reply, pieces, sents, k, hant):
                     continue
                 f = f.copy()
                 f["start"] = a + s
@@ -493,29 +493,39 @@ def _conditions(rubric: Rubric) -> dict:
 _FULL_STOP = frozenset("。！？!?.；;")
 
 
-def _cleared_nearby(rubric: Rubric, rule_id: str, reply: str, pieces: list, sents: list, k: int,
+def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sents: list, k: int,
                     hant: bool) -> bool:
     """Whether the clause before or after clause k, in the same sentence (they are cut at a
-    comma or a space, not a full stop), clears a finding of `rule_id`: it holds a time (for a
-    rule a time clears) or one of the rule's `unless: sentence` phrases, or the next clause
-    holds one of its `unless: after` phrases."""
-    c = _conditions(rubric).get(rule_id)
-    if c is None or not (c.time or c.sentence or c.after):
+    comma or a space, not a full stop), clears a finding: it holds a time (for a rule a time
+    clears) or one of the rule's `unless: sentence` phrases, or the next clause holds one of
+    its `unless: after` phrases. The sentence before, even across a full stop, clears it with
+    one of its `unless: previous` phrases ("Please DM the tracking number. We will look into
+    this."), and a promise right after a question waits on the customer's answer ("Which
+    store was it? I'll get this sorted.")."""
+    c = _conditions(rubric).get(finding["rule"])
+    if c is None or not (c.time or c.sentence or c.after or c.previous):
         return False
     for j in (k - 1, k + 1):
         if not 0 <= j < len(pieces):
             continue
         joint = reply[pieces[min(j, k)][0]:pieces[min(j, k)][1]].rstrip()
-        if joint and joint[-1] in _FULL_STOP:
+        stop = bool(joint) and joint[-1] in _FULL_STOP
+        if stop and j == k - 1 and finding["category"] == "vague_promise" and joint[-1] in "?？":
+            return True
+        if stop and j == k + 1:
             continue
         if j < len(sents):
             sent = sents[j]
         else:
             piece = pieces[j][2]
             sent = (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
-        if c.time and sent.has("time"):
+        if j == k - 1 and c.previous and not c.previous.isdisjoint(sent.seen):
             return True
+        if stop:
+            continue
         if c.sentence and not c.sentence.isdisjoint(sent.seen):
+            return True
+        if c.time and sent.has("time"):
             return True
         if j == k + 1 and c.after and not c.after.isdisjoint(sent.seen):
             return True

@@ -80,6 +80,7 @@ class Cond:
     time: bool
     amount: bool
     quoted: bool
+    previous: frozenset[int] = frozenset()  # phrases of the sentence before (unless only)
 
 
 @dataclass(slots=True)
