@@ -13,10 +13,11 @@ is unusable as a whole (a CSV with no `reply` column) raises InputError.
 Formats whose records are single lines (JSONL) also give `parse_line`, so that worker
 processes parse blocks of raw lines in parallel.
 
-Adding a helpdesk export (Zendesk, Chatwoot, Intercom, Freshdesk, Zammad JSON) is one module
-with a reader, `def read(src: Source) -> Iterator[Record]`, and one `register(Format(...))`
-line at the end of this one. Record, Codec and Source live in records.py, so that such a
-reader need not import this module (which imports it to register it).
+Helpdesk exports (zendesk, chatwoot, intercom, freshdesk, zammad) are one module each in
+helpdesk/, registered at the end of this one with `conversations=True`: their Records are the
+messages of conversations, {"conversation_id", "id", "role", "text", "created_at", "agent",
+"channel"} (helpdesk/common.py), read from the helpdesk's own JSON with no column mapping.
+Record, Codec and Source live in records.py, so that those readers need not import this module.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import orjson
 
 from ..errors import InputError
 from .encoding import ascii_compatible, check_encoding
+from .helpdesk import chatwoot, freshdesk, intercom, zammad, zendesk
 from .records import BOM as _BOM
 from .records import Codec, Record, Source, raw_lines
 
@@ -254,3 +256,11 @@ register(Format("txt", (".txt",), _delimited(None),
 # format name, since its extension cannot tell it from JSON lines
 register(Format("jsonl", (".jsonl", ".ndjson", ".jsonlines", ".json"), read_jsonl, "one JSON object a line",
                 parse_line=parse_jsonl_line))
+
+# Helpdesk exports (helpdesk/): the messages of conversations. No extensions: a .json file stays
+# JSONL unless the user names the helpdesk (--format zendesk, the upload's `format` field).
+register(Format("zendesk", (), zendesk.read, zendesk.DESCRIPTION, conversations=True))
+register(Format("chatwoot", (), chatwoot.read, chatwoot.DESCRIPTION, conversations=True))
+register(Format("intercom", (), intercom.read, intercom.DESCRIPTION, conversations=True))
+register(Format("freshdesk", (), freshdesk.read, freshdesk.DESCRIPTION, conversations=True))
+register(Format("zammad", (), zammad.read, zammad.DESCRIPTION, conversations=True))
