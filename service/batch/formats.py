@@ -10,11 +10,14 @@ its first line. A record that cannot be read (bad bytes, bad JSON, too many fiel
 Record with `error`, never an exception: the batch reports it and goes on. Only a file that
 is unusable as a whole (a CSV with no `reply` column) raises InputError.
 
-Adding a helpdesk export (Zendesk, Chatwoot, Intercom, Freshdesk, Zammad JSON) is one file
-with a reader, `def read(src: Source) -> Iterator[Record]`, giving each ticket's reply as
-{"id", "reply", "complaint", "agent", "channel", "created_at"}, and one `register(Format(...))`
-line at the end of this one. Formats whose records are single lines (JSONL) also give
-`parse_line`, so that worker processes parse blocks of raw lines in parallel.
+Formats whose records are single lines (JSONL) also give `parse_line`, so that worker
+processes parse blocks of raw lines in parallel.
+
+Helpdesk exports (zendesk, chatwoot, intercom, freshdesk, zammad) are one module each in
+helpdesk/, registered at the end of this one with `conversations=True`: their Records are the
+messages of conversations, {"conversation_id", "id", "role", "text", "created_at", "agent",
+"channel"} (helpdesk/common.py), read from the helpdesk's own JSON with no column mapping.
+Record, Codec and Source live in records.py, so that those readers need not import this module.
 """
 
 from __future__ import annotations
@@ -33,56 +36,14 @@ import orjson
 
 from ..errors import InputError
 from .encoding import ascii_compatible, check_encoding
+from .helpdesk import chatwoot, freshdesk, intercom, zammad, zendesk
+from .records import BOM as _BOM
+from .records import Codec, Record, Source, raw_lines
 
 __all__ = ["Record", "Codec", "Source", "Format", "FORMATS", "register", "get_format", "open_source",
            "read_records", "raw_lines"]
 
 csv.field_size_limit(16 * 1024 * 1024)
-_BOM = codecs.BOM_UTF8
-_UTF8 = frozenset(("utf-8", "utf8", "utf-8-sig"))
-
-
-@dataclass(slots=True)
-class Record:
-    line: int
-    data: dict | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Codec:
-    """How the lines of a source decode: `encoding` is that of the bytes the reader gets,
-    `label` the file's own (they differ for UTF-16, which is recoded to UTF-8 as it is read)."""
-    encoding: str = "utf-8"
-    label: str = "utf-8"
-
-    @property
-    def utf8(self) -> bool:
-        return self.encoding in _UTF8
-
-    def decode(self, raw: bytes, line: int) -> tuple[str, str | None]:
-        """The text of one line, and an error naming the line when it does not decode."""
-        try:
-            return raw.decode(self.encoding), None
-        except UnicodeDecodeError as e:
-            if self.label == self.encoding:
-                where = f"byte 0x{raw[e.start]:02x} at column {e.start + 1}"
-            else:  # the bytes were recoded: a position in characters means something to the user
-                where = f"at character {len(raw[:e.start].decode(self.encoding, errors='replace')) + 1}"
-            return raw.decode(self.encoding, errors="replace"), f"line {line}: not valid {self.label} ({where})"
-
-
-@dataclass(slots=True)
-class Source:
-    """An input file opened for a reader: `stream` gives lines of bytes that `codec` decodes;
-    `file` is the file itself (the same object unless the bytes are recoded)."""
-    stream: IO[bytes]
-    codec: Codec
-    file: IO[bytes] | None = None
-
-    def position(self) -> int:
-        """How far into the file reading has got, in bytes (for progress)."""
-        return (self.file or self.stream).tell()
 
 
 @dataclass(frozen=True)
@@ -171,16 +132,6 @@ class _Recoded(io.RawIOBase):
         b[:n] = self.pending[:n]
         self.pending = self.pending[n:]
         return n
-
-
-def raw_lines(stream: IO[bytes], first: int = 1) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of every non-blank line, numbered from `first`; a leading UTF-8
-    BOM is dropped."""
-    for n, raw in enumerate(stream, first):
-        if n == 1 and raw.startswith(_BOM):
-            raw = raw[3:]
-        if not raw.isspace():  # (no copy, unlike strip())
-            yield n, raw
 
 
 # ---------------------------------------------------------------- JSONL
@@ -307,3 +258,11 @@ register(Format("txt", (".txt",), _delimited(None),
 # format name, since its extension cannot tell it from JSON lines
 register(Format("jsonl", (".jsonl", ".ndjson", ".jsonlines", ".json"), read_jsonl, "one JSON object a line",
                 parse_line=parse_jsonl_line))
+
+# Helpdesk exports (helpdesk/): the messages of conversations. No extensions: a .json file stays
+# JSONL unless the user names the helpdesk (--format zendesk, the upload's `format` field).
+register(Format("zendesk", (), zendesk.read, zendesk.DESCRIPTION, conversations=True))
+register(Format("chatwoot", (), chatwoot.read, chatwoot.DESCRIPTION, conversations=True))
+register(Format("intercom", (), intercom.read, intercom.DESCRIPTION, conversations=True))
+register(Format("freshdesk", (), freshdesk.read, freshdesk.DESCRIPTION, conversations=True))
+register(Format("zammad", (), zammad.read, zammad.DESCRIPTION, conversations=True))
