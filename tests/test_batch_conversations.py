@@ -6,6 +6,7 @@ import gc
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -203,4 +204,47 @@ def test_a_file_with_neither_replies_nor_conversations_is_refused(tmp_path, in_p
     src.write_text("conversation_id,text\n1,hello\n", encoding="utf-8")
     assert in_process(["batch", str(src), "--out", str(tmp_path / "o.jsonl"), "--no-progress"]) == 2
     assert "conversation_id, role and text" in capsys.readouterr().err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+HELPDESK = Path(__file__).parent / "data" / "helpdesk"
+
+
+@pytest.mark.parametrize("name", ["zendesk", "chatwoot", "intercom", "freshdesk", "zammad"])
+def test_a_helpdesk_export_is_scored_by_conversation_in_the_cli_and_over_http(name, tmp_path, in_process, client):
+    data = (HELPDESK / f"{name}.json").read_bytes()
+    rows = run_cli(in_process, tmp_path, data, f"{name}.json", "--from", name)
+    cards = [r for r in rows if r["kind"] == "conversation"]
+    turns = [r for r in rows if r["kind"] == "turn"]
+    assert cards and turns and all(r.get("conversation_id") for r in turns)
+    assert all("review" not in r and r.get("score") is not None for r in turns if "error" not in r)
+    # notes, bots and system messages are context: only agent messages become turns
+    from service.batch.formats import get_format, read_records
+
+    agents = [r for r in read_records(HELPDESK / f"{name}.json", get_format(name), "utf-8")
+              if r.data and r.data.get("role") == "agent" and not r.error]
+    assert len(turns) == len(agents)
+
+    r = client.post("/v1/batches", files={"file": (f"{name}.json", data, "application/json")}, data={"format": name})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    deadline = time.time() + 60
+    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert job["state"] == "done" and job["conversations"] and job["rows_done"] == job["rows_total"]
+    http_rows = [json.loads(x) for x in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
+    assert http_rows == rows
+    report = client.get(f"/v1/batches/{job_id}/report").json()
+    assert report["conversations"]["conversations"] == len(cards)
+
+
+def test_a_helpdesk_export_of_the_wrong_shape_is_refused_before_any_job(tmp_path, client, in_process, capsys):
+    bad = b'{"not": "a zendesk export"}'
+    r = client.post("/v1/batches", files={"file": ("x.json", bad, "application/json")}, data={"format": "zendesk"})
+    assert r.status_code == 422 and client.get("/v1/batches").json() == []
+    src = tmp_path / "x.json"
+    src.write_bytes(bad)
+    assert in_process(["batch", str(src), "--from", "zendesk", "--out", str(tmp_path / "o.jsonl"), "--no-progress"]) == 2
+    assert "zendesk" in capsys.readouterr().err.lower()
     assert not (tmp_path / "o.jsonl").exists()

@@ -44,8 +44,11 @@ def create_job(settings, upload: Path, filename: str, *, encoding: str | None = 
         raise InputError("the uploaded file is empty", field="file")
     inp = open_input(upload, filename, format=format, encoding=encoding)
     size = upload.stat().st_size
-    with open_source(upload, inp.encoding) as src:  # in the file's encoding: UTF-16 has 0x0a in 上
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: src.stream.read(1 << 20), b""))
+    if inp.conversations:  # messages, which a JSON document does not give a line each
+        lines = sum(1 for _ in inp.records()) + (1 if inp.format.has_header else 0)
+    else:
+        with open_source(upload, inp.encoding) as src:  # in the file's encoding: UTF-16 has 0x0a in 上
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: src.stream.read(1 << 20), b""))
     job_id = uuid.uuid4().hex
     dest = Path(settings.data_dir) / "uploads" / f"{job_id}.{inp.format.name}"
     dest.parent.mkdir(parents=True, exist_ok=True)

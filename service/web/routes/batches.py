@@ -52,11 +52,14 @@ async def _receive_upload(request: Request, tmp_dir: Path) -> tuple[Path, str, d
         raise
 
 
-@router.post("", status_code=202, summary="Upload a CSV, TSV or JSONL export to score in the background")
+@router.post("", status_code=202, summary="Upload an export (replies, conversations or a helpdesk's JSON) "
+             "to score in the background")
 async def create_batch(request: Request) -> dict:
-    """Columns: `id`, `reply`, optional `complaint`, `agent`, `channel`, `created_at`, `lang`.
-    Send multipart/form-data with a `file` field (and optional `format`: csv, tsv, txt or
-    jsonl, default by the file name's extension; `encoding`, e.g. gbk, big5 or utf-16, default
+    """Columns: `id`, `reply`, optional `complaint`, `agent`, `channel`, `created_at`, `lang`;
+    or one row per message: `conversation_id`, `role`, `text`, optional `agent`,
+    `created_at`, `channel`. Send multipart/form-data with a `file` field (and optional
+    `format`: csv, tsv, txt, jsonl, or a helpdesk export: zendesk, chatwoot, intercom,
+    freshdesk, zammad; default by the file name's extension; `encoding`, e.g. gbk, big5 or utf-16, default
     detected), or the raw file as the body with `?filename=export.csv`. Returns the job at
     once; a file that cannot be read as a whole is refused with 422."""
     settings = request.app.state.settings

@@ -42,6 +42,8 @@ form.addEventListener("submit", (ev) => {
   fileInput.removeAttribute("aria-invalid");
   const data = new FormData();
   data.append("file", file, file.name);
+  const format = $("#format").value;
+  if (format) data.append("format", format);
   const encoding = $("#encoding").value;
   if (encoding) data.append("encoding", encoding);
 
