@@ -491,6 +491,7 @@ def _conditions(rubric: Rubric) -> dict:
 
 
 _FULL_STOP = frozenset("。！？!?.；;")
+_CLAUSES = 6  # how many clauses of the same sentence, each way, a finding's condition looks at
 
 
 def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sents: list, k: int,
@@ -505,29 +506,40 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
     c = _conditions(rubric).get(finding["rule"])
     if c is None or not (c.time or c.sentence or c.after or c.previous):
         return False
-    for j in (k - 1, k + 1):
-        if not 0 <= j < len(pieces):
-            continue
-        joint = reply[pieces[min(j, k)][0]:pieces[min(j, k)][1]].rstrip()
-        stop = bool(joint) and joint[-1] in _FULL_STOP
-        if stop and j == k - 1 and finding["category"] == "vague_promise" and joint[-1] in "?？":
-            return True
-        if stop and j == k + 1:
-            continue
+
+    def sentence(j: int):
         if j < len(sents):
-            sent = sents[j]
-        else:
-            piece = pieces[j][2]
-            sent = (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
-        if j == k - 1 and c.previous and not c.previous.isdisjoint(sent.seen):
-            return True
-        if stop:
-            continue
+            return sents[j]
+        piece = pieces[j][2]
+        return (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
+
+    def ends(j: int) -> str:
+        text = reply[pieces[j][0]:pieces[j][1]].rstrip()
+        return text[-1] if text and text[-1] in _FULL_STOP else ""
+
+    # the clauses of the same sentence, before and after (a chat turn often has no full stop)
+    same = []
+    j = k - 1
+    while j >= 0 and not ends(j) and k - j <= _CLAUSES:
+        same.append(j)
+        j -= 1
+    before_stop = j if j >= 0 and k - j <= _CLAUSES else None  # the sentence before ends at j
+    j = k
+    while j + 1 < len(pieces) and not ends(j) and j + 1 - k <= _CLAUSES:
+        same.append(j + 1)
+        j += 1
+    for j in same:
+        sent = sentence(j)
         if c.sentence and not c.sentence.isdisjoint(sent.seen):
             return True
         if c.time and sent.has("time"):
             return True
-        if j == k + 1 and c.after and not c.after.isdisjoint(sent.seen):
+        if j > k and c.after and not c.after.isdisjoint(sent.seen):
+            return True
+    if before_stop is not None:
+        if finding["category"] == "vague_promise" and ends(before_stop) in "?？" and ends(before_stop):
+            return True
+        if c.previous and not c.previous.isdisjoint(sentence(before_stop).seen):
             return True
     return False
 
