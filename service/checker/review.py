@@ -528,6 +528,9 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
     while j + 1 < len(pieces) and not ends(j) and j + 1 - k <= _CLAUSES:
         same.append(j + 1)
         j += 1
+    # the time may come in the sentence after ("我为您反馈到专员处理。我们会在24小时内回电")
+    if c.time and finding["category"] == "vague_promise" and j + 1 < len(pieces) and j + 1 - k <= _CLAUSES:
+        same.append(j + 1)
     for j in same:
         sent = sentence(j)
         if c.sentence and not c.sentence.isdisjoint(sent.seen):
