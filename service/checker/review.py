@@ -499,12 +499,12 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
     """Whether the clause before or after clause k, in the same sentence (they are cut at a
     comma or a space, not a full stop), clears a finding: it holds a time (for a rule a time
     clears) or one of the rule's `unless: sentence` phrases, or the next clause holds one of
-    its `unless: after` phrases. The sentence before, even across a full stop, clears it with
-    one of its `unless: previous` phrases ("Please DM the tracking number. We will look into
-    this."), and a promise right after a question waits on the customer's answer ("Which
+    its `unless: after` phrases. The sentence before or after, across a full stop, clears it
+    with one of its `unless: around` phrases ("Please DM the tracking number. We will look
+    into this."), and a promise right after a question waits on the customer's answer ("Which
     store was it? I'll get this sorted.")."""
     c = _conditions(rubric).get(finding["rule"])
-    if c is None or not (c.time or c.sentence or c.after or c.previous):
+    if c is None or not (c.time or c.sentence or c.after or c.around):
         return False
 
     def sentence(j: int):
@@ -542,8 +542,11 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
     if before_stop is not None:
         if finding["category"] == "vague_promise" and ends(before_stop) in "?？" and ends(before_stop):
             return True
-        if c.previous and not c.previous.isdisjoint(sentence(before_stop).seen):
+        if c.around and not c.around.isdisjoint(sentence(before_stop).seen):
             return True
+    after_stop = j + 1 if ends(j) and j + 1 < len(pieces) and j + 1 - k <= _CLAUSES else None
+    if after_stop is not None and c.around and not c.around.isdisjoint(sentence(after_stop).seen):
+        return True
     return False
 
 

@@ -80,7 +80,7 @@ class Cond:
     time: bool
     amount: bool
     quoted: bool
-    previous: frozenset[int] = frozenset()  # phrases of the sentence before (unless only)
+    around: frozenset[int] = frozenset()  # phrases of the sentence before or after (unless only)
 
 
 @dataclass(slots=True)

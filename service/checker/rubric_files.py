@@ -46,9 +46,9 @@ class Condition(_Strict):
     time: bool = False
     amount: bool = False
     quoted: bool = False  # the match stands inside quotation marks (reported speech)
-    # phrases of the sentence before, even across a full stop ("Please DM the tracking
+    # phrases of the sentence before or after, across a full stop ("Please DM the tracking
     # number. We will look into this."): only in `unless`
-    previous: list[str] = []
+    around: list[str] = []
 
 
 class RuleSpec(_Strict):
@@ -171,7 +171,7 @@ class _Builder:
             return None
         ids = lambda ps: frozenset(i for p in ps for i in self.add(p))  # noqa: E731
         return Cond(ids(c.before), ids(c.after), c.window, ids(c.sentence), c.time, c.amount,
-                    c.quoted, ids(c.previous))
+                    c.quoted, ids(c.around))
 
 
 def read_yaml(path: Path):
