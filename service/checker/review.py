@@ -429,6 +429,7 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
     sents = []
     findings = []
     keys = []
+    stops = None  # the full stop of each piece, once a finding needs them
     first: list[int | None] = [None] * (_LOOSE_REMEDY + 1)
     last = [0] * (_LOOSE_REMEDY + 1)
     for k, (a, _, piece) in enumerate(pieces):
@@ -441,11 +442,13 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
                 first[i] = k
             last[i] = k
         if sent.found:
+            if stops is None:
+                stops = _stops(reply, pieces)
             for (s, e, f), key in zip(sent.found, sent.keys):
                 # what clears a finding may stand in the clause next to it: the time of a
                 # promise ("预计5号到货,尽快为您安排发货"), the alternative to a refusal ("不能修改的
                 # 呢 您可以在设置里修改")
-                if _cleared_nearby(rubric, f, reply, pieces, sents, k, hant):
+                if _cleared_nearby(rubric, f, pieces, sents, stops, k, hant):
                     continue
                 f = f.copy()
                 f["start"] = a + s
@@ -494,15 +497,28 @@ _FULL_STOP = frozenset("。！？!?.；;")
 _CLAUSES = 6  # how many clauses of the same sentence, each way, a finding's condition looks at
 
 
-def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sents: list, k: int,
+def _stops(reply: str, pieces: list) -> list[str]:
+    """The full stop each sentence piece ends with ("" for a comma, a space or nothing)."""
+    out = []
+    for a, b, _ in pieces:
+        text = reply[a:b].rstrip()
+        out.append(text[-1] if text and text[-1] in _FULL_STOP else "")
+    return out
+
+
+def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, stops: list[str], k: int,
                     hant: bool) -> bool:
-    """Whether the clause before or after clause k, in the same sentence (they are cut at a
-    comma or a space, not a full stop), clears a finding: it holds a time (for a rule a time
-    clears) or one of the rule's `unless: sentence` phrases, or the next clause holds one of
-    its `unless: after` phrases. The sentence before or after, across a full stop, clears it
-    with one of its `unless: around` phrases ("Please DM the tracking number. We will look
-    into this."), and a promise right after a question waits on the customer's answer ("Which
-    store was it? I'll get this sorted.")."""
+    """Whether another clause of the same sentence (clauses are cut at a comma or a space,
+    not a full stop) clears a finding in clause k: it holds a time (for a rule a time clears)
+    or one of the rule's `unless: sentence` phrases, or a clause after it holds one of its
+    `unless: after` phrases. The sentence before or after, across a full stop, clears it with
+    one of its `unless: around` phrases ("Please DM the tracking number. We will look into
+    this."); a promise right after a question waits on the customer's answer ("Which store
+    was it? I'll get this sorted."); and its time may come in the sentence after ("我为您反馈
+    到专员处理。我们会在24小时内回电")."""
+    n = len(pieces)
+    if n == 1:
+        return False
     c = _conditions(rubric).get(finding["rule"])
     if c is None or not (c.time or c.sentence or c.after or c.around):
         return False
@@ -513,25 +529,14 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
         piece = pieces[j][2]
         return (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
 
-    def ends(j: int) -> str:
-        text = reply[pieces[j][0]:pieces[j][1]].rstrip()
-        return text[-1] if text and text[-1] in _FULL_STOP else ""
-
-    # the clauses of the same sentence, before and after (a chat turn often has no full stop)
-    same = []
-    j = k - 1
-    while j >= 0 and not ends(j) and k - j <= _CLAUSES:
-        same.append(j)
-        j -= 1
-    before_stop = j if j >= 0 and k - j <= _CLAUSES else None  # the sentence before ends at j
-    j = k
-    while j + 1 < len(pieces) and not ends(j) and j + 1 - k <= _CLAUSES:
-        same.append(j + 1)
-        j += 1
-    # the time may come in the sentence after ("我为您反馈到专员处理。我们会在24小时内回电")
-    if c.time and finding["category"] == "vague_promise" and j + 1 < len(pieces) and j + 1 - k <= _CLAUSES:
-        same.append(j + 1)
-    for j in same:
+    lo = hi = k  # the clauses of k's sentence, at most _CLAUSES each way
+    while lo > 0 and not stops[lo - 1] and k - lo < _CLAUSES:
+        lo -= 1
+    while hi + 1 < n and not stops[hi] and hi - k < _CLAUSES:
+        hi += 1
+    for j in range(lo, hi + 1):
+        if j == k:
+            continue
         sent = sentence(j)
         if c.sentence and not c.sentence.isdisjoint(sent.seen):
             return True
@@ -539,14 +544,19 @@ def _cleared_nearby(rubric: Rubric, finding: dict, reply: str, pieces: list, sen
             return True
         if j > k and c.after and not c.after.isdisjoint(sent.seen):
             return True
-    if before_stop is not None:
-        if finding["category"] == "vague_promise" and ends(before_stop) in "?？" and ends(before_stop):
+    vague = finding["category"] == "vague_promise"
+    if lo > 0 and stops[lo - 1]:  # the sentence before
+        if vague and stops[lo - 1] in "?？":
             return True
-        if c.around and not c.around.isdisjoint(sentence(before_stop).seen):
+        if c.around and not c.around.isdisjoint(sentence(lo - 1).seen):
             return True
-    after_stop = j + 1 if ends(j) and j + 1 < len(pieces) and j + 1 - k <= _CLAUSES else None
-    if after_stop is not None and c.around and not c.around.isdisjoint(sentence(after_stop).seen):
-        return True
+    if hi + 1 < n and stops[hi]:  # the sentence after
+        if (c.around or (vague and c.time)):
+            after = sentence(hi + 1)
+            if c.around and not c.around.isdisjoint(after.seen):
+                return True
+            if vague and c.time and after.has("time"):
+                return True
     return False
 
 
