@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..checker.review import ALL_PARTS, review_dict
+from ..checker.rubric import Rubric
 from ..errors import InputError, TactfulError
 from .encoding import detect_encoding
 from .formats import Format, Record, get_format, read_records
 
 if TYPE_CHECKING:
-    from ..checker.rubric import Rubric
     from ..playbook import Playbook
 
 __all__ = ["review_record", "Duplicates", "id_key", "Input", "open_input", "rubric_of", "playbook_of",
@@ -43,7 +43,6 @@ __all__ = ["review_record", "Duplicates", "id_key", "Input", "open_input", "rubr
 
 def rubric_of(source) -> "Rubric":
     """The compiled rubric of `source`: a Rubric as it is, or Settings (their rubric_dir)."""
-    from ..checker.rubric import Rubric
     from ..playbook import Playbook
 
     if isinstance(source, Rubric):
@@ -58,7 +57,6 @@ def rubric_of(source) -> "Rubric":
 def playbook_of(source) -> "Playbook":
     """The Playbook of `source`: a Playbook as it is, Settings (theirs), or a Rubric (its
     folder, with the policy beside it)."""
-    from ..checker.rubric import Rubric
     from ..playbook import Playbook
 
     if isinstance(source, Playbook):
@@ -78,7 +76,7 @@ def _required(playbook: "Playbook | None", rubric: "Rubric", data: dict, reply: 
     """The parts a reply row must hold: all four unless its channel is a chat or social one
     (structure.yaml, `conversation:`), where a reply is judged as one turn of a conversation."""
     channel = data.get("channel")
-    if not isinstance(channel, str) or not channel.strip() or playbook is None:
+    if not channel or playbook is None or not isinstance(channel, str) or not channel.strip():
         return ALL_PARTS
     channel = channel.strip().lower()
     if channel in rubric.conversation.complete_channels:
@@ -91,8 +89,6 @@ def _required(playbook: "Playbook | None", rubric: "Rubric", data: dict, reply: 
 def review_record(rec: Record, source: "Rubric | Playbook") -> dict:
     """The output line for one record: the review plus id/agent/channel, or an error. With a
     Playbook, a row whose channel is chat or social is judged as a chat turn."""
-    from ..checker.rubric import Rubric
-
     playbook, rubric = (None, source) if isinstance(source, Rubric) else (source, source.rubric)
     data = rec.data or {}
     out: dict = {"line": rec.line, "id": data.get("id")}

@@ -489,11 +489,13 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
 
 @functools.lru_cache(maxsize=8)
 def _conditions(rubric: Rubric) -> dict:
-    """Each rule's `unless`, by rule id."""
-    return {r.id: r.unless for r in rubric.rules if r.unless is not None}
+    """Each rule's `unless` that another sentence can satisfy, by rule id."""
+    return {r.id: r.unless for r in rubric.rules
+            if r.unless is not None and (r.unless.time or r.unless.sentence or r.unless.after or r.unless.around)}
 
 
 _FULL_STOP = frozenset("。！？!?.；;")
+_ASKS = frozenset("?？")
 _CLAUSES = 6  # how many clauses of the same sentence, each way, a finding's condition looks at
 
 
@@ -501,8 +503,10 @@ def _stops(reply: str, pieces: list) -> list[str]:
     """The full stop each sentence piece ends with ("" for a comma, a space or nothing)."""
     out = []
     for a, b, _ in pieces:
-        text = reply[a:b].rstrip()
-        out.append(text[-1] if text and text[-1] in _FULL_STOP else "")
+        ch = reply[b - 1] if b > a else ""
+        if ch.isspace():
+            ch = reply[a:b].rstrip()[-1:]
+        out.append(ch if ch in _FULL_STOP else "")
     return out
 
 
@@ -520,8 +524,16 @@ def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, st
     if n == 1:
         return False
     c = _conditions(rubric).get(finding["rule"])
-    if c is None or not (c.time or c.sentence or c.after or c.around):
+    if c is None:
         return False
+    lo = hi = k  # the clauses of k's sentence, at most _CLAUSES each way
+    while lo > 0 and not stops[lo - 1] and k - lo < _CLAUSES:
+        lo -= 1
+    while hi + 1 < n and not stops[hi] and hi - k < _CLAUSES:
+        hi += 1
+    vague = finding["category"] == "vague_promise"
+    if lo == hi and not c.around and not (vague and (c.time or (lo > 0 and stops[lo - 1] in _ASKS))):
+        return False  # a sentence on its own, and nothing to look for beyond it
 
     def sentence(j: int):
         if j < len(sents):
@@ -529,11 +541,6 @@ def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, st
         piece = pieces[j][2]
         return (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
 
-    lo = hi = k  # the clauses of k's sentence, at most _CLAUSES each way
-    while lo > 0 and not stops[lo - 1] and k - lo < _CLAUSES:
-        lo -= 1
-    while hi + 1 < n and not stops[hi] and hi - k < _CLAUSES:
-        hi += 1
     for j in range(lo, hi + 1):
         if j == k:
             continue
@@ -544,9 +551,8 @@ def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, st
             return True
         if j > k and c.after and not c.after.isdisjoint(sent.seen):
             return True
-    vague = finding["category"] == "vague_promise"
     if lo > 0 and stops[lo - 1]:  # the sentence before
-        if vague and stops[lo - 1] in "?？":
+        if vague and stops[lo - 1] in _ASKS:
             return True
         if c.around and not c.around.isdisjoint(sentence(lo - 1).seen):
             return True
