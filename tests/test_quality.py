@@ -85,3 +85,25 @@ def test_labelled_spans_are_found_where_the_labeller_put_them():
                 missed.append((row["id"], span["text"]))
     total = sum(len(r["spans"]) for r in rows)
     assert len(missed) / total <= 0.1, missed
+
+
+def _as_chat_turn(row):
+    from builtin import PLAYBOOK
+    from service.checker.check import check_reply
+    from service.checker.conversation import required_parts
+
+    required = required_parts(PLAYBOOK, row["reply"], row.get("complaint"), row["channel"], None)
+    return check_reply(PLAYBOOK, row["reply"], complaint=row.get("complaint"), required=required)
+
+
+def test_clean_chat_turns_pass_when_judged_as_chat_turns():
+    """The chat-style set's clean chat and social replies, each judged as a turn of its
+    conversation (with the customer's message before it): a short factual answer, a hold
+    message or a greeting is not a failed complaint reply."""
+    rows = [r for r in load(["chat_replies.jsonl"]) if not r["labels"] and r["channel"] in ("chat", "social")]
+    assert len(rows) >= 50
+    failed = [r["id"] for r in rows if not _as_chat_turn(r).passed]
+    assert len(failed) / len(rows) <= 0.1, failed
+    short = [r for r in rows if len(r["reply"]) <= 20]  # "是的", "稍等,我帮您查一下", "Yes, it ships today."
+    short_failed = [r["id"] for r in short if not _as_chat_turn(r).passed]
+    assert len(short) >= 15 and len(short_failed) / len(short) <= 0.1, short_failed

@@ -191,7 +191,15 @@ def _complains(playbook: Playbook, text: str, lang: str | None) -> bool:
         t = triage(text, playbook, lang=lang)
     except TactfulError:
         return False
-    return t.scenario not in playbook.rubric.conversation.not_complaints
+    if t.scenario in playbook.rubric.conversation.not_complaints:
+        return False
+    # a question about something of little weight ("我的订单显示签收了吗", "退款什么时候到账?")
+    # asks for an answer, not an apology
+    return not (t.severity == "minor" and _QUESTION.search(text.strip()))
+
+
+_QUESTION = re.compile(r"(?:[?？吗么呢]\W*$|是否|请问|什么时候|多久|能不能|可不可以|\b(?:when|where|how|is|are|can|does|do)\b[^.!]*\?)",
+                       re.IGNORECASE)
 
 
 def _turn_out(t: dict) -> dict:
