@@ -157,6 +157,8 @@ def parse_jsonl_line(n: int, raw: bytes, codec: Codec) -> Record | None:
         data = json.loads(text)
     except ValueError as e:
         return Record(n, error=f"line {n}: not valid JSON: {e}")
+    except RecursionError:  # orjson refused it too (over 1,024 levels): one bad line, not a failed run
+        return Record(n, error=f"line {n}: the JSON is nested too deeply")
     if not isinstance(data, dict):
         return Record(n, error=f"line {n}: expected a JSON object, got {type(data).__name__}")
     return Record(n, data)

@@ -75,9 +75,24 @@ def _header(out_fmt: str, conversations: bool = False) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ or a tab
+    or carriage return gets a leading apostrophe (OWASP's advice on CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
 def csv_row(row: dict, conversations: bool = False) -> list:
     """An output row as the cells of OUTPUT_FIELDS (CSV output, here and over HTTP), or of
-    CONVERSATION_FIELDS for a file of conversations."""
+    CONVERSATION_FIELDS for a file of conversations; no cell starts a formula."""
+    return [safe_cell(cell) for cell in _cells(row, conversations)]
+
+
+def _cells(row: dict, conversations: bool) -> list:
     if conversations:
         cells = _reply_cells(row)
         if row.get("kind") == "conversation":  # the scorecard: its categories, no spans

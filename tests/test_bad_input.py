@@ -1,0 +1,93 @@
+"""Hostile batch input: formula cells never reach a spreadsheet as formulas, and a line nested
+too deeply is one error row, not a failed run or job."""
+
+import csv
+import gc
+import io
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.settings import Settings
+from service.web.app import create_app
+
+FORMULAS = ["=HYPERLINK(\"http://x.test\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tleading tab", "\rleading cr"]
+
+
+@pytest.fixture
+def in_process():
+    from service.cli import main
+
+    threshold = gc.get_threshold()
+    yield main
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.fixture
+def client(tmp_path):
+    with TestClient(create_app(Settings(db_path=tmp_path / "t.db", data_dir=tmp_path / "data", model=""))) as c:
+        yield c
+
+
+def _export() -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "reply", "agent"])
+    for k, f in enumerate(FORMULAS):
+        w.writerow([f, "我们会尽快处理", f])
+    return buf.getvalue().encode("utf-8")
+
+
+def _check(table: list[dict]) -> None:
+    assert len(table) == len(FORMULAS)
+    for row, f in zip(table, FORMULAS):
+        assert row["id"] == "'" + f and row["agent"] == "'" + f  # kept, and inert
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_csv_output_neutralises_formula_cells(tmp_path, in_process):
+    src, out = tmp_path / "x.csv", tmp_path / "out.csv"
+    src.write_bytes(_export())
+    assert in_process(["batch", str(src), "--out", str(out), "--no-progress"]) == 0
+    _check(list(csv.DictReader(out.open(encoding="utf-8", newline=""))))
+    jsonl = tmp_path / "out.jsonl"  # JSON output is data, not a spreadsheet: unchanged
+    assert in_process(["batch", str(src), "--out", str(jsonl), "--no-progress"]) == 0
+    assert [json.loads(x)["id"] for x in jsonl.read_text(encoding="utf-8").splitlines()] == FORMULAS
+
+
+def _job(client, name: str, data: bytes) -> str:
+    r = client.post("/v1/batches", files={"file": (name, data, "application/octet-stream")})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    deadline = time.time() + 60
+    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    return job_id
+
+
+def test_http_results_csv_neutralises_formula_cells(client):
+    job_id = _job(client, "x.csv", _export())
+    text = client.get(f"/v1/batches/{job_id}/results?format=csv").text
+    _check(list(csv.DictReader(io.StringIO(text, newline=""))))
+
+
+DEEP = b'{"id": 1, "reply": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n" + '{"id": 2, "reply": "我们会尽快处理"}\n'.encode()
+
+
+def test_a_line_nested_too_deeply_is_one_error_row(tmp_path, in_process, client):
+    src, out = tmp_path / "deep.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(DEEP)
+    assert in_process(["batch", str(src), "--out", str(out), "--no-progress"]) == 0
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == {"line": 1, "id": None, "error": "line 1: the JSON is nested too deeply"}
+    assert rows[1]["id"] == 2 and "score" in rows[1]
+
+    job_id = _job(client, "deep.jsonl", DEEP)
+    http = [json.loads(x) for x in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
+    assert http == rows
