@@ -91,3 +91,28 @@ def test_a_line_nested_too_deeply_is_one_error_row(tmp_path, in_process, client)
     job_id = _job(client, "deep.jsonl", DEEP)
     http = [json.loads(x) for x in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
     assert http == rows
+
+
+def test_every_codec_name_is_accepted_or_refused_never_a_server_error(tmp_path):
+    """Every codec Python knows, as the upload's `encoding`: a job (202) or a clear 422 that
+    names the field; none is a 500 (punycode and idna refuse the way files are read, utf-32
+    wants a BOM this file does not have)."""
+    import encodings.aliases
+
+    names = sorted(set(encodings.aliases.aliases.values())) + [
+        "punycode", "idna", "utf-7", "rot13", "undefined", "raw_unicode_escape", "unicode_escape", "nonsense"]
+    settings = Settings(db_path=tmp_path / "t.db", data_dir=tmp_path / "data", model="")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        got = {}
+        for name in names:
+            r = c.post("/v1/batches", files={"file": ("e.csv", b"id,reply\n1,hi\n", "text/csv")},
+                       data={"encoding": name})
+            got[name] = r.status_code
+            if r.status_code == 422:  # (an EBCDIC page reads the header as other letters: no 'reply')
+                assert r.json()["error"]["field"] in ("encoding", "reply", "file"), (name, r.text)
+                if name in ("punycode", "idna", "rot13", "undefined", "nonsense"):
+                    assert r.json()["error"]["field"] == "encoding", (name, r.text)
+    assert set(got.values()) <= {202, 422}, {k: v for k, v in got.items() if v not in (202, 422)}
+    for name in ("punycode", "idna", "rot13", "undefined", "nonsense", "utf_32"):
+        assert got[name] == 422, name
+    assert got["utf_8"] == 202 and got["gb18030"] == 202

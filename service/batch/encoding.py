@@ -44,6 +44,11 @@ CANDIDATES = ["gb18030", "big5", "cp950", "utf_16", "utf_16_le", "utf_16_be", "u
 _PROBE = 'id,reply\t"\r\n'
 
 
+# A byte sequence that does not decode in a recoded file becomes a lone surrogate, which
+# UTF-8 cannot hold: its line then fails to decode, and becomes an error row with its number.
+codecs.register_error("tactful.mark", lambda e: ("\udcff", e.end))
+
+
 def check_encoding(name: str) -> str:
     """The codec's canonical name. Refuses (422, field `encoding`) an unknown name and one
     that is not a text encoding (rot13, base64, zlib: codecs that Python knows but that do
@@ -58,6 +63,9 @@ def check_encoding(name: str) -> str:
                          field="encoding")
     try:
         info.decode(_PROBE.encode(info.name))
+        # as a file is read: incrementally, marking bytes that do not decode (punycode and
+        # idna are text codecs for names, and refuse that)
+        codecs.getincrementaldecoder(info.name)(errors="tactful.mark").decode(b"\xff\n", final=True)
     except Exception:  # noqa: BLE001 - the codec 'undefined' and its kind: unusable for a file
         raise InputError(f"the encoding {label!r} cannot read a text file", field="encoding") from None
     return info.name

@@ -107,7 +107,7 @@ def read_records(path: str | Path, fmt: Format, encoding: str) -> Iterator[Recor
 
 # A byte sequence that does not decode in a recoded file becomes a lone surrogate, which
 # UTF-8 cannot hold: its line then fails to decode, and becomes an error row with its number.
-codecs.register_error("tactful.mark", lambda e: ("\udcff", e.end))
+# (the error handler "tactful.mark" is registered in encoding.py)
 
 
 class _Recoded(io.RawIOBase):
@@ -115,6 +115,7 @@ class _Recoded(io.RawIOBase):
 
     def __init__(self, raw: IO[bytes], encoding: str):
         self.raw = raw
+        self.encoding = encoding
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="tactful.mark")
         self.pending = b""
         self.done = False
@@ -125,7 +126,10 @@ class _Recoded(io.RawIOBase):
     def readinto(self, b) -> int:
         while not self.pending and not self.done:
             data = self.raw.read(1 << 16)
-            text = self.decoder.decode(data, final=not data)
+            try:
+                text = self.decoder.decode(data, final=not data)
+            except UnicodeError as e:  # not a bad byte (those are marked): the codec refuses the file
+                raise InputError(f"the file cannot be read as {self.encoding}: {e}", field="encoding") from None
             self.done = not data
             self.pending = text.encode("utf-8", errors="surrogatepass")
         n = min(len(b), len(self.pending))
