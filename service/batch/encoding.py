@@ -65,7 +65,8 @@ def check_encoding(name: str) -> str:
         info.decode(_PROBE.encode(info.name))
         # as a file is read: incrementally, marking bytes that do not decode (punycode and
         # idna are text codecs for names, and refuse that)
-        codecs.getincrementaldecoder(info.name)(errors="tactful.mark").decode(b"\xff\n", final=True)
+        codecs.getincrementaldecoder(info.name)(errors="tactful.mark").decode(
+            _PROBE.encode(info.name) + b"\xff", final=True)
     except Exception:  # noqa: BLE001 - the codec 'undefined' and its kind: unusable for a file
         raise InputError(f"the encoding {label!r} cannot read a text file", field="encoding") from None
     return info.name
