@@ -23,6 +23,16 @@ from service.web.app import create_app  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _testclient_host(monkeypatch):
+    """Starlette's TestClient sends `Host: testserver`; in loopback mode (no keys) the guard
+    serves loopback names only, so the tests' own client is let in as one. tests/test_guard.py
+    checks the guard itself with the name removed again."""
+    from service.web import guard
+
+    monkeypatch.setattr(guard, "LOCAL_NAMES", guard.LOCAL_NAMES | {"testserver"})
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(db_path=tmp_path / "tactful.db", model="")

@@ -20,6 +20,7 @@ from .. import __version__
 from ..playbook import Playbook
 from .auth import Limiter, auth_enabled, require
 from .deps import PlaybookDep
+from .guard import LoopbackGuard
 from ..errors import TactfulError, TooLarge
 from ..privacy.logs import install_log_masking
 from .routes import batches, drafts, reviews
@@ -193,6 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
+    if not app.state.auth:  # no key protects it: other sites must not reach it (guard.py)
+        app.add_middleware(LoopbackGuard)
     return app
 
 
