@@ -20,7 +20,7 @@ from sqlite_utils.migrations import Migrations
 from .errors import NotFound
 
 __all__ = ["connect", "migrate", "transaction", "save_draft", "get_draft", "save_feedback",
-           "migrations", "reader"]
+           "migrations", "reader", "owned"]
 
 migrations = Migrations("tactful")
 
@@ -93,6 +93,16 @@ def m007_conversation_jobs(db: sqlite_utils.Database) -> None:
     db["jobs"].add_column("units_done", int, not_null_default=0)
     db["jobs"].add_column("conversations", int, not_null_default=0)
     db.execute("update jobs set units_done = rows_done")
+
+
+@migrations()
+def m008_owners(db: sqlite_utils.Database) -> None:
+    # The API key (its id) that made a batch or a draft; feedback belongs to its draft's owner.
+    # Rows from before (and everything made with auth off) have none: with auth on, only an
+    # `admin` key sees those. Keys have no team, so the owner is the key alone.
+    for table in ("jobs", "drafts"):
+        db[table].add_column("owner", str)
+        db[table].create_index(["owner", "created_at"])
 
 
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
@@ -184,6 +194,15 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def owned(owner: str | None, column: str = "owner") -> tuple[str, list]:
+    """The SQL condition (to AND onto a WHERE) that keeps only `owner`'s rows, and its
+    parameters. `owner` None: no condition (auth off, or an admin key: every row). Which owner a
+    request gets is decided in one place, web/auth.py (`Caller`)."""
+    if owner is None:
+        return "", []
+    return f" and {column} = ?", [owner]
+
+
 def save_draft(path: Path | str, row: dict) -> None:
     row = {k: _dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
     columns = ", ".join(f"[{k}]" for k in row)
@@ -195,13 +214,16 @@ def save_draft(path: Path | str, row: dict) -> None:
 _JSON_FIELDS = ("request", "triage", "sections", "review", "usage")
 
 
-def get_draft(path: Path | str, draft_id: str) -> dict:
+def get_draft(path: Path | str, draft_id: str, owner: str | None = None) -> dict:
+    """A stored draft with its feedback; NotFound when there is none, or it is not `owner`'s
+    (given an owner: the same 404, so ids do not tell whose drafts exist)."""
     db = connect(path)
     try:
-        try:
-            row = db["drafts"].get(draft_id)
-        except sqlite_utils.db.NotFoundError:
-            raise NotFound(f"no draft with id {draft_id!r}") from None
+        cond, params = owned(owner)
+        rows = list(db["drafts"].rows_where("id = ?" + cond, [draft_id, *params]))
+        if not rows:
+            raise NotFound(f"no draft with id {draft_id!r}")
+        row = rows[0]
         for key in _JSON_FIELDS:
             if row.get(key):
                 row[key] = json.loads(row[key])
@@ -212,9 +234,11 @@ def get_draft(path: Path | str, draft_id: str) -> dict:
 
 
 def save_feedback(path: Path | str, draft_id: str, action: str, final_text: str | None,
-                  agent: str | None) -> dict:
+                  agent: str | None, owner: str | None = None) -> dict:
+    """Feedback on a draft; NotFound when there is no such draft, or it is not `owner`'s."""
+    cond, params = owned(owner)
     with transaction(path) as db:
-        if not db.execute("SELECT 1 FROM drafts WHERE id = ?", [draft_id]).fetchone():
+        if not db.execute("SELECT 1 FROM drafts WHERE id = ?" + cond, [draft_id, *params]).fetchone():
             raise NotFound(f"no draft with id {draft_id!r}")
         row = {"draft_id": draft_id, "created_at": now(), "action": action,
                "final_text": final_text, "agent": agent}

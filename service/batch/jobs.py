@@ -36,10 +36,11 @@ ACTIVE = ("queued", "running")
 
 
 def create_job(settings, upload: Path, filename: str, *, encoding: str | None = None,
-               format: str | None = None, judge: str | None = None) -> dict:
-    """Register an uploaded file as a queued job. Refuses (422), before anything is stored or
-    queued, what `tactful batch` refuses: an empty file, an unknown format or encoding, a CSV
-    with no `reply` column or no rows."""
+               format: str | None = None, judge: str | None = None, owner: str | None = None) -> dict:
+    """Register an uploaded file as a queued job, owned by `owner` (the calling key's id; None
+    with auth off). Refuses (422), before anything is stored or queued, what `tactful batch`
+    refuses: an empty file, an unknown format or encoding, a CSV with no `reply` column or no
+    rows."""
     if upload.stat().st_size == 0:
         raise InputError("the uploaded file is empty", field="file")
     inp = open_input(upload, filename, format=format, encoding=encoding)
@@ -56,7 +57,7 @@ def create_job(settings, upload: Path, filename: str, *, encoding: str | None = 
            "format": inp.format.name, "encoding": inp.encoding, "state": "queued",
            "rows_total": max(lines - (1 if inp.format.has_header else 0), 0), "rows_done": 0, "errors": 0,
            "bytes_total": size, "judge": judge, "rubric_version": rubric_of(settings).version,
-           "units_done": 0, "conversations": int(inp.conversations)}
+           "units_done": 0, "conversations": int(inp.conversations), "owner": owner}
     upload.replace(dest)
     try:
         with store.transaction(settings.db_path) as db:
@@ -66,18 +67,28 @@ def create_job(settings, upload: Path, filename: str, *, encoding: str | None = 
         raise
     return job_status(settings, job_id)
 
+# `owner` below: given, only that key's jobs exist (another's is a 404, the same as no job at
+# all); None, every job (auth off, or an admin key). web/auth.py decides which.
 
-def job_status(settings, job_id: str) -> dict:
+
+def _not_found(job_id: str) -> NotFound:
+    return NotFound(f"no batch with id {job_id!r}")
+
+
+def job_status(settings, job_id: str, owner: str | None = None) -> dict:
+    cond, params = store.owned(owner)
     with store.reader(settings.db_path) as db:
-        rows = list(db["jobs"].rows_where("id = ?", [job_id]))
+        rows = list(db["jobs"].rows_where("id = ?" + cond, [job_id, *params]))
     if not rows:
-        raise NotFound(f"no batch with id {job_id!r}")
+        raise _not_found(job_id)
     return _public(rows[0])
 
 
-def list_jobs(settings, limit: int = 50) -> list[dict]:
+def list_jobs(settings, limit: int = 50, owner: str | None = None) -> list[dict]:
+    cond, params = store.owned(owner)
     with store.reader(settings.db_path) as db:
-        return [_public(r) for r in db["jobs"].rows_where(order_by="created_at desc", limit=limit)]
+        return [_public(r) for r in db["jobs"].rows_where("1 = 1" + cond, params,
+                                                         order_by="created_at desc", limit=limit)]
 
 
 def _public(job: dict) -> dict:
@@ -94,6 +105,7 @@ def _public(job: dict) -> dict:
         "rows_total": job["rows_total"], "rows_done": job["rows_done"], "errors": job["errors"],
         "rows_per_s": rate, "error": job.get("error"), "judge": job.get("judge"),
         "rubric_version": job.get("rubric_version"), "conversations": bool(job.get("conversations")),
+        "owner": job.get("owner"),
     }
 
 
@@ -103,11 +115,12 @@ def _seconds(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def cancel(settings, job_id: str) -> dict:
+def cancel(settings, job_id: str, owner: str | None = None) -> dict:
+    cond, params = store.owned(owner)
     with store.transaction(settings.db_path) as db:
-        rows = list(db["jobs"].rows_where("id = ?", [job_id]))
+        rows = list(db["jobs"].rows_where("id = ?" + cond, [job_id, *params]))
         if not rows:
-            raise NotFound(f"no batch with id {job_id!r}")
+            raise _not_found(job_id)
         if rows[0]["state"] not in ACTIVE:
             raise Conflict(f"batch {job_id} is already {rows[0]['state']}")
         db["jobs"].update(job_id, {"state": "cancelled", "finished_at": store.now()})
@@ -383,21 +396,22 @@ def _units(job: dict):
         yield from units(records, ends)
 
 
-def cached_report(settings, job_id: str) -> dict:
+def cached_report(settings, job_id: str, owner: str | None = None) -> dict:
     """The stored report of a finished job, or one built now from the rows done so far."""
+    cond, params = store.owned(owner)
     with store.reader(settings.db_path) as db:
-        row = db.execute("select report from jobs where id = ?", [job_id]).fetchone()
+        row = db.execute("select report from jobs where id = ?" + cond, [job_id, *params]).fetchone()
     if row is None:
-        raise NotFound(f"no batch with id {job_id!r}")
+        raise _not_found(job_id)
     if row[0]:
         return json.loads(row[0])
     return build_report(settings, job_id)
 
 
-def iter_results(settings, job_id: str, page: int = 2000):
+def iter_results(settings, job_id: str, page: int = 2000, owner: str | None = None):
     """Output lines (JSON text) of a job, in input order, read a page at a time. Raises
-    NotFound at once (not on first iteration) for an unknown job."""
-    job_status(settings, job_id)
+    NotFound at once (not on first iteration) for an unknown job, or another owner's."""
+    job_status(settings, job_id, owner)
     return _result_pages(settings, job_id, page)
 
 

@@ -323,14 +323,15 @@ async def draft_reply(req: DraftRequest, settings: Settings, playbook: Playbook,
 
 
 async def create_draft(req: DraftRequest, settings: Settings, playbook: Playbook,
-                       client: ModelClient | None, on_event=None) -> dict:
-    """A checked draft, stored with personal data masked."""
+                       client: ModelClient | None, on_event=None, owner: str | None = None) -> dict:
+    """A checked draft, stored with personal data masked, owned by `owner` (the calling API
+    key's id; None with auth off)."""
     draft = await draft_reply(req, settings, playbook, client, on_event)
-    await asyncio.to_thread(_save, settings, playbook.policy, req, draft)  # SQLite off the event loop
+    await asyncio.to_thread(_save, settings, playbook.policy, req, draft, owner)  # SQLite off the event loop
     return draft
 
 
-def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict) -> None:
+def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner: str | None = None) -> None:
     """Store the draft with personal data masked in everything that came from the customer."""
     keep = tuple(x for x in (req.order_id, d["triage"]["entities"].get("order_id"), policy.contact.email,
                              policy.contact.hotline) if x)
@@ -348,4 +349,5 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict) -> Non
         "subject": d["subject"], "review": mask(json.dumps(d["review"], ensure_ascii=False), keep),
         "passed": int(d["review"]["passed"]), "score": d["review"]["score"],
         "repaired": int(d["repaired"]), "usage": d["usage"], "latency_ms": d["usage"]["latency_ms"],
+        "owner": owner,
     })

@@ -10,6 +10,11 @@ requests per minute (a token bucket per key) and model tokens per UTC day for dr
 
 Auth is on whenever the server binds beyond loopback (TACTFUL_AUTH=auto, the default); on
 127.0.0.1 it is off unless TACTFUL_AUTH=on. Keys are managed with `tactful keys`.
+
+Each key sees only its own data: a batch or draft stores the id of the key that made it, and
+`Caller` (the one place that decides) gives every route the owner to store and the owner to
+filter by. Another key's item is a 404, as if it did not exist; `admin` sees everything, and
+so does everyone when auth is off.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -31,7 +37,7 @@ from .. import store
 from ..errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
 
 __all__ = ["SCOPES", "Key", "create_key", "list_keys", "revoke_key", "auth_enabled", "require",
-           "Limiter", "record_tokens"]
+           "Limiter", "record_tokens", "Caller", "caller", "CallerDep"]
 
 SCOPES = ("review", "draft", "batch", "admin")
 _PREFIX = "tk_"
@@ -226,3 +232,29 @@ def require(scope: str):
 
     return dependency
 
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Whose data a request may touch. `owner`: the key id stored on what it creates (None
+    with auth off). `sees`: the owner filter for everything it reads, lists, exports or
+    cancels; None means every row (auth off, or a key with the `admin` scope). Storage
+    functions take `sees` as their `owner=` argument, so no route filters after the fact."""
+
+    owner: str | None
+    sees: str | None
+
+
+def caller(request: Request) -> Caller:
+    """A route dependency: the Caller of this request, from the key `require` checked (a
+    router-level dependency, so it has run by now). Fails closed: with auth on and no checked
+    key, the request is refused rather than shown everything."""
+    if not request.app.state.auth:
+        return Caller(owner=None, sees=None)
+    key = getattr(request.state, "api_key", None)
+    if key is None:
+        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+    return Caller(owner=key.id, sees=None if "admin" in key.scopes else key.id)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]

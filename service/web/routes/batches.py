@@ -16,6 +16,7 @@ from ...batch import jobs
 from ...batch.runner import CONVERSATION_FIELDS, OUTPUT_FIELDS, csv_row
 from ...errors import InputError
 from ...schemas import error_responses
+from ..auth import CallerDep
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -54,20 +55,21 @@ async def _receive_upload(request: Request, tmp_dir: Path) -> tuple[Path, str, d
 
 @router.post("", status_code=202, summary="Upload an export (replies, conversations or a helpdesk's JSON) "
              "to score in the background")
-async def create_batch(request: Request) -> dict:
+async def create_batch(request: Request, who: CallerDep) -> dict:
     """Columns: `id`, `reply`, optional `complaint`, `agent`, `channel`, `created_at`, `lang`;
     or one row per message: `conversation_id`, `role`, `text`, optional `agent`,
     `created_at`, `channel`. Send multipart/form-data with a `file` field (and optional
     `format`: csv, tsv, txt, jsonl, or a helpdesk export: zendesk, chatwoot, intercom,
     freshdesk, zammad; default by the file name's extension; `encoding`, e.g. gbk, big5 or utf-16, default
     detected), or the raw file as the body with `?filename=export.csv`. Returns the job at
-    once; a file that cannot be read as a whole is refused with 422."""
+    once; a file that cannot be read as a whole is refused with 422. The batch belongs to the
+    calling key: other keys (but `admin`) get 404 for it and do not see it listed."""
     settings = request.app.state.settings
     path, filename, fields = await _receive_upload(request, Path(settings.data_dir) / "uploads")
     try:
         job = await run_in_threadpool(jobs.create_job, settings, path, filename,
                                       encoding=fields.get("encoding"), format=fields.get("format"),
-                                      judge=fields.get("judge"))
+                                      judge=fields.get("judge"), owner=who.owner)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -75,29 +77,29 @@ async def create_batch(request: Request) -> dict:
     return job
 
 
-@router.get("", summary="Past batches, newest first")
-def get_batches(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
-    return jobs.list_jobs(request.app.state.settings, limit)
+@router.get("", summary="Past batches, newest first (the calling key's own; `admin`: all)")
+def get_batches(request: Request, who: CallerDep, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
+    return jobs.list_jobs(request.app.state.settings, limit, owner=who.sees)
 
 
 @router.get("/{job_id}", summary="State and progress of a batch", responses=error_responses(404))
-def get_batch(job_id: str, request: Request) -> dict:
-    return jobs.job_status(request.app.state.settings, job_id)
+def get_batch(job_id: str, request: Request, who: CallerDep) -> dict:
+    return jobs.job_status(request.app.state.settings, job_id, owner=who.sees)
 
 
 @router.delete("/{job_id}", summary="Cancel a queued or running batch", responses=error_responses(404, 409))
-def cancel_batch(job_id: str, request: Request) -> dict:
-    return jobs.cancel(request.app.state.settings, job_id)
+def cancel_batch(job_id: str, request: Request, who: CallerDep) -> dict:
+    return jobs.cancel(request.app.state.settings, job_id, owner=who.sees)
 
 
 @router.get("/{job_id}/results", summary="One row per input row (for conversations: per agent turn, "
             "then the conversation's scorecard), in order (streamed)",
             responses=error_responses(404))
-def get_results(job_id: str, request: Request,
+def get_results(job_id: str, request: Request, who: CallerDep,
                 format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
     settings = request.app.state.settings
-    lines = jobs.iter_results(settings, job_id)
-    conversations = jobs.job_status(settings, job_id)["conversations"]
+    lines = jobs.iter_results(settings, job_id, owner=who.sees)
+    conversations = jobs.job_status(settings, job_id, owner=who.sees)["conversations"]
 
     if format == "csv":
         import csv
@@ -134,8 +136,8 @@ def get_results(job_id: str, request: Request,
 
 @router.get("/{job_id}/report", summary="The QA report: overall, by agent, by channel, weekly",
             responses=error_responses(404))
-def get_report(job_id: str, request: Request, format: Literal["json", "html"] = "json"):
-    report = jobs.cached_report(request.app.state.settings, job_id)
+def get_report(job_id: str, request: Request, who: CallerDep, format: Literal["json", "html"] = "json"):
+    report = jobs.cached_report(request.app.state.settings, job_id, owner=who.sees)
     if format == "html":
         from ...batch.report_html import render_html
 

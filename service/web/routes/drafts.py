@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ... import store
-from ..auth import record_tokens
+from ..auth import CallerDep, record_tokens
 from ...drafting.pipeline import create_draft
 from ...errors import TactfulError
 from ...privacy.masking import mask
@@ -22,14 +22,15 @@ log = logging.getLogger("tactful.drafts")
 
 
 @router.post("", response_model=DraftOut, summary="Draft a reply to a ticket", responses=error_responses(502, 503))
-async def post_draft(body: DraftRequest, request: Request) -> dict:
-    return await _draft(body, request)
+async def post_draft(body: DraftRequest, request: Request, who: CallerDep) -> dict:
+    return await _draft(body, request, who.owner)
 
 
-async def _draft(body: DraftRequest, request: Request, on_event=None) -> dict:
-    """A stored draft, its model tokens counted against the caller's key."""
+async def _draft(body: DraftRequest, request: Request, owner: str | None, on_event=None) -> dict:
+    """A stored draft, owned by the caller's key, its model tokens counted against that key."""
     state = request.app.state
-    draft = await create_draft(body, state.settings, state.playbook, state.models, on_event=on_event)
+    draft = await create_draft(body, state.settings, state.playbook, state.models, on_event=on_event,
+                               owner=owner)
     usage = draft["usage"]
     await run_in_threadpool(record_tokens, state.settings.db_path, getattr(request.state, "api_key", None),
                             usage["prompt_tokens"] + usage["completion_tokens"])
@@ -46,12 +47,12 @@ async def _draft(body: DraftRequest, request: Request, on_event=None) -> dict:
                                              "so far) while a model writes; then `event: draft` (the "
                                              "checked draft, as POST /v1/drafts returns it) or `event: "
                                              "error` (the one error body)."}})
-async def post_draft_stream(body: DraftRequest, request: Request) -> StreamingResponse:
+async def post_draft_stream(body: DraftRequest, request: Request, who: CallerDep) -> StreamingResponse:
     queue: asyncio.Queue = asyncio.Queue()
 
     async def work() -> None:
         try:
-            draft = await _draft(body, request, on_event=lambda kind, data: queue.put_nowait((kind, data)))
+            draft = await _draft(body, request, who.owner, on_event=lambda kind, data: queue.put_nowait((kind, data)))
             queue.put_nowait(("draft", DraftOut.model_validate(draft).model_dump(mode="json")))
         except TactfulError as e:
             queue.put_nowait(("error", e.body()))
@@ -77,13 +78,15 @@ async def post_draft_stream(body: DraftRequest, request: Request) -> StreamingRe
 
 
 @router.get("/{draft_id}", summary="One stored draft (personal data masked)", responses=error_responses(404))
-def get_draft(draft_id: str, request: Request) -> dict:
-    return store.get_draft(request.app.state.settings.db_path, draft_id)
+def get_draft(draft_id: str, request: Request, who: CallerDep) -> dict:
+    """The calling key's own draft (`admin`: any); another key's is a 404."""
+    return store.get_draft(request.app.state.settings.db_path, draft_id, owner=who.sees)
 
 
 @router.post("/{draft_id}/feedback", response_model=FeedbackOut, responses=error_responses(404),
              summary="Record what the agent did with a draft")
-async def post_feedback(draft_id: str, body: FeedbackRequest, request: Request) -> dict:
+async def post_feedback(draft_id: str, body: FeedbackRequest, request: Request, who: CallerDep) -> dict:
+    """Only on the calling key's own draft (`admin`: any); another key's is a 404."""
     path = request.app.state.settings.db_path
     return await run_in_threadpool(store.save_feedback, path, draft_id, body.action,
-                                   mask(body.final_text), body.agent)
+                                   mask(body.final_text), body.agent, who.sees)
