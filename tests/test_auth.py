@@ -133,3 +133,43 @@ def test_the_keys_command_creates_lists_and_revokes(tmp_path, monkeypatch, capsy
         assert main(["keys", "revoke", "nope"]) == 2
     finally:
         get_settings.cache_clear()
+
+
+@respx.mock
+def test_concurrent_drafts_cannot_spend_past_the_days_token_limit(tmp_path):
+    """Thirty drafts at once on a key with room for about three: tokens are reserved before
+    each model call, so the rest are refused (429) and the day's count stays within one
+    call's overshoot of the limit."""
+    import concurrent.futures
+
+    body = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
+                "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+                "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
+                "remedy": "我们将在24小时内为您补发新耳机。",
+                "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)}}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
+
+    def slow(request):
+        import time
+
+        time.sleep(0.2)  # every draft is in flight before the first one has spent anything
+        return httpx.Response(200, json=body)
+
+    respx.post("https://api.openai.com/v1/chat/completions").mock(side_effect=slow)
+    settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", auth="on", model_max_tokens=800)
+    store.migrate(settings.db_path)
+    limit = 10_000  # a reservation is 5 x 800 = 4,000: room for three drafts at once
+    _, key = auth.create_key(settings.db_path, "agent", ["draft"], tokens_per_day=limit, rpm=1000)
+    with TestClient(create_app(settings)) as c:
+        with concurrent.futures.ThreadPoolExecutor(30) as pool:
+            codes = list(pool.map(lambda _: c.post("/v1/drafts", json=TICKET, headers=bearer(key)).status_code,
+                                  range(30)))
+    # reservations fill the day while drafts are in flight; more start as finished ones give
+    # back what they did not use, but never thirty (a check made before any spend lets all by)
+    ok = codes.count(200)
+    assert 3 <= ok <= limit // 1100 and ok + codes.count(429) == 30, codes
+    with store.reader(settings.db_path) as db:
+        (spent,) = db.execute("select tokens from key_usage where key_id = ?", [key.split("_")[1]]).fetchone()
+    assert spent == codes.count(200) * 1100  # settled to what the calls used, not what was reserved
+    assert spent <= limit

@@ -37,7 +37,7 @@ from .. import store
 from ..errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
 
 __all__ = ["SCOPES", "Key", "create_key", "list_keys", "revoke_key", "auth_enabled", "require",
-           "Limiter", "record_tokens", "Caller", "caller", "CallerDep"]
+           "Limiter", "reserve_tokens", "settle_tokens", "Caller", "caller", "CallerDep"]
 
 SCOPES = ("review", "draft", "batch", "admin")
 _PREFIX = "tk_"
@@ -188,15 +188,40 @@ def _spend(key: Key, tokens: float, at: float, now: float) -> tuple[float, float
     return tokens - 1.0, now
 
 
-def record_tokens(db_path, key: Key | None, tokens: int) -> None:
-    """Add a draft's model tokens to its key's count for today."""
+def reserve_tokens(db_path, key: Key | None, tokens: int) -> int:
+    """Set aside up to `tokens` of the key's model tokens for today before a model call, in
+    one write transaction (BEGIN IMMEDIATE: one writer at a time, across processes), so that
+    concurrent drafts cannot all pass a check made before any of them has spent. Returns what
+    was reserved: at most what is left of the day's limit. Raises RateLimited when nothing is
+    left. `settle_tokens` replaces the reservation by what the call used."""
     if key is None or tokens <= 0:
+        return 0
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    with store.transaction(db_path) as db:
+        row = db.execute("select tokens from key_usage where key_id = ? and day = ?", [key.id, day]).fetchone()
+        used = row[0] if row else 0
+        left = key.tokens_per_day - used
+        if left <= 0:
+            now = datetime.now(timezone.utc)
+            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            raise RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
+                              retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+        reserved = min(tokens, left)
+        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, ?) "
+                   "on conflict(key_id, day) do update set tokens = tokens + excluded.tokens",
+                   [key.id, day, reserved])
+    return reserved
+
+
+def settle_tokens(db_path, key: Key | None, reserved: int, used: int) -> None:
+    """Replace a reservation (reserve_tokens) by the tokens the call used."""
+    if key is None or used == reserved:
         return
     day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     with store.transaction(db_path) as db:
-        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, ?) "
-                   "on conflict(key_id, day) do update set tokens = tokens + excluded.tokens",
-                   [key.id, day, tokens])
+        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, max(0, ?)) "
+                   "on conflict(key_id, day) do update set tokens = max(0, tokens + ?)",
+                   [key.id, day, used - reserved, used - reserved])
 
 
 def _touch(db_path, key: Key) -> None:
