@@ -173,3 +173,15 @@ def test_concurrent_drafts_cannot_spend_past_the_days_token_limit(tmp_path):
         (spent,) = db.execute("select tokens from key_usage where key_id = ?", [key.split("_")[1]]).fetchone()
     assert spent == codes.count(200) * 1100  # settled to what the calls used, not what was reserved
     assert spent <= limit
+
+
+def test_wrong_keys_from_one_address_are_slowed_down(secured):
+    """Ten wrong keys a minute per client address; then 429 before any lookup, even for a
+    right key from that address: the wait is the address's."""
+    _, key = auth.create_key(secured.db, "bot", ["review"], rpm=1000)
+    codes = [secured.post("/v1/reviews", json=REVIEW, headers=bearer(f"tk_guess{i}_nope")).status_code
+             for i in range(10)]
+    assert codes == [401] * 10
+    r = secured.post("/v1/reviews", json=REVIEW, headers=bearer("tk_guess_again"))
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert secured.post("/v1/reviews", json=REVIEW, headers=bearer(key)).status_code == 429

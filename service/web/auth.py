@@ -138,6 +138,7 @@ class Limiter:
         self.db_path = db_path
         self._buckets: dict[str, tuple[float, float]] = {}
         self._touched: dict[str, float] = {}
+        self._failures: dict[str, tuple[float, float]] = {}  # client address -> (bucket, at)
         self._lock = threading.Lock()
 
     def due_touch(self, key: Key, every_s: float = 60.0) -> bool:
@@ -148,6 +149,32 @@ class Limiter:
                 return False
             self._touched[key.id] = now
             return True
+
+    FAILURES_PER_MINUTE = 10  # wrong keys one client address may present
+
+    def check_failures(self, client: str) -> None:
+        """Refuse (429) a client address that presented too many wrong keys lately, before its
+        key is even looked up: guessing keys costs a minute per ten tries."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._failures.get(client, (float(self.FAILURES_PER_MINUTE), now))
+            rate = self.FAILURES_PER_MINUTE / 60.0
+            tokens = min(float(self.FAILURES_PER_MINUTE), tokens + (now - at) * rate)
+            self._failures[client] = (tokens, now)
+            if tokens < 1.0:
+                raise RateLimited("too many wrong API keys from this address; wait a minute",
+                                  retry_after=math.ceil((1.0 - tokens) / rate))
+
+    def failed(self, client: str) -> None:
+        """Count one wrong key from `client`."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._failures.get(client, (float(self.FAILURES_PER_MINUTE), now))
+            rate = self.FAILURES_PER_MINUTE / 60.0
+            tokens = min(float(self.FAILURES_PER_MINUTE), tokens + (now - at) * rate)
+            self._failures[client] = (tokens - 1.0, now)
+            if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
+                self._failures.clear()
 
     def take(self, key: Key) -> None:
         if self.db_path is not None:
@@ -242,8 +269,11 @@ def require(scope: str):
         presented = credentials.credentials if credentials else request.headers.get("x-api-key")
         if not presented:
             raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+        client = request.client.host if request.client else "-"
+        app.state.limiter.check_failures(client)
         key = _lookup(settings.db_path, presented.strip())
         if key is None:
+            app.state.limiter.failed(client)
             raise Unauthorized("the API key is not valid (unknown or revoked)")
         if not key.allows(scope):
             raise Forbidden(f"this key may not {scope}: its scopes are {', '.join(sorted(key.scopes))}")
