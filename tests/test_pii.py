@@ -91,7 +91,9 @@ def _table(stats: dict[str, Counter]) -> str:
 def test_the_labelled_set_is_well_formed():
     assert len(ITEMS) >= 240 and len({it["id"] for it in ITEMS}) == len(ITEMS)
     per_type = Counter(e["type"] for it in ITEMS for e in it["entities"])
-    assert set(per_type) == set(TYPES) and min(per_type.values()) >= 30, per_type
+    # (bank accounts and chat ids, the two newest types, are measured on the independent
+    # tests/data/pii_heldout2.jsonl: see bench/mask_heldout.py)
+    assert set(per_type) == set(TYPES) - {"ACCOUNT", "SOCIAL"} and min(per_type.values()) >= 30, per_type
     assert sum(1 for it in ITEMS if not it["entities"]) >= 60
     assert {it["lang"] for it in ITEMS} == {"zh-Hans", "zh-Hant", "en"}
     for it in ITEMS:
@@ -108,8 +110,10 @@ def test_precision_and_recall_per_type():
     for line in problems:
         print("  " + line)
     for t, st in stats.items():
-        assert st["recalled"] / st["gold"] >= MIN_RECALL, (t, problems)
-        assert st["correct"] / st["found"] >= MIN_PRECISION, (t, problems)
+        if st["gold"]:
+            assert st["recalled"] / st["gold"] >= MIN_RECALL, (t, problems)
+        if st["found"]:  # a type the set does not hold must not be found either
+            assert st["correct"] / st["found"] >= MIN_PRECISION, (t, problems)
 
 
 def test_no_hard_negative_is_masked():

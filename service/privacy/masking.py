@@ -35,7 +35,7 @@ from datetime import date
 
 __all__ = ["mask", "mask_spans", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
-TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS")
+TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL")
 
 # ---------------------------------------------------------------------------------------------
 # checksums
@@ -103,11 +103,18 @@ def _id15_shape(digits: str) -> bool:
 def _fold_table() -> dict[int, int]:
     table = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII -> ASCII
     table.update({0x3000: 0x20, 0x00A0: 0x20})
+    # invisible characters that split a number ("137\u200b6120\u200b9988") read as a space
+    table.update({c: 0x20 for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
     return table
 
 
 _FOLD = _fold_table()
-_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0]")
+_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2060\ufeff]")
+# A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
+# more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
+# house and floor numbers ("五零二室"), which the address recogniser reads as they are.
+_CN_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_CN_RUN = re.compile(r"[零〇一幺二两三四五六七八九](?:[ \-]?[零〇一幺二两三四五六七八九]){6,}")
 # A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
 # below is run only around these (a window 3 characters wider to the left for "+", "(" and the
 # letters of a Taiwan ID or passport, 2 to the right for an ID's X and the boundary after it).
@@ -406,13 +413,108 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
+# ---------------------------------------------------------------- written around the recognisers
+
+_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
+# an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
+# "wang@ qq .com", "gaoyan#sohu.com"
+_AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#)"
+_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點)"
+_OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![\w.%+-])[a-z0-9][\w.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:" + _DOT
+                               + r"[a-z]{2,10})+(?![\w@.])")
+# a local part or a domain in other scripts: "张伟@例子.中国"
+_UNICODE_EMAIL = re.compile(r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
+                            r"@[\w-]+(?:\.[\w-]+)+")
+# Hong Kong ID A123456(7), XA382715(9); mainland travel permits for HK, Macau, Taiwan, labelled
+_HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
+_PERMIT = re.compile(r"(?:通行证|通行證|回乡证|回鄉證|permit)[^，。,.!?！？\n]{0,12}?(?<![A-Za-z0-9])([CHMchm]\d{8}(?:\d{2})?)(?!\d)")
+# a passport number written in groups ("E 1234 5678", "EA 9876543", "E-2734-0918")
+_PASSPORT_GROUPED = re.compile(r"(?<![A-Za-z0-9])([EeGgKkHh][A-Za-z]?[ \-]\d{3,4}[ \-]?\d{3,4})(?!\d)")
+_PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
+_SOCIAL = re.compile(
+    r"(?i)(?<![A-Za-z])(?:微信号?|微信號|wechat(?: id)?|weixin|qq号?|qq號|line(?: id)?)(?![A-Za-z])\s*"
+    r"(?:号码|號碼|是|为|為|:|：|#)?\s*"
+    r"((?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}|\d{5,11})(?![A-Za-z0-9_])")
+_ACCOUNT_LABELLED = re.compile(
+    r"(?i)(?:银行账号|銀行帳號|账号|帳號|帳戶|账户|account (?:no\.?|number|#)|acct\.?(?: no\.?)?)\s*(?:是|为|為|:|：|#)?\s*"
+    r"(\d[\d \-]{4,28}\d)(?!\d)")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
+
+
+def _iban_ok(value: str) -> bool:
+    v = value.replace(" ", "")
+    if not 15 <= len(v) <= 34:
+        return False
+    n = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
+    return int(n) % 97 == 1
+
+
+_AT_DOMAIN = re.compile(r"(?i) at \s*[a-z0-9][a-z0-9-]*(?:" + _DOT + r"[a-z]{2,10})+(?![\w@.])")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_PASSPORT_SPACED = re.compile(r"(?<![A-Za-z0-9])[EeGg][ \-]\d{4}[ \-]\d{4}(?!\d)")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line")
+_ACCOUNT_WORDS = ("账号", "帳號", "帳戶", "账户", "account", "acct")
+_PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit")
+
+
+def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
+    """What the number and address recognisers above do not see: obfuscated and non-ASCII
+    emails, Hong Kong IDs and travel permits, passports written in groups, labelled chat ids
+    (WeChat, QQ, LINE), labelled bank accounts and valid IBANs. Each runs only where a cheap
+    test says it may match: this is on the path of every log line."""
+    found: list[tuple[str, int, int, int]] = []
+    add = found.append
+    low = t.lower()
+    if "[at]" in low or "(at)" in low or "（at）" in low or "#" in t or "@ " in t or " @" in t:
+        for m in _OBFUSCATED_EMAIL.finditer(t):
+            add(("EMAIL", m.start(), m.end(), 1))  # (a plain email found above goes first)
+    i = low.find(" at ")
+    while i >= 0:  # "wang at gmail dot com": a local part, " at ", a domain with a dot word
+        m = _AT_DOMAIN.match(t, i)
+        if m and (" dot " in m.group().lower() or "." in m.group()):
+            a = i
+            while a > 0 and t[a - 1] in _LOCAL_CHARS and i - a < 64:
+                a -= 1
+            if a < i and t[a].isalnum():
+                add(("EMAIL", a, m.end(), 1))
+        i = low.find(" at ", i + 4)
+    if "@" in t and not t.isascii():
+        for m in _UNICODE_EMAIL.finditer(t):
+            if not m.group().isascii():
+                add(("EMAIL", m.start(), m.end(), 0))
+    if "(" in t:
+        for m in _HKID.finditer(t):
+            add(("ID", m.start(1), m.end(1), 1))
+    if any(w in low for w in _PERMIT_WORDS):
+        for m in _PERMIT.finditer(t):
+            add(("ID", m.start(1), m.end(1), 1))
+    if _PASSPORT_NEAR.search(t) or _PASSPORT_SPACED.search(t):
+        for m in _PASSPORT_GROUPED.finditer(t):
+            add(("PASSPORT", m.start(1), m.end(1), 2))
+    if any(w in low for w in _SOCIAL_WORDS):
+        for m in _SOCIAL.finditer(t):
+            add(("SOCIAL", m.start(1), m.end(1), 2))
+    if any(w in low for w in _ACCOUNT_WORDS):
+        for m in _ACCOUNT_LABELLED.finditer(t):
+            add(("ACCOUNT", m.start(1), m.end(1), 3))
+    if _IBAN_HINT.search(t):
+        for m in _IBAN.finditer(t):
+            if _iban_ok(m.group(1)):
+                add(("ACCOUNT", m.start(1), m.end(1), 3))
+    return found
+
+
 def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
     of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
-    if not text or not (_DIGIT.search(text) or "@" in text or _NEEDS_FOLD.search(text)):
+    if not text or not (_DIGIT.search(text) or "@" in text or _NEEDS_FOLD.search(text)
+                        or _CN_RUN.search(text) or _WORDY.search(text)):
         return []
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
-    candidates = _spans(t)
+    if _CN_RUN.search(t):
+        t = _CN_RUN.sub(lambda m: m.group().translate(_CN_DIGITS), t)
+    candidates = _spans(t) + _more_spans(t)
     if not candidates:
         return []
     kept = {_norm(k) for k in keep if k}
