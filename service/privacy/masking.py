@@ -245,7 +245,7 @@ def _class_without(lo: int, hi: int, skip: set[str]) -> str:
 
 
 _N = "[" + _class_without(0x4E00, 0x9FFF, _NOT_PLACE) + "\u3400-\u4dbf]"
-_CN_NUM = "[一二三四五六七八九十百零〇两]"
+_CN_NUM = "[一二三四五六七八九十百千零〇两]"
 _UNIT_SUFFIX = r"(?:特别行政区|特別行政區|自治区|自治區|自治州|省|市|区|區|县|縣|州|盟|旗|镇|鎮|乡|鄉|街道)"
 _ROAD_SUFFIX = r"(?:大道|大街|路|街|道|巷|弄|胡同)"
 _ESTATE_SUFFIX = (r"(?:小区|小區|社区|社區|花园|花園|家园|家園|公寓|大厦|大廈|广场|廣場|苑|新村|村|园|園|大楼|大樓|"
@@ -261,7 +261,8 @@ _ZH_ADDRESS = re.compile(
     r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!一路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
     r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
     r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+)")
-_ZH_HINT = re.compile(r"\d ?(?:[号號栋棟幢座楼樓层層室巷弄组組]|单元|單元)")
+# a house, building or floor number, in digits or in Chinese numerals ("八十八号", "十二樓")
+_ZH_HINT = re.compile(r"(?:\d|[一二三四五六七八九十百千零〇两]{1,5}) ?(?:[号號栋棟幢座楼樓层層室巷弄组組]|单元|單元)")
 
 # English street addresses ------------------------------------------------------------------------
 _STREET = (r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|"
