@@ -116,3 +116,28 @@ def test_every_codec_name_is_accepted_or_refused_never_a_server_error(tmp_path):
     for name in ("punycode", "idna", "rot13", "undefined", "nonsense", "utf_32"):
         assert got[name] == 422, name
     assert got["utf_8"] == 202 and got["gb18030"] == 202
+
+
+def test_agent_fields_and_upload_names_are_stored_masked(client, tmp_path):
+    """An agent field or a file name can hold an email or a phone number: the job stores,
+    lists and reports them masked."""
+    from service import store
+
+    email, phone = "wang.lei@example.com", "13812345678"
+    data = f"id,reply,agent\n1,我们会尽快处理,{email}\n".encode()
+    r = client.post("/v1/batches", files={"file": (f"export_{phone}.csv", data, "text/csv")})
+    assert r.status_code == 202
+    job_id = r.json()["id"]
+    deadline = time.time() + 60
+    while client.get(f"/v1/batches/{job_id}").json()["state"] != "done":
+        assert time.time() < deadline
+        time.sleep(0.05)
+    shown = json.dumps([client.get(f"/v1/batches/{job_id}").json(), client.get("/v1/batches").json(),
+                        client.get(f"/v1/batches/{job_id}/results").text,
+                        client.get(f"/v1/batches/{job_id}/report").json()], ensure_ascii=False)
+    assert email not in shown and phone not in shown
+    db_path = client.app.state.settings.db_path
+    with store.reader(db_path) as db:
+        dumped = json.dumps([list(r) for t in ("jobs", "results") for r in db.execute(f"select * from {t}")],
+                            ensure_ascii=False)
+    assert email not in dumped and phone not in dumped

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import store
 from ..errors import Conflict, InputError, NotFound
+from ..privacy.masking import mask
 from .formats import Record, get_format, open_source, read_records
 from .pipeline import (Conversation, Duplicates, conversation_ends, id_key, open_input, playbook_of,
                        review_conversation_unit, review_record, rubric_of, units)
@@ -53,7 +54,7 @@ def create_job(settings, upload: Path, filename: str, *, encoding: str | None = 
     job_id = uuid.uuid4().hex
     dest = Path(settings.data_dir) / "uploads" / f"{job_id}.{inp.format.name}"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    job = {"id": job_id, "created_at": store.now(), "filename": filename, "path": str(dest),
+    job = {"id": job_id, "created_at": store.now(), "filename": mask(filename), "path": str(dest),
            "format": inp.format.name, "encoding": inp.encoding, "state": "queued",
            "rows_total": max(lines - (1 if inp.format.has_header else 0), 0), "rows_done": 0, "errors": 0,
            "bytes_total": size, "judge": judge, "rubric_version": rubric_of(settings).version,
@@ -311,6 +312,11 @@ class JobRunner:
                 pairs.append((unit, review_record(unit, playbook)))
                 records += 1
         outs = [out for _, out in pairs]
+        for out in outs:  # an agent field may hold an email or a phone: stored masked, like the rest
+            if out.get("agent") is not None:
+                out["agent"] = mask(str(out["agent"]))
+            if out.get("agents"):
+                out["agents"] = [mask(str(a)) for a in out["agents"]]
         judge = getattr(self, "judge", None)
         if judge is not None:
             import asyncio
@@ -328,7 +334,7 @@ class JobRunner:
                 data = {"agent": ";".join(out.get("agents") or []) or None, "channel": out.get("channel")}
             rows.append({"job_id": job_id, "seq": n, "line": out.get("line"),
                          "rid": None if out.get("kind") == "conversation" else id_key(out.get("id")),
-                         "agent": None if data.get("agent") is None else str(data.get("agent")),
+                         "agent": None if data.get("agent") is None else mask(str(data.get("agent"))),
                          "channel": None if data.get("channel") is None else str(data.get("channel")),
                          "created_at": None if data.get("created_at") is None else str(data.get("created_at")),
                          "passed": out.get("passed"), "score": out.get("score"), "error": out.get("error"),
