@@ -437,6 +437,8 @@ def _serve(args) -> int:
 
     from .settings import get_settings
 
+    from .web.protocol import TimedH11Protocol
+
     settings = get_settings()
     # the bind address decides whether API keys are required (auth=auto)
     settings = settings.replace(**{k: v for k, v in (
@@ -448,7 +450,8 @@ def _serve(args) -> int:
         from .web.app import create_app
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                    timeout_keep_alive=settings.keep_alive_s)
+                    timeout_keep_alive=settings.keep_alive_s, http=TimedH11Protocol,
+                    limit_concurrency=settings.max_connections)
         return 0
     # Worker processes build their app from the environment: pass the command line on.
     from .store import migrate
@@ -457,7 +460,8 @@ def _serve(args) -> int:
     os.environ.update(TACTFUL_HOST=settings.host, TACTFUL_PORT=str(settings.port),
                       TACTFUL_WORKERS=str(settings.workers))
     uvicorn.run("service.web.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="info", timeout_keep_alive=settings.keep_alive_s)
+                workers=settings.workers, log_level="info", timeout_keep_alive=settings.keep_alive_s,
+                http=TimedH11Protocol, limit_concurrency=settings.max_connections)
     return 0
 
 

@@ -38,6 +38,9 @@ class Settings:
     # Idle keep-alive connections are kept this long. Longer than clients and load balancers keep
     # theirs (often 60 s): otherwise a client reuses a connection just as the server closes it.
     keep_alive_s: int = 75
+    header_timeout_s: float = 10.0  # a request head must arrive whole within this (web/protocol.py)
+    body_idle_timeout_s: float = 30.0  # at most this long without a byte of a request body
+    max_connections: int = 1000  # beyond it, new requests get 503 (uvicorn's limit_concurrency)
     # Server processes (uvicorn workers). More than one uses every core: the jobs run in one of
     # them (a file lock elects it), and request limits are kept in SQLite so they hold across all.
     workers: int = 1
@@ -100,7 +103,8 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-_KINDS = {"host": str, "port": int, "keep_alive_s": int, "workers": int, "db_path": Path,
+_KINDS = {"host": str, "port": int, "keep_alive_s": int, "header_timeout_s": float, "body_idle_timeout_s": float,
+          "max_connections": int, "workers": int, "db_path": Path,
           "rubric_dir": Path, "prompt_dir": Path, "policy_path": Path, "cache_dir": str,
           "max_body_bytes": int, "max_batch_items": int, "max_upload_bytes": int, "data_dir": Path,
           "auth": str, "model": str, "fallback_models": str, "api_base": str,
