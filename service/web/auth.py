@@ -155,26 +155,28 @@ class Limiter:
     def check_failures(self, client: str) -> None:
         """Refuse (429) a client address that presented too many wrong keys lately, before its
         key is even looked up: guessing keys costs a minute per ten tries."""
-        now = time.monotonic()
         with self._lock:
-            tokens, at = self._failures.get(client, (float(self.FAILURES_PER_MINUTE), now))
-            rate = self.FAILURES_PER_MINUTE / 60.0
-            tokens = min(float(self.FAILURES_PER_MINUTE), tokens + (now - at) * rate)
-            self._failures[client] = (tokens, now)
+            tokens = self._failure_bucket(client)
             if tokens < 1.0:
                 raise RateLimited("too many wrong API keys from this address; wait a minute",
-                                  retry_after=math.ceil((1.0 - tokens) / rate))
+                                  retry_after=math.ceil((1.0 - tokens) * 60.0 / self.FAILURES_PER_MINUTE))
 
     def failed(self, client: str) -> None:
         """Count one wrong key from `client`."""
-        now = time.monotonic()
         with self._lock:
-            tokens, at = self._failures.get(client, (float(self.FAILURES_PER_MINUTE), now))
-            rate = self.FAILURES_PER_MINUTE / 60.0
-            tokens = min(float(self.FAILURES_PER_MINUTE), tokens + (now - at) * rate)
-            self._failures[client] = (tokens - 1.0, now)
+            tokens = self._failure_bucket(client)
+            self._failures[client] = (tokens - 1.0, self._failures[client][1])
             if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
                 self._failures.clear()
+
+    def _failure_bucket(self, client: str) -> float:
+        """The client's bucket of wrong keys, refilled to now (call with the lock held)."""
+        now = time.monotonic()
+        limit = float(self.FAILURES_PER_MINUTE)
+        tokens, at = self._failures.get(client, (limit, now))
+        tokens = min(limit, tokens + (now - at) * limit / 60.0)
+        self._failures[client] = (tokens, now)
+        return tokens
 
     def take(self, key: Key) -> None:
         if self.db_path is not None:
@@ -198,10 +200,15 @@ class Limiter:
         with store.reader(db_path) as db:
             row = db.execute("select tokens from key_usage where key_id = ? and day = ?", [key.id, day]).fetchone()
         if row and row[0] >= key.tokens_per_day:
-            now = datetime.now(timezone.utc)
-            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-            raise RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
-                              retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+            raise _out_of_tokens(key)
+
+
+def _out_of_tokens(key: Key) -> RateLimited:
+    """The 429 of a key that has used its model tokens for the day, until UTC midnight."""
+    now = datetime.now(timezone.utc)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
+                       retry_after=max(1, math.ceil((midnight - now).total_seconds())))
 
 
 def _spend(key: Key, tokens: float, at: float, now: float) -> tuple[float, float]:
@@ -229,10 +236,7 @@ def reserve_tokens(db_path, key: Key | None, tokens: int) -> int:
         used = row[0] if row else 0
         left = key.tokens_per_day - used
         if left <= 0:
-            now = datetime.now(timezone.utc)
-            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-            raise RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
-                              retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+            raise _out_of_tokens(key)
         reserved = min(tokens, left)
         db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, ?) "
                    "on conflict(key_id, day) do update set tokens = tokens + excluded.tokens",
