@@ -55,6 +55,15 @@ def iso_week(value) -> str | None:
     return f"{year}-W{week:02d}"
 
 
+def _keep(heap: list, item: tuple, n: int) -> None:
+    """Keep `item` (badness, order, example) among the n worst in `heap`, a min-heap, so that
+    how rows were cut into chunks never changes which examples a report shows."""
+    if len(heap) < n:
+        heapq.heappush(heap, item)
+    elif item[:2] > heap[0][:2]:
+        heapq.heapreplace(heap, item)
+
+
 class _Group:
     __slots__ = ("rows", "reviewed", "errors", "passed", "score", "categories", "phrases", "examples")
 
@@ -82,10 +91,7 @@ class _Group:
             order = row.get("line") if isinstance(row.get("line"), int) else seq
             item = (-row["score"], -order, {"id": row.get("id"), "line": row.get("line"), "reply": reply,
                                           "score": row["score"], "findings": row["findings"]})
-            if len(self.examples) < EXAMPLES:
-                heapq.heappush(self.examples, item)
-            elif item[:2] > self.examples[0][:2]:
-                heapq.heapreplace(self.examples, item)
+            _keep(self.examples, item, EXAMPLES)
 
     def merge(self, other: "_Group") -> None:
         self.rows += other.rows
@@ -96,10 +102,7 @@ class _Group:
         self.categories.update(other.categories)
         self.phrases.update(other.phrases)
         for item in other.examples:
-            if len(self.examples) < EXAMPLES:
-                heapq.heappush(self.examples, item)
-            elif item[:2] > self.examples[0][:2]:
-                heapq.heapreplace(self.examples, item)
+            _keep(self.examples, item, EXAMPLES)
 
     def figures(self, categories: list[str]) -> dict:
         n = self.reviewed
@@ -202,11 +205,7 @@ class ReportBuilder:
                    "channel": card.get("channel"), "agents": card.get("agents"), "score": card["score"],
                    "structure": card.get("structure"), "findings_by_category": card.get("findings_by_category"),
                    "messages": messages, "more_messages": max(len(conv.records) - EXAMPLE_MESSAGES, 0)}
-        item = (key[0], key[1], example)
-        if len(self.worst) < WORST_CONVERSATIONS:
-            heapq.heappush(self.worst, item)
-        else:
-            heapq.heapreplace(self.worst, item)
+        _keep(self.worst, (key[0], key[1], example), WORST_CONVERSATIONS)
 
     def add_record(self, rec: "Record", row: dict) -> None:
         """One input record and its output row."""
@@ -236,10 +235,7 @@ class ReportBuilder:
         for key, cg in other.conversation_agents.items():
             self.conversation_agents.setdefault(key, _Conversations()).merge(cg)
         for item in other.worst:
-            if len(self.worst) < WORST_CONVERSATIONS:
-                heapq.heappush(self.worst, item)
-            elif item[:2] > self.worst[0][:2]:
-                heapq.heapreplace(self.worst, item)
+            _keep(self.worst, item, WORST_CONVERSATIONS)
 
     def to_dict(self, rubric: "Rubric", job: dict | None = None) -> dict:
         """The report, with `job` (report_meta) as its metadata and the rubric's categories."""
