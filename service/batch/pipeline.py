@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from ..checker.conversation import Message, required_parts, review_conversation
 from ..checker.review import ALL_PARTS, review_dict
 from ..checker.rubric import Rubric
 from ..errors import InputError, TactfulError
@@ -71,19 +72,14 @@ def playbook_of(source) -> "Playbook":
     return Playbook.from_settings(source)
 
 
-def _required(playbook: "Playbook | None", rubric: "Rubric", data: dict, reply: str,
-              complaint: str | None, lang: str | None) -> frozenset[str]:
+def _required(playbook: "Playbook | None", data: dict, reply: str, complaint: str | None,
+              lang: str | None) -> frozenset[str]:
     """The parts a reply row must hold: all four unless its channel is a chat or social one
-    (structure.yaml, `conversation:`), where a reply is judged as one turn of a conversation."""
+    (conversation.required_parts), where a reply is judged as one turn of a conversation."""
     channel = data.get("channel")
     if not channel or playbook is None or not isinstance(channel, str) or not channel.strip():
         return ALL_PARTS
-    channel = channel.strip().lower()
-    if channel in rubric.conversation.complete_channels:
-        return ALL_PARTS
-    from ..checker.conversation import required_parts
-
-    return required_parts(playbook, reply, complaint, channel, lang)
+    return required_parts(playbook, reply, complaint, channel.strip().lower(), lang)
 
 
 def review_record(rec: Record, source: "Rubric | Playbook") -> dict:
@@ -109,7 +105,7 @@ def review_record(rec: Record, source: "Rubric | Playbook") -> dict:
     complaint = complaint if isinstance(complaint, str) else None
     lang = data.get("lang") or None
     try:
-        required = _required(playbook, rubric, data, reply, complaint, lang)
+        required = _required(playbook, data, reply, complaint, lang)
         out.update(review_dict(reply, complaint, lang, rubric, required))
     except TactfulError as e:
         out["error"] = f"line {rec.line}: {e.message}"
@@ -247,8 +243,6 @@ def units(records: Iterable[Record], ends: dict[str, int]):
 
 def _message(rec: Record):
     """A Message of one record, or the error that says why it is not one."""
-    from ..checker.conversation import Message
-
     n, data = rec.line, rec.data or {}
     if rec.error:
         return None, rec.error
@@ -275,8 +269,6 @@ def _message(rec: Record):
 def review_conversation_unit(conv: Conversation, playbook: "Playbook") -> list[dict]:
     """The output rows of one conversation: a "turn" row per agent turn and a "message" row
     per record that could not be read, in input order, then its "conversation" scorecard."""
-    from ..checker.conversation import review_conversation
-
     if conv.id is None:
         rec = conv.records[0]
         data = rec.data or {}
