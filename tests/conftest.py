@@ -34,6 +34,20 @@ def _testclient_host(monkeypatch):
 
 
 @pytest.fixture
+def in_process():
+    """`tactful batch` and the other commands run in this process (main(argv)), with the
+    garbage-collector settings a batch makes undone after."""
+    import gc
+
+    from service.cli import main
+
+    threshold = gc.get_threshold()
+    yield main
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(db_path=tmp_path / "tactful.db", model="")
 

@@ -92,16 +92,19 @@ def test_requests_over_the_per_minute_limit_get_429_with_retry_after(secured):
     assert secured.post("/v1/reviews", json=REVIEW, headers=bearer(other)).status_code == 200  # per key
 
 
+# a model's draft that costs 1,100 tokens
+COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
+                  "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+                  "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
+                  "remedy": "我们将在24小时内为您补发新耳机。",
+                  "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)}}],
+              "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
+
+
 @respx.mock
 def test_drafting_stops_when_the_key_has_used_its_model_tokens_for_the_day(tmp_path):
-    body = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
-                "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
-                "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
-                "remedy": "我们将在24小时内为您补发新耳机。",
-                "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)}}],
-            "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
-    respx.post("https://api.openai.com/v1/chat/completions").mock(return_value=httpx.Response(200, json=body))
+    respx.post("https://api.openai.com/v1/chat/completions").mock(return_value=httpx.Response(200, json=COMPLETION))
     settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", auth="on")
     store.migrate(settings.db_path)
     _, key = auth.create_key(settings.db_path, "agent", ["draft"], tokens_per_day=1000)
@@ -142,19 +145,12 @@ def test_concurrent_drafts_cannot_spend_past_the_days_token_limit(tmp_path):
     call's overshoot of the limit."""
     import concurrent.futures
 
-    body = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
-                "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
-                "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
-                "remedy": "我们将在24小时内为您补发新耳机。",
-                "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)}}],
-            "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
 
     def slow(request):
         import time
 
         time.sleep(0.2)  # every draft is in flight before the first one has spent anything
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json=COMPLETION)
 
     respx.post("https://api.openai.com/v1/chat/completions").mock(side_effect=slow)
     settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", auth="on", model_max_tokens=800)

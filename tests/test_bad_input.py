@@ -2,28 +2,17 @@
 too deeply is one error row, not a failed run or job."""
 
 import csv
-import gc
 import io
 import json
-import time
 
 import pytest
 from fastapi.testclient import TestClient
 
+from batches import run_job
 from service.settings import Settings
 from service.web.app import create_app
 
 FORMULAS = ["=HYPERLINK(\"http://x.test\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tleading tab", "\rleading cr"]
-
-
-@pytest.fixture
-def in_process():
-    from service.cli import main
-
-    threshold = gc.get_threshold()
-    yield main
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 @pytest.fixture
@@ -59,20 +48,8 @@ def test_csv_output_neutralises_formula_cells(tmp_path, in_process):
     assert [json.loads(x)["id"] for x in jsonl.read_text(encoding="utf-8").splitlines()] == FORMULAS
 
 
-def _job(client, name: str, data: bytes) -> str:
-    r = client.post("/v1/batches", files={"file": (name, data, "application/octet-stream")})
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.time() + 60
-    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
-        assert time.time() < deadline
-        time.sleep(0.05)
-    assert job["state"] == "done", job
-    return job_id
-
-
 def test_http_results_csv_neutralises_formula_cells(client):
-    job_id = _job(client, "x.csv", _export())
+    job_id = run_job(client, "x.csv", _export())["id"]
     text = client.get(f"/v1/batches/{job_id}/results?format=csv").text
     _check(list(csv.DictReader(io.StringIO(text, newline=""))))
 
@@ -88,7 +65,7 @@ def test_a_line_nested_too_deeply_is_one_error_row(tmp_path, in_process, client)
     assert rows[0] == {"line": 1, "id": None, "error": "line 1: the JSON is nested too deeply"}
     assert rows[1]["id"] == 2 and "score" in rows[1]
 
-    job_id = _job(client, "deep.jsonl", DEEP)
+    job_id = run_job(client, "deep.jsonl", DEEP)["id"]
     http = [json.loads(x) for x in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
     assert http == rows
 
@@ -125,13 +102,7 @@ def test_agent_fields_and_upload_names_are_stored_masked(client, tmp_path):
 
     email, phone = "wang.lei@example.com", "13812345678"
     data = f"id,reply,agent\n1,我们会尽快处理,{email}\n".encode()
-    r = client.post("/v1/batches", files={"file": (f"export_{phone}.csv", data, "text/csv")})
-    assert r.status_code == 202
-    job_id = r.json()["id"]
-    deadline = time.time() + 60
-    while client.get(f"/v1/batches/{job_id}").json()["state"] != "done":
-        assert time.time() < deadline
-        time.sleep(0.05)
+    job_id = run_job(client, f"export_{phone}.csv", data, "text/csv")["id"]
     shown = json.dumps([client.get(f"/v1/batches/{job_id}").json(), client.get("/v1/batches").json(),
                         client.get(f"/v1/batches/{job_id}/results").text,
                         client.get(f"/v1/batches/{job_id}/report").json()], ensure_ascii=False)

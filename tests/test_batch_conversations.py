@@ -2,15 +2,14 @@
 conversation out, the same from `tactful batch` and from `POST /v1/batches`."""
 
 import csv
-import gc
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from batches import run_job
 from service.settings import Settings
 from service.web.app import create_app
 
@@ -48,16 +47,6 @@ def conversation_csv(messages=MESSAGES) -> bytes:
 
 def read_jsonl(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-@pytest.fixture
-def in_process():
-    from service.cli import main
-
-    threshold = gc.get_threshold()
-    yield main
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 @pytest.fixture
@@ -152,24 +141,12 @@ def test_workers_give_the_same_bytes(tmp_path, in_process):
     assert data  # the single-conversation file is the one above
 
 
-def http_run(client, name: str, data: bytes):
-    r = client.post("/v1/batches", files={"file": (name, data, "text/csv")})
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.time() + 60
-    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
-        assert time.time() < deadline
-        time.sleep(0.05)
-    assert job["state"] == "done", job
-    return job
-
-
 def test_the_http_job_gives_the_same_rows_and_a_conversation_report(tmp_path, in_process, client):
     data = conversation_csv()
     src, out, report = tmp_path / "c.csv", tmp_path / "out.jsonl", tmp_path / "r.json"
     src.write_bytes(data)
     assert in_process(["batch", str(src), "--out", str(out), "--report", str(report), "--no-progress"]) == 0
-    job = http_run(client, "c.csv", data)
+    job = run_job(client, "c.csv", data, "text/csv")
     assert job["conversations"] is True and job["rows_done"] == len(MESSAGES)
     rows = [json.loads(x) for x in client.get(f"/v1/batches/{job['id']}/results").text.splitlines()]
     assert rows == read_jsonl(out)
@@ -225,14 +202,9 @@ def test_a_helpdesk_export_is_scored_by_conversation_in_the_cli_and_over_http(na
               if r.data and r.data.get("role") == "agent" and not r.error]
     assert len(turns) == len(agents)
 
-    r = client.post("/v1/batches", files={"file": (f"{name}.json", data, "application/json")}, data={"format": name})
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.time() + 60
-    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
-        assert time.time() < deadline
-        time.sleep(0.05)
-    assert job["state"] == "done" and job["conversations"] and job["rows_done"] == job["rows_total"]
+    job = run_job(client, f"{name}.json", data, "application/json", format=name)
+    job_id = job["id"]
+    assert job["conversations"] and job["rows_done"] == job["rows_total"]
     http_rows = [json.loads(x) for x in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
     assert http_rows == rows
     report = client.get(f"/v1/batches/{job_id}/report").json()

@@ -3,7 +3,6 @@ encodings, flag the same duplicates, mask the same replies and give the same row
 
 import codecs
 import csv
-import gc
 import io
 import json
 import re
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from batches import run_job
 from service.settings import Settings
 from service.web.app import create_app
 
@@ -108,27 +108,9 @@ def client(settings):
 
 
 def http_run(client, name: str, data: bytes, **fields):
-    r = client.post("/v1/batches", files={"file": (name, data, "application/octet-stream")}, data=fields)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.time() + 60
-    while (job := client.get(f"/v1/batches/{job_id}").json())["state"] not in ("done", "failed", "cancelled"):
-        assert time.time() < deadline
-        time.sleep(0.05)
-    assert job["state"] == "done", job
-    rows = [json.loads(line) for line in client.get(f"/v1/batches/{job_id}/results").text.splitlines()]
+    job = run_job(client, name, data, **fields)
+    rows = [json.loads(line) for line in client.get(f"/v1/batches/{job['id']}/results").text.splitlines()]
     return job, rows
-
-
-@pytest.fixture
-def in_process():
-    """`tactful batch` run in this process (its garbage-collector settings undone after)."""
-    from service.cli import main
-
-    threshold = gc.get_threshold()
-    yield main
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 # ---------------------------------------------------------------- the same either way
