@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from review_bench import _MEASURE  # the same timing wrapper: seconds, peak RSS of the tree, exit code
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
@@ -68,11 +70,6 @@ def write(path: Path, conversations: int, interleave: bool, seed: int = 11) -> i
     return len(flat)
 
 
-_MEASURE = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); "
-    "rc = subprocess.run(sys.argv[1:]).returncode; d = time.perf_counter() - t; "
-    "print(d, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
-)
 
 
 def run(src: Path, workers: int) -> tuple[float, float]:
