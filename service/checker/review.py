@@ -302,6 +302,11 @@ class _Piece:
         self.plain: _Sentence | None = None  # the analysis as simplified Chinese or English
         self.hant: _Sentence | None = None  # as traditional Chinese
 
+    def sentence(self, rubric: Rubric, hant: bool) -> _Sentence:
+        """The analysis in this script, made on first use."""
+        sent = self.hant if hant else self.plain
+        return sent if sent is not None else self.analyse(rubric, hant)
+
     def analyse(self, rubric: Rubric, hant: bool) -> _Sentence:
         sent = _Sentence(rubric, normalize(self.raw, "zh-Hant" if hant else "zh-Hans"), hant)
         if hant:
@@ -433,16 +438,14 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
     first: list[int | None] = [None] * (_LOOSE_REMEDY + 1)
     last = [0] * (_LOOSE_REMEDY + 1)
     for k, (a, _, piece) in enumerate(pieces):
-        sent = piece.hant if hant else piece.plain
-        if sent is None:
-            sent = piece.analyse(rubric, hant)
+        sent = piece.sentence(rubric, hant)
         sents.append(sent)
         for i in sent.parts:
             if first[i] is None:
                 first[i] = k
             last[i] = k
         if sent.found:
-            if stops is None:
+            if stops is None and len(pieces) > 1:  # (one piece has no neighbours to look at)
                 stops = _stops(reply, pieces)
             for (s, e, f), key in zip(sent.found, sent.keys):
                 # what clears a finding may stand in the clause next to it: the time of a
@@ -536,10 +539,7 @@ def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, st
         return False  # a sentence on its own, and nothing to look for beyond it
 
     def sentence(j: int):
-        if j < len(sents):
-            return sents[j]
-        piece = pieces[j][2]
-        return (piece.hant if hant else piece.plain) or piece.analyse(rubric, hant)
+        return sents[j] if j < len(sents) else pieces[j][2].sentence(rubric, hant)
 
     for j in range(lo, hi + 1):
         if j == k:
