@@ -14,7 +14,7 @@ from ..checker.languages import LANGS
 from ..checker.rubric_files import read_yaml, validate
 from ..errors import RubricError
 
-__all__ = ["Policy", "load_policy"]
+__all__ = ["Policy", "Remedy", "Ask", "load_policy"]
 
 Lang = Literal[LANGS]  # checker/languages.py
 Tier = Literal["minor", "medium", "severe"]
@@ -83,6 +83,10 @@ class Safety(_Strict):
     callback_minutes: int = Field(gt=0)
 
 
+class Identity(_Strict):
+    phone_last_digits: int = Field(gt=0, lt=10)
+
+
 class Compensation(_Strict):
     coupon: float = Field(ge=0)
     cap: float = Field(ge=0)
@@ -97,6 +101,26 @@ class Emergency(_Strict):
     police: str
     fire: str
     ambulance: str
+
+
+class Remedy(_Strict):
+    """One remedy of the catalogue: what a reply may offer, in the policy's words."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    for_: tuple[str, ...] = Field(alias="for", min_length=1)
+    text: Localised
+
+
+class Ask(_Strict):
+    """One question a reply may ask the customer."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    text: Localised
+
+
+# {section.field}, {voucher}, {charged|word}, {product|word}, {links.name}
+SLOT = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)(?:\|([^{}|]*))?\}")
+_TICKET_SLOTS = ("charged", "product")
 
 
 class Policy(_Strict):
@@ -114,6 +138,9 @@ class Policy(_Strict):
     compensation: dict[Tier, Compensation]
     severity: dict[Tier, Tier_]
     emergency: dict[Lang, Emergency]
+    identity: Identity
+    remedies: tuple[Remedy, ...] = Field(min_length=1)
+    asks: tuple[Ask, ...] = ()
 
     _numbers: frozenset[float] | None = PrivateAttr(None)
 
@@ -138,6 +165,67 @@ class Policy(_Strict):
         return set(self._numbers)
 
 
+    # ------------------------------------------------------------ the catalogue
+
+    def remedy(self, remedy_id: str) -> Remedy | None:
+        return next((r for r in self.remedies if r.id == remedy_id), None)
+
+    def ask(self, ask_id: str) -> Ask | None:
+        return next((a for a in self.asks if a.id == ask_id), None)
+
+    def remedies_for(self, scenario: str) -> list[Remedy]:
+        return [r for r in self.remedies if scenario in r.for_ or "any" in r.for_]
+
+    def slot_value(self, name: str, tier: str) -> str | None:
+        """The policy's value of a slot ({refunds.processing_business_days}, {voucher},
+        {links.status_page}), as it is written in a reply; None for a ticket slot."""
+        if name == "voucher":
+            return f"{self.currency.symbol}{self.compensation[tier].coupon:g}"
+        if name in _TICKET_SLOTS:
+            return None
+        section, _, field = name.partition(".")
+        if section == "links":
+            return self.links.get(field)
+        value = getattr(getattr(self, section, None), field, None) if field else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return f"{value:g}"
+
+    def render(self, text: str, *, tier: str, facts: dict[str, str | None]) -> str:
+        """A catalogue text with its slots filled: the policy's numbers and links, and the
+        ticket's own facts (`facts`: charged, product), or the word after | without one."""
+        def fill(m: re.Match) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in _TICKET_SLOTS:
+                return facts.get(name) or (default or "")
+            return self.slot_value(name, tier) or ""
+        return SLOT.sub(fill, text)
+
+
+def _check_catalogue(policy: Policy, path: Path) -> None:
+    """Every slot resolves, no text carries a digit of its own, ids are unique, and every
+    scenario a remedy names exists."""
+    from .triage import SCENARIOS
+
+    for kind, items in (("remedies", policy.remedies), ("asks", policy.asks)):
+        ids = [x.id for x in items]
+        if len(ids) != len(set(ids)):
+            raise RubricError(f"{path}: {kind}: an id is used twice")
+        for item in items:
+            where = f"{path}: {kind}.{item.id}"
+            for scenario in getattr(item, "for_", ()):
+                if scenario != "any" and scenario not in SCENARIOS:
+                    raise RubricError(f"{where}: unknown scenario {scenario!r}")
+            for lang in LANGS:
+                text = item.text(lang)
+                for m in SLOT.finditer(text):
+                    if m.group(1) not in _TICKET_SLOTS and policy.slot_value(m.group(1), "minor") is None:
+                        raise RubricError(f"{where}: {lang}: {{{m.group(1)}}} is not a number or link of the policy")
+                if re.search(r"\d", SLOT.sub("", text)):
+                    raise RubricError(f"{where}: {lang}: a digit written into the text; "
+                                      f"use a {{section.field}} slot so the number comes from the policy")
+
+
 @functools.cache
 def load_policy(path: Path | str) -> Policy:
     """The policy file `path` (Settings.policy_path), validated."""
@@ -150,4 +238,5 @@ def load_policy(path: Path | str) -> Policy:
             raise RubricError(f"{path}: compensation and severity need minor, medium and severe")
         if policy.compensation[tier].coupon > policy.compensation[tier].cap:
             raise RubricError(f"{path}: compensation.{tier}: coupon is over the cap")
+    _check_catalogue(policy, path)
     return policy

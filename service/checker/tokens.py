@@ -1,0 +1,359 @@
+"""What only the service may put in a reply: numbers, number words, currencies, percentages,
+links, contacts and accounts; and, in the words a model wrote, no commitment, no claimed action
+and no request of the customer.
+
+The model writes words; the policy writes numbers and promises. Recognising every way of
+writing "five thousand yuan" cannot win, so this module does not try to read amounts: it finds
+anything that *looks like* a number, a link, a contact or an account, on text normalised so
+that disguises fall away (NFKC, zero-width and bidi characters removed, confusable letters
+folded to Latin, traditional characters to simplified), and then:
+
+- in text a model wrote (`free_text`): every such token is a violation, whatever it says. The
+  service renders remedies, asks, contacts and the ticket's facts itself; a model has no
+  reason to write a digit.
+- in a whole reply (`reply_tokens`, for drafts and for `POST /v1/reviews` with `policy`): a
+  token is allowed only when the policy or the ticket holds it (`Allowed`).
+
+Every finding's span is an offset into the original text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .review import Finding
+from .text import to_script, to_simplified
+
+__all__ = ["Allowed", "cn_number", "offers_of", "skeleton", "free_text", "reply_tokens", "unknown_choice"]
+
+
+# ---------------------------------------------------------------- normalising
+
+# letters that look Latin (Cyrillic, Greek, a few others) folded to the Latin letter
+_CONFUSABLE = str.maketrans(
+    "аеорсхуіјѕԁһкмнтвгѵԝӏɑοκνρτχυіıΑΒΕΖΗΙΚΜΝΟΡΤΥΧаАВЕКМНОРСТХ",
+    "aeopcxyijsdhkmhtbrvwlaokvptxuiiABEZHIKMNOPTYXaABEKMHOPCTX")
+_DROP = {"Cf", "Cc", "Mn"}  # format (zero-width, bidi), controls, combining marks
+
+
+def skeleton(text: str) -> tuple[str, list[int]]:
+    """The text with disguises removed, lower-cased and in simplified characters, and for
+    each of its characters the offset of the original character it came from."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in "\n\t ":
+            out.append(" ")
+            index.append(i)
+            continue
+        if ord(ch) < 128:
+            out.append(ch.lower())
+            index.append(i)
+            continue
+        cat = unicodedata.category(ch)
+        if cat in _DROP or ch == "\u00ad":
+            continue
+        piece = unicodedata.normalize("NFKC", ch)
+        if cat.startswith("Z"):
+            piece = " "
+        for c in piece.translate(_CONFUSABLE).lower():
+            out.append(c)
+            index.append(i)
+    s = "".join(out)
+    simplified = to_simplified(s)
+    if len(simplified) == len(s):
+        s = simplified
+    return s, index
+
+
+def _span(index: list[int], a: int, b: int) -> tuple[int, int]:
+    return index[a], index[b - 1] + 1
+
+
+# ---------------------------------------------------------------- the tokens
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_EN_NUMBERS = (r"zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+               r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty"
+               r"|seventy|eighty|ninety|hundred|thousand|million|billion|grand|dozen")
+_UNIT_ZH = r"(?:个)?(?:小时|钟头|分钟|天|日|周|星期|礼拜|月|年|工作日|秒)"
+_UNIT_EN = r"(?:hours?|minutes?|mins?|days?|weeks?|months?|years?|business days?|working days?|seconds?)"
+_CLASSIFIER = r"(?:个|位|件|台|部|张|份|次|回|遍|元|块|毛|角|倍|折|成|号|箱|盒|瓶|单|笔|项|条|种|趟|套|双|万|千|百)"
+
+_NUMBER = re.compile(
+    r"\d+(?:[.,:]\d+)*(?:\s\d(?![\d.,:]))*"              # 5000, 1,234.50, 9:00, 8 8 8 8
+    r"|[壹贰叁肆伍柒捌玖佰仟]"                              # capital numerals: money, and only money
+    r"|(?<![一二两三四五六七八九十百千万])(?!十分(?!钟)|千万(?![元块])|万一|一一|万万|一直)"
+    r"[" + _CN_DIGITS + r"]{2,}"                          # 五千, 二十四, 伍仟
+    r"|[一二两三四五六七八九十半几]" + _UNIT_ZH +             # 两小时, 一天, 几天
+    r"|[二两三四五六七八九十半几]" + _CLASSIFIER +            # 三倍, 五折, 两台
+    r"|一(?:元|块|倍|折|成|万|千|百)"
+    r"|\b(?:" + _EN_NUMBERS + r")\b"
+    r"|\b(?:an?|one|half an?|a few|few|several|a couple of|couple of)\s+" + _UNIT_EN + r"\b")
+_PERCENT = re.compile(r"%|百分之|\bper\s?cent\b")
+_CURRENCY = re.compile(
+    r"[¥$€£₩₹₽]|\b(?:rmb|cny|usd|eur|hkd|twd|ntd|gbp|jpy|dollars?|bucks?|euros?|yuan|quid|cents?)\b"
+    r"|美元|美金|欧元|英镑|日元|港币|港元|台币|人民币|澳门币")
+_TLD = (r"com|net|org|cn|io|co|xyz|top|ly|cc|gl|me|info|biz|site|online|shop|link|vip|club|tw|hk|app"
+        r"|dev|ai|us|uk|de|ru|tk|ml|ga|cf|gq|so|to|in|example|store|page|live|pro|icu|work|mo|sg|jp")
+_LINK = re.compile(
+    r"://|\bwww\b|\bhxxps?\b|\bh\*\*ps?\b|\[\s?\.\s?\]|\(\s?\.\s?\)|\{\s?\.\s?\}|\[dot\]|\(dot\)"
+    r"|\bdot\s?(?:" + _TLD + r")\b|点\s?(?:com|cn|net|org)\b|\bxn--|<\s*/?\s*(?:img|a|iframe|script|svg)\b"
+    r"|!\[|\]\(|\bdata:|\bftp\b|\bmailto:|\btel:|\bjavascript:|二维码|扫码|扫一扫|\bqr\b"
+    r"|(?<![\w@])[a-z0-9-]{2,}(?:(?:[.。]|\s[.。]\s)[a-z0-9-]{2,})*(?:[.。]|\s[.。]\s)(?:" + _TLD + r")(?![a-z0-9-])")
+_CONTACT = re.compile(
+    r"@\s?[a-z0-9_]{2,}|\b[a-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\sat\s)\s?[a-z0-9-]+\s?(?:\.|\(dot\)|\[dot\]|\sdot\s)\s?[a-z]{2,}\b"
+    r"|微信|威信|薇信|v信|\bvx\b|\bwx\b|weixin|wechat|\bqq\b|扣扣|企鹅号|\bline\s?(?:id|帐号|账号|号)\b|加\s?line"
+    r"|telegram|\btg\b|whatsapp|skype|discord|messenger|kakao|viber|snapchat|instagram|facebook|微博|抖音|快手|小红书"
+    r"|公众号|小程序|钉钉|飞书|群号|q群|加群|进群|\bgroup chat\b|\bsignal\s?(?:app|id|number)\b"
+    r"|远程(?:控制|协助|桌面)|向日葵|teamviewer|anydesk|todesk|屏幕共享|共享屏幕|screen\s?shar")
+_ACCOUNT = re.compile(
+    r"支付宝|alipay|paypal|venmo|zelle|cash\s?app|\biban\b|\bswift\b|routing number|account number"
+    r"|sort code|bitcoin|\bbtc\b|usdt|crypto|wallet address|gift\s?cards?|收款(?:账户|账号|码|人)|户名"
+    r"|银行账户|对公账户|(?:转账|汇款|打款)(?:到|至)|卡号|[a-z]{2}\d{2}[a-z0-9]{10,30}")
+_LINE_UPPER = re.compile(r"\bLINE\b")
+
+# a commitment: the company (or "you will get") + a verb of giving or doing, within a clause
+_COMMIT_ZH = re.compile(
+    r"(?:(?:我们|我|本店|公司|平台|团队|专员|主管|同事|店铺|商家)(?:这边|这里)?"
+    r"(?:会|将|可以|能|愿意|马上|立即|立刻|这就|已经|已|正在|一定|承诺|保证)"
+    r"|(?:会|将|已经|已|马上|立即|立刻)?(?:为您|给您|帮您|替您|向您|为你|给你|帮你))"
+    r"[^,，。;；!！?？\n]{0,6}?"
+    r"(?P<verb>退款|退还|退回|退|赔偿|赔付|赔|补偿|补发|重发|补寄|寄送|寄出|发出|发货|发放|换货|更换|换新|换一"
+    r"|赠送|送|报销|承担|返还|返现|免单|免除|免费|升级|开通|充值|打款|转账|到账|回电|致电|上门|安排|处理"
+    r"|核实|核查|查询|查看|确认|提交|登记|反馈|转交|上报|冻结|加急|优先|申请)")
+_COMMIT_EN = re.compile(
+    r"\b(?:(?:we|i|our team|the team|a supervisor|someone)(?:'ll|'ve|'d|\s+will|\s+shall|\s+can|\s+have|\s+had"
+    r"|\s+are going to|\s+am going to|\s+just|\s+already|\s+would|\s+have already)"
+    r"|you(?:'ll|\s+will)\s+(?:receive|get|be))\s+(?:\w+\s+){0,2}?"
+    r"(?P<verb>refund|reimburse|compensat|credit|give|send|ship|reship|resend|replace|upgrade|waive|cover|pay"
+    r"|offer|grant|issue|arrange|book|provide|add|deliver|call|contact|reach out|escalat|process|submit"
+    r"|fix|repair|exchange|return|check|verif|confirm|investigat|expedit|look into|freez|trace|refunded|credited)"
+    r"|\b(?P<free>free of charge\b|\bon the house\b|\bcomplimentary\b|\bat no (?:extra )?cost)\b")
+# the verbs of giving something: a reply's promise of one is the catalogue's, or not allowed
+_GIVING = re.compile(
+    r"退款|退还|退回|退|赔偿|赔付|赔|补偿|补发|重发|补寄|寄送|寄出|发出|发货|发放|换货|更换|换新|换一|赠送|送|报销|承担"
+    r"|返还|返现|免单|免除|免费|升级|开通|充值|打款|转账|到账|refund|reimburse|compensat|credit|give|send|ship|reship"
+    r"|resend|replace|upgrade|waive|cover|pay|offer|grant|issue|book|provide|add|deliver|exchange|free of charge"
+    r"|on the house|complimentary|at no (?:extra )?cost")
+_NEGATED = re.compile(r"不|没|无法|不能|未|n't|\bnot\b|\bnever\b|\bno\b")
+# a request of the customer: asks come from the policy's catalogue
+_REQUEST_ZH = re.compile(
+    r"(?:请|麻烦|烦请|劳烦|需要|务必|方便)(?:您|你)?[^,，。;；!！?？\n]{0,4}?"
+    r"(?:提供|发送|发给|发来|发一下|上传|告知|告诉|拍|填写|输入|扫|下载|安装|点击|点开|添加|加我|登录|登陆"
+    r"|转账|汇款|付款|支付|验证|私信|截图|截屏|寄回|报上|念|读)")
+_REQUEST_EN = re.compile(
+    r"\b(?:please|kindly|could you|can you|would you|will you|you need to|you must|we need|we'll need"
+    r"|i need|we require|let (?:us|me) know your)\b\s+(?:\w+\s+){0,2}?"
+    r"(?:send|provide|share|upload|tell|give|enter|type|download|install|click|tap|scan|add|log in|login"
+    r"|sign in|transfer|wire|pay|verify|text|dm|message us|reply with|screenshot|photograph|take a photo"
+    r"|read|forward|attach|submit|fill)\b|\blet (?:us|me) know your\b")
+# a deadline in words: the policy's times are "within N hours"; these are not the policy's
+_DEADLINE = re.compile(
+    r"今天|今日|明天|明日|后天|今晚|当天|当日|本周|这周|下周|周末|月底|年底|马上|立即|立刻|即刻|立马|当场|秒到"
+    r"|\b(?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week|weekend)|next week|by (?:monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|the end of)|immediately|right away|straight away|instantly"
+    r"|same[- ]day|overnight|asap)\b")
+
+_TO_CUSTOMER = re.compile(r"请|您|please|you ")
+
+_KINDS = (("number", _NUMBER), ("percent", _PERCENT), ("currency", _CURRENCY), ("link", _LINK),
+          ("contact", _CONTACT), ("account", _ACCOUNT))
+
+_MESSAGES = {
+    "number": ("数字“%s”不是系统填入的:时间、金额和编号只能由政策或工单事实填入",
+               'The number "%s" was not put there by the service: times, amounts and references come only from the policy or the ticket.'),
+    "percent": ("百分比“%s”不在政策里", 'The percentage "%s" is not in the policy.'),
+    "currency": ("货币“%s”不是系统填入的金额", 'The currency "%s" is not an amount the service put there.'),
+    "link": ("“%s”像是链接,不在政策允许的链接里", '"%s" looks like a link the policy does not allow.'),
+    "contact": ("“%s”像是联系方式,回复里只能有政策里的联系人", '"%s" looks like a contact the policy does not hold.'),
+    "account": ("“%s”像是收款或账户信息", '"%s" looks like payment or account details.'),
+    "commitment": ("“%s”是模型自己写的承诺:补救措施只能从政策的补救清单里选", '"%s" is a commitment the model wrote: remedies come only from the policy\'s catalogue.'),
+    "claimed_action": ("“%s”声称做了一件系统没有做的事", '"%s" claims an action the service did not take.'),
+    "offer": ("“%s”承诺了政策补救清单里没有的东西", '"%s" promises something the policy\'s remedy catalogue does not offer.'),
+    "request": ("“%s”是模型自己写的请求:向顾客索取的内容只能从政策的提问清单里选", '"%s" asks the customer for something: questions come only from the policy\'s list.'),
+    "deadline": ("时间“%s”不在政策里,不能承诺", 'The time "%s" is not one the policy sets.'),
+    "slot": ("“%s”不是可用的工单事实", '"%s" is not a ticket fact the service can fill in.'),
+}
+_SUGGEST = {"zh": "删除它,数字和承诺交给系统填写", "en": "remove it; the service fills in numbers and promises"}
+
+
+@dataclass
+class Allowed:
+    """What a whole reply may carry: the policy's and the ticket's numbers, links and contacts,
+    and the catalogue texts the service rendered into it."""
+
+    numbers: set[float] = field(default_factory=set)
+    literals: set[str] = field(default_factory=set)   # hotline, email, order id, links, dates
+    rendered: list[str] = field(default_factory=list)  # catalogue texts placed by the service
+    offers: set[str] = field(default_factory=set)       # verbs of giving the catalogue's texts use
+
+
+def offers_of(texts: list[str]) -> set[str]:
+    """The verbs of giving used in the catalogue's texts: a reply may promise those."""
+    found = set()
+    for t in texts:
+        sk, _ = skeleton(t)
+        found.update(m.group().lower() for m in _GIVING.finditer(sk))
+    return found
+
+
+def _finding(rule: str, lang: str, text: str, s: int, e: int) -> Finding:
+    zh = lang.startswith("zh")
+    kind = rule.rsplit(".", 1)[-1]
+    value = text[s:e]
+    message = _MESSAGES[kind][0 if zh else 1] % value
+    suggestion = _SUGGEST["zh" if zh else "en"]
+    if lang == "zh-Hant":
+        message, suggestion = to_script(message, lang), to_script(suggestion, lang)
+    return Finding(rule, "ungrounded", "error", s, e, value, message, suggestion)
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+
+
+def cn_number(s: str) -> float | None:
+    """"五千" 5000, "两万" 20000, "三十" 30, "十五" 15, "5" 5; None when it is not a number."""
+    if s[0].isdigit():
+        return float(s)
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10_000 or 10_000
+            section, digit = 0, None
+        elif ch in _CN_UNIT:
+            section += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        else:
+            return None
+    return float(total + section + (digit or 0))
+
+
+def _numbers(token: str) -> list[float]:
+    digits = re.sub(r"[\s,]", "", token)
+    if re.fullmatch(r"\d+(?:\.\d+)?", digits):
+        return [float(digits)]
+    found = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", digits)]
+    if found:
+        return found
+    run = re.sub(r"[^" + _CN_DIGITS + "]", "", token)
+    if run:
+        v = cn_number(run.translate(str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五六七八九十百千")))
+        return [v] if v is not None else [-1.0]
+    return [-1.0]  # a number word: never one of the policy's figures as written
+
+
+def _inside(spans: list[tuple[int, int]], a: int, b: int) -> bool:
+    return any(x <= a and b <= y for x, y in spans)
+
+
+def free_text(text: str, lang: str, placed: list[tuple[int, int]] = ()) -> list[Finding]:
+    """Violations in text a model wrote: any number, number word, currency, percentage, link,
+    contact or account token; any commitment, claimed action or request of the customer; any
+    slot ({...}) the service did not fill. `placed`: spans (offsets into `text`) the service
+    filled in itself, the ticket's facts, which are not checked."""
+    s, index = skeleton(text)
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, a: int, b: int) -> None:
+        if b <= a:
+            return
+        start, end = _span(index, a, b)
+        if kind not in ("commitment", "claimed_action", "request") and _inside(placed, start, end):
+            return  # a fact of the ticket the service filled in
+        if any(x < end and start < y for x, y in taken):
+            return
+        taken.append((start, end))
+        out.append(_finding(f"freetext.{kind}", lang, text, start, end))
+
+    placed = list(placed)
+    for m in re.finditer(r"\{[^{}]{0,40}\}", s):
+        add("slot", m.start(), m.end())
+    for kind, pattern in _KINDS:
+        for m in pattern.finditer(s):
+            add(kind, m.start(), m.end())
+    for m in _LINE_UPPER.finditer(text):
+        if not any(x < m.end() and m.start() < y for x, y in taken):
+            taken.append(m.span())
+            out.append(_finding("freetext.contact", lang, text, m.start(), m.end()))
+    for m in _DEADLINE.finditer(s):
+        add("deadline", m.start(), m.end())
+    for pattern in (_COMMIT_ZH, _COMMIT_EN):
+        for m in pattern.finditer(s):
+            if _NEGATED.search(m.group()):
+                continue
+            past = re.search(r"已|已经|'ve|\bhave\b|\bhad\b|already|\bjust\b", m.group())
+            add("claimed_action" if past else "commitment", m.start(), m.end())
+    for pattern in (_REQUEST_ZH, _REQUEST_EN):
+        for m in pattern.finditer(s):
+            add("request", m.start(), m.end())
+    return sorted(out, key=lambda f: f.start)
+
+
+def unknown_choice(kind: str, value: str, lang: str) -> Finding:
+    """A remedy or question id the policy's catalogue does not hold."""
+    zh = lang.startswith("zh")
+    what = {"remedy": ("补救措施", "remedy"), "ask": ("提问", "question")}[kind]
+    message = (f"“{value}”不是政策清单里的{what[0]}" if zh else
+               f'"{value}" is not a {what[1]} in the policy\'s catalogue.')
+    suggestion = "只从政策清单里选" if zh else "choose only from the catalogue"
+    if lang == "zh-Hant":
+        message, suggestion = to_script(message, lang), to_script(suggestion, lang)
+    return Finding(f"freetext.unknown_{kind}", "ungrounded", "error", None, None, value, message, suggestion)
+
+
+def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
+    """Tokens of a whole reply that neither the policy nor the ticket holds: numbers and
+    number words of other values, contacts, accounts, disguised links and deadlines in
+    words. Text inside a catalogue rendering or an allowed literal is the service's."""
+    s, index = skeleton(text)
+    placed: list[tuple[int, int]] = []
+    for piece in allowed.rendered + sorted(allowed.literals, key=len, reverse=True):
+        p, _ = skeleton(piece)
+        p = p.strip()
+        if len(p) < 2:
+            continue
+        start = s.find(p)
+        while start >= 0:
+            placed.append((start, start + len(p)))
+            start = s.find(p, start + 1)
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, a: int, b: int) -> None:
+        if b <= a or _inside(placed, a, b) or any(x < b and a < y for x, y in taken):
+            return
+        taken.append((a, b))
+        out.append(_finding(f"grounding.{kind}" if kind != "deadline" else "grounding.deadline", lang, text,
+                            *_span(index, a, b)))
+
+    for m in _NUMBER.finditer(s):
+        values = _numbers(m.group())
+        if all(v in allowed.numbers for v in values):
+            continue
+        add("number", m.start(), m.end())
+    for kind, pattern in (("contact", _CONTACT), ("account", _ACCOUNT), ("link", _LINK)):
+        for m in pattern.finditer(s):
+            add(kind, m.start(), m.end())
+    for m in _LINE_UPPER.finditer(text):
+        if not any(x <= m.start() < y for x, y in ((index[a], index[b - 1] + 1) for a, b in placed)):
+            out.append(_finding("grounding.contact", lang, text, m.start(), m.end()))
+    for m in _DEADLINE.finditer(s):
+        if not _TO_CUSTOMER.search(s[max(0, m.start() - 4):m.start()]):  # "请立即拨打120": advice, not a promise
+            add("deadline", m.start(), m.end())
+    offered = allowed.offers
+    for pattern in (_COMMIT_ZH, _COMMIT_EN):
+        for m in pattern.finditer(s):
+            verb = m.group("verb") if m.group("verb") else m.group("free") if "free" in pattern.groupindex else None
+            if not verb or not _GIVING.fullmatch(verb) or _NEGATED.search(m.group()):
+                continue
+            if verb.lower() in offered:
+                continue  # something the catalogue offers (its numbers are checked above)
+            add("offer", m.start(), m.end())
+    return sorted(out, key=lambda f: f.start)
