@@ -18,18 +18,20 @@ __all__ = ["check_reply"]
 
 def check_reply(playbook: Playbook, reply: str, *, complaint: str | None = None,
                 lang: str | None = None, triage: Triage | None = None,
-                also: list[Finding] = (), required: frozenset[str] = ALL_PARTS) -> Review:
+                also: list[Finding] = (), required: frozenset[str] = ALL_PARTS,
+                rendered: list[str] = ()) -> Review:
     """The review of `reply`; with `triage` (of the ticket it answers), also the grounding
     findings (category `ungrounded`). `also`: findings about the same message found elsewhere
     (a draft's subject line), counted in the score. Findings are sorted by position,
-    structure ones last. `required`: the parts this reply must hold (review.analyse)."""
+    structure ones last. `required`: the parts this reply must hold (review.analyse).
+    `rendered`: the catalogue texts the service wrote into the reply (a draft's remedy)."""
     rubric = playbook.rubric
     lang, spans, found, keys, structure = analyse(reply, complaint, lang, rubric, required)
     findings = [Finding(**f) for f in found]
     if triage is not None or also:
         from . import grounding
 
-        extra = (grounding.check(reply, playbook, triage, lang) if triage is not None else []) + list(also)
+        extra = (grounding.check(reply, playbook, triage, lang, rendered, complaint) if triage is not None else []) + list(also)
         if extra:
             findings = sorted(findings + extra, key=lambda f: (f.start is None, f.start or 0))
             keys = keys + score_keys(rubric, extra)

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..drafting.prompts import environment
+from . import tokens
+from .tokens import cn_number
+from .languages import LANGS
 from .prefilter import Screened
 from .review import Finding
 from .rubric import Rubric
@@ -48,9 +51,6 @@ def numbers_in(text: str) -> list[float]:
 
 # ---------------------------------------------------------------- compensation in words
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 # an amount the signals recogniser does not read: Chinese numerals or a 千/万 multiplier
 # ("五千元", "1万元", "¥5千", "两万块"), on the normalised (simplified, folded) text
 _CN_AMOUNT = re.compile(
@@ -60,32 +60,13 @@ _CN_AMOUNT = re.compile(
 _EXTRA_COMP = re.compile(
     r"(?:双倍|[两三四五六七八九十百\d]+倍)(?:的)?(?:赔偿|补偿|赔付|退款|返还)"
     r"|(?:赔偿|补偿|赔付|退还|返还|退|赔)(?:给)?(?:您|你)?(?:双倍|[两三四五六七八九十百\d]+倍)"
-    r"|假一赔[一二三四五六七八九十\d]+|免单|终身免费|永久免费|终身vip|免费终身"
+    r"|假一赔[一二三四五六七八九十\d]+|免单|终身免费|永久免费|终身vip|免费终身|(?:全额)?加倍(?:退款|赔偿|补偿|返还)"
     r"|\b(?:refund|pay|compensate|give|offer|credit|reimburse)(?:\s+you)?\s+"
     r"(?:double|triple|twice|(?:three|four|five|ten|\d+)\s*(?:times|x))\b"
     r"|\b(?:double|triple|quadruple|(?:three|four|five|ten|\d+)\s*(?:times|x))\s+(?:the\s+|your\s+)?"
     r"(?:refund|compensation)\b"
     r"|\bfree (?:for life|forever)\b|\blifetime (?:free|membership|vip)\b")
 # ("您被扣了双倍金额", "charged double the amount" restate a billing error: not compensation)
-
-
-def _cn_number(s: str) -> float | None:
-    """"五千" 5000, "两万" 20000, "三十" 30, "十五" 15, "5" 5; None when it is not a number."""
-    if s[0].isdigit():
-        return float(s)
-    total, section, digit = 0, 0, None
-    for ch in s:
-        if ch in _CN_DIGIT:
-            digit = _CN_DIGIT[ch]
-        elif ch == "万":
-            total += (section + (digit or 0)) * 10_000 or 10_000
-            section, digit = 0, None
-        elif ch in _CN_UNIT:
-            section += (1 if digit is None else digit) * _CN_UNIT[ch]
-            digit = None
-        else:
-            return None
-    return float(total + section + (digit or 0))
 
 
 def _word_amounts(t: str):
@@ -96,7 +77,7 @@ def _word_amounts(t: str):
             continue
         if num.isascii() and not mul:
             continue  # "30元", "¥5000": the signals recogniser reads these
-        value = _cn_number(num)
+        value = cn_number(num)
         if value is None:
             continue
         if mul:
@@ -225,9 +206,11 @@ def _message(kind: str, lang: str, value: str) -> tuple[str, str]:
             (f'The link or image "{value}" is not one the policy allows.', "remove it"))
 
 
-def check(text: str, playbook: Playbook, triage: Triage, lang: str) -> list[Finding]:
+def check(text: str, playbook: Playbook, triage: Triage, lang: str, rendered: list[str] = (),
+          complaint: str | None = None) -> list[Finding]:
     """The grounding findings of `text`, a reply to the ticket `triage` read, against the
-    playbook's policy and prompts."""
+    playbook's policy and prompts. `rendered`: catalogue texts the service wrote into it;
+    `complaint`: the customer's message, whose own figures a reply may restate (never give)."""
     rubric, policy = playbook.rubric, playbook.policy
     # the recognisers are written in simplified Chinese: a traditional draft is converted first
     # (with an offset map when a conversion changes the length), and so is any draft holding
@@ -299,11 +282,58 @@ def check(text: str, playbook: Playbook, triage: Triage, lang: str) -> list[Find
             add("time", s, end)
     for s, end in prompt_leaks(text, playbook):
         add("prompt_leak", s, end)
+    for f in tokens.reply_tokens(text, lang, _allowed(policy, triage, lang, rendered, complaint)):
+        if not any(g.start is not None and g.start < f.end and f.start < g.end for g in findings):
+            findings.append(f)
     for m in _SCREENED["role_break"].finditer(norm.text):
         s, end = norm.span(*m.span())
         if not any(f.rule == "grounding.prompt_leak" and f.start <= s and end <= f.end for f in findings):
             add("role_break", s, end)
     return findings
+
+
+def _allowed(policy, triage: Triage, lang: str, rendered, complaint: str | None = None) -> tokens.Allowed:
+    """What a reply to this ticket may carry: the policy's numbers, links and contacts, the
+    ticket's own facts, and the catalogue texts the service rendered."""
+    e = triage.entities
+    numbers = policy.numbers()
+    literals = {policy.contact.hotline, policy.contact.email, *policy.links.values(),
+                policy.contact.name(lang), policy.company.name(lang), policy.contact.hours(lang)}
+    # the amount the ticket states is the charge to refund in a billing case; anywhere else it is
+    # the customer's figure (a claimed promise, a demand), restated at most, never given
+    facts = (e.order_id, e.date, e.amount if triage.scenario == "billing" else None)
+    for value in facts:
+        if value:
+            numbers.update(numbers_in(value))
+            literals.add(value)
+    if e.clause and not _DEMAND.search(normalize(e.clause, "zh-Hant").text):
+        # the customer's own words quoted back, and their own loss restated ("被盗刷了三千块"),
+        # never a sum they demand
+        literals.add(e.clause)
+    said = {v for text in (e.clause, e.amount, complaint) if text
+            for m in tokens.NUMBER_FULL.finditer(tokens.skeleton(text)[0]) for v in tokens.values_of(m.group())}
+    literals |= {u.split("://", 1)[-1] for u in policy.links.values()}  # links written without the scheme
+    for tier in policy.compensation.values():
+        numbers.update((tier.coupon, tier.cap))
+    offers, pairs = _catalogue(policy)
+    c = policy.currency
+    currencies = {c.symbol.lower(), c.code.lower()} | ({"人民币", "rmb", "￥", "¥"} if c.code == "CNY" else set())
+    return tokens.Allowed(numbers=numbers, literals={x for x in literals if x}, rendered=list(rendered),
+                          offers=set(offers), pairs=pairs, said=said - numbers, currencies=currencies)
+
+
+_OFFERS: dict[tuple[int, str], tuple[frozenset[str], dict]] = {}
+
+
+def _catalogue(policy) -> tuple[frozenset[str], dict]:
+    """The verbs of giving in the catalogue's texts (every language), and the numbers each goes
+    with there, rendered at every tier."""
+    key = (id(policy), "")  # a loaded policy lives as long as the process (load_policy caches it)
+    if key not in _OFFERS:
+        texts = [policy.render(r.text(x), tier=t, facts={}) for r in policy.remedies for x in LANGS
+                 for t in policy.compensation]
+        _OFFERS[key] = (frozenset(tokens.offers_of(texts)), tokens.pairs_of(texts))
+    return _OFFERS[key]
 
 
 # the three are searched in every draft: behind their literal screens most drafts skip them

@@ -135,10 +135,20 @@ def detect_lang(text: str) -> str:
     return lang_of_counts(text, *script_counts(text))
 
 
+# Taiwan wording OpenCC's s2twp leaves in mainland form; each the same length, so offsets hold
+_TW_WORDS = {"郵箱": "信箱", "賬戶": "帳戶", "賬號": "帳號", "到賬": "入帳", "質量問題": "品質問題",
+             "聯系": "聯絡", "視頻": "影片", "短信": "簡訊"}
+_TW = re.compile("|".join(_TW_WORDS))
+
+
 def to_script(text: str, lang: str) -> str:
-    """Render simplified-Chinese text in the script of `lang` (identity for zh-Hans and en)."""
+    """Render simplified-Chinese text in the script of `lang` (identity for zh-Hans and en);
+    zh-Hant in Taiwan wording."""
     config = LANGUAGES[lang].opencc if lang in LANGUAGES else None
-    return _converter(config).convert(text) if config and text else text
+    if not (config and text):
+        return text
+    out = _converter(config).convert(text)
+    return _TW.sub(lambda m: _TW_WORDS[m.group()], out) if lang == "zh-Hant" else out
 
 
 def to_simplified(text: str) -> str:
