@@ -152,7 +152,10 @@ class DraftOut(BaseModel):
     lang: Lang
     channel: Channel
     model: str = Field(description="offline, or the litellm model id that wrote the draft")
-    fallback: bool = Field(description="true when every configured model failed and the offline drafter answered")
+    fallback: bool = Field(description="true when the offline drafter answered for a configured model: "
+                                       "every model failed, or the model's words still held what only the "
+                                       "service may write after one repair")
+    fallback_reason: str | None = Field(None, description="why the offline draft was used, when it was")
     repaired: bool
     prompt_hash: str
     triage: Triage

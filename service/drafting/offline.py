@@ -20,7 +20,7 @@ from .triage import Triage
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["compose", "emergency_line", "greeting_for", "Sections"]
+__all__ = ["compose", "contact_line", "emergency_line", "greeting_for", "Sections"]
 
 from pydantic import BaseModel
 
@@ -41,13 +41,20 @@ def _money(policy: Policy):
     return money
 
 
+_UNQUOTABLE = {"number", "percent", "currency", "link", "contact", "account", "deadline", "slot"}
+
+
 def _quotable(clause: str, rubric) -> bool:
     """Whether the customer's own words can be quoted back: nothing the rubric would flag in
-    a reply, and no contact details."""
+    a reply, no contact details, and no token only the service may write (a quoted "答应赔偿
+    伍仟元" would put the customer's figure in the company's mouth)."""
     from ..checker.review import review
+    from ..checker.tokens import free_text
 
     if rubric.recognisers["contact"].found(clause.lower()):
         return False
+    if any(f.rule.split(".")[1] in _UNQUOTABLE for f in free_text(clause, "zh-Hans")):
+        return False  # a number, amount, link, contact or deadline: the customer's, not ours to repeat
     return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
 
 
@@ -99,6 +106,16 @@ def emergency_line(playbook: Playbook, triage: Triage, lang: str) -> str | None:
     ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm",
                    customer_name=None, order_id=None)
     line = str(module(root, f"offline/{src}/{triage.scenario}.j2", ctx).emergency())
+    return to_script(line, lang) if lang != src else line
+
+
+def contact_line(playbook: Playbook, triage: Triage, *, lang: str, channel: str, tone: str) -> str:
+    """The close's contact, from the policy (the offline drafter's close): a model's close is
+    its words, followed by this."""
+    root = playbook.prompt_dir
+    src = _source_lang(root, lang, triage.scenario)
+    ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone, customer_name=None, order_id=None)
+    line = str(module(root, f"offline/{src}/parts.j2", ctx).close())
     return to_script(line, lang) if lang != src else line
 
 

@@ -20,15 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import store
 from ..checker.check import check_reply
+from ..checker.review import Finding
+from ..checker.tokens import free_text, unknown_choice
 from ..checker.languages import LANGUAGES
-from ..checker.text import to_script, to_simplified
+from ..checker.text import script_counts, to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
 from ..privacy.masking import mask
 from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
-from .offline import Sections, compose, emergency_line, greeting_for
+from .offline import Sections, compose, contact_line, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
 from .triage import Triage, triage
@@ -41,14 +43,18 @@ RETRY_ASK = "That was not the JSON object asked for. Answer with the JSON object
 
 
 class _ModelSections(BaseModel):
-    """What the model must answer: the four parts (and a subject for email)."""
+    """What the model must answer: words, and choices. The apology, restatement and close are
+    its words (no numbers, links, contacts or promises: checker/tokens.py); the remedy and the
+    questions are ids from the policy's catalogue, which the service renders; the ticket's
+    facts are slots ({order_id}, {date}, {amount}, {product}) the service fills in."""
 
     model_config = ConfigDict(extra="ignore")
-    apology: str = Field(min_length=1, max_length=3000)
-    restatement: str = Field(min_length=1, max_length=3000)
-    remedy: str = Field(min_length=1, max_length=3000)
-    close: str = Field(min_length=1, max_length=3000)
-    subject: str | None = Field(None, max_length=300)
+    apology: str = Field(min_length=1, max_length=1000)
+    restatement: str = Field(min_length=1, max_length=1500)
+    remedies: list[str] = Field(default_factory=list, max_length=4)
+    asks: list[str] = Field(default_factory=list, max_length=3)
+    close: str = Field(min_length=1, max_length=800)
+    subject: str | None = Field(None, max_length=200)
 
 
 def _parse(text: str) -> _ModelSections:
@@ -62,7 +68,7 @@ def _parse(text: str) -> _ModelSections:
     return _ModelSections.model_validate(json.loads(body[start:end + 1]))
 
 
-_KEYS = ("apology", "restatement", "remedy", "close", "subject")
+_KEYS = ("apology", "restatement", "close", "subject")
 _PARTIAL = {k: re.compile(r'"%s"\s*:\s*"((?:[^"\\]|\\.)*)' % k) for k in _KEYS}
 
 
@@ -87,8 +93,8 @@ def partial_sections(text: str) -> dict[str, str]:
 def _in_script(value: str | None, lang: str) -> str | None:
     if not value:
         return value
-    if lang == "zh-Hant":
-        return to_script(value, lang)
+    if lang == "zh-Hant":  # only a slip into simplified is converted: 支持 stays 支持, not 支援
+        return to_script(value, lang) if script_counts(value)[3] else value
     if lang == "zh-Hans":
         return to_simplified(value)
     return value
@@ -115,21 +121,34 @@ def _usage(calls: list[Completion], started: float) -> dict:
             "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def _facts(policy: Policy, lang: str) -> list[str]:
-    p = policy
-    c = p.currency.symbol
-    return [
-        f"Replacement or missing item ships within {p.shipping.resend_hours} hours; lost-parcel trace result within {p.shipping.lost_parcel_trace_hours} hours",
-        f"Returns for any reason within {p.returns.no_reason_days} days of delivery; defects within {p.returns.defective_days} days",
-        f"Refunds reach the original payment method within {p.refunds.processing_business_days} business days; a duplicate charge is reversed within {p.refunds.duplicate_charge_hours} hours",
-        f"Account freeze takes effect within {p.account_security.freeze_minutes} minutes; security investigation within {p.account_security.investigation_hours} hours",
-        f"During an outage, updates every {p.outage.update_every_minutes} minutes at {p.links.get('status_page', '')}",
-        f"A supervisor calls back within {p.service.supervisor_callback_hours} hours; a full answer to a question within {p.service.answer_hours} hours",
-        f"A safety officer calls within {p.safety.callback_minutes} minutes",
-        "Compensation vouchers by severity: " + ", ".join(
-            f"{t} {c}{v.coupon:g} (cap {c}{v.cap:g})" for t, v in p.compensation.items()),
-        f"Contact hours: {p.contact.hours(lang)}",
-    ]
+def _catalogue(policy: Policy, lang: str, tier: str, facts: dict) -> tuple[list[str], list[str]]:
+    """The remedies and questions the model may choose, as the customer would read them."""
+    remedies = [f"{r.id} (for {', '.join(r.for_)}): {policy.render(r.text(lang), tier=tier, facts=facts)}"
+                for r in policy.remedies]
+    asks = [f"{a.id}: {policy.render(a.text(lang), tier=tier, facts=facts)}" for a in policy.asks]
+    return remedies, asks
+
+
+_FACT_SLOT = re.compile(r"\{(order_id|date|amount|product)\}")
+
+
+def _fill(text: str, facts: dict[str, str | None]) -> tuple[str, list[tuple[int, int]]]:
+    """The model's words with the ticket's facts put in their slots, and where they went. A
+    slot with no fact stays as written (and is a violation)."""
+    out, placed, last = [], [], 0
+    length = 0
+    for m in _FACT_SLOT.finditer(text):
+        value = facts.get(m.group(1))
+        if not value:
+            continue
+        out.append(text[last:m.start()])
+        length += m.start() - last
+        placed.append((length, length + len(value)))
+        out.append(value)
+        length += len(value)
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out), placed
 
 
 class _Drafter:
@@ -168,22 +187,31 @@ class _Drafter:
     def _render_prompt(self) -> list[dict]:
         p, lang = self.policy, self.lang
         language = LANGUAGES[lang].name
+        remedies, asks = _catalogue(p, lang, self.t.severity, self._catalogue_facts())
         system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
-                            lang=lang, channel=self.req.channel, contact_name=p.contact.name(lang),
-                            hotline=p.contact.hotline, email=p.contact.email,
-                            facts=_facts(p, lang), links=list(p.links.values()))
-        e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause"})
-        tier = p.compensation[self.t.severity]
+                            lang=lang, channel=self.req.channel, remedies=remedies, asks=asks)
+        e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name"})
+        slots = {k: v for k, v in self._slot_facts().items() if v}
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
-                          triage=self.t, customer_name=self.req.customer_name or e.get("customer_name"),
-                          order_id=self.req.order_id or e.get("order_id"),
+                          triage=self.t, slots=json.dumps(slots, ensure_ascii=False) if slots else "",
                           entities=json.dumps(e, ensure_ascii=False) if e else "",
-                          compensation=f"a voucher of {p.currency.symbol}{tier.coupon:g}, cap {p.currency.symbol}{tier.cap:g}",
-                          emergency=self.emergency, thread=self._outbound_thread(),
-                          private_channel=p.contact.private_channel(lang),
+                          suggested=[r.id for r in p.remedies_for(self.t.scenario)],
+                          emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
         self.prompt_hash = f"{h1}+{h2}"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _slot_facts(self) -> dict[str, str | None]:
+        """The ticket's facts a model's words may name by slot: the service fills them in."""
+        e = self.t.entities
+        return {"order_id": self.req.order_id or e.order_id, "date": e.date,
+                "amount": e.amount, "product": e.product}
+
+    def _catalogue_facts(self) -> dict[str, str | None]:
+        e = self.t.entities
+        # the product stays the catalogue's own word: triage's product phrase is not reliable
+        # enough to put in the policy's sentence ("新的蓝牙耳机左耳"); the model's words may name it
+        return {"charged": e.amount if self.t.scenario == "billing" else None, "product": None}
 
     def _outbound(self, text: str) -> str:
         """Customer text as it may leave for an external model: personal data masked unless
@@ -197,7 +225,14 @@ class _Drafter:
         return [m.model_copy(update={"text": self._outbound(m.text)}) for m in self.req.thread]
 
     def _partial(self, text: str) -> None:
-        sections = {k: _in_script(v, self.lang) for k, v in partial_sections(text).items()}
+        """Sections shown while the model writes: its words with the facts filled in, and only
+        while they hold nothing that only the service may write (the checked draft follows)."""
+        facts = self._slot_facts()
+        sections = {}
+        for key, value in partial_sections(text).items():
+            filled, placed = _fill(_in_script(value, self.lang), facts)
+            if not free_text(filled, self.lang, placed=placed):
+                sections[key] = filled
         if sections and sections != self._shown:
             self._shown = sections
             self.on_event("sections", sections)
@@ -224,22 +259,68 @@ class _Drafter:
                 raise ModelError(f"model {again.model} did not return a valid draft twice: "
                                  f"{str(second)[:300]}") from None
 
-    def _sections(self, m: _ModelSections) -> Sections:
-        lang = self.lang
-        return Sections(apology=_in_script(m.apology, lang), restatement=_in_script(m.restatement, lang),
-                        remedy=_in_script(m.remedy, lang), close=_in_script(m.close, lang),
-                        subject=_in_script(m.subject, lang) if self.req.channel == "email" else None,
-                        emergency=self.emergency,  # the policy's numbers first, whatever the model said
-                        greeting=greeting_for(self.root, lang, self.req.tone,
-                                              self.req.customer_name or self.t.entities.customer_name))
+    def _sections(self, m: _ModelSections) -> tuple[Sections, list[Finding]]:
+        """The draft from the model's answer: its words checked for what only the service may
+        write (findings with offsets into each section, kept in `self._local`), the remedy and
+        questions rendered from the catalogue, the contact from the policy."""
+        lang, p = self.lang, self.policy
+        facts = self._slot_facts()
+        local: dict[str, list[Finding]] = {}
+        general: list[Finding] = []
+        words = {}
+        for key in ("apology", "restatement", "close", "subject"):
+            value = getattr(m, key)
+            if key == "subject" and self.req.channel != "email":
+                value = None
+            if not value:
+                words[key] = value
+                continue
+            filled, placed = _fill(_in_script(value.strip(), lang), facts)
+            words[key] = filled
+            local[key] = free_text(filled, lang, placed=placed)
+        rendered = []
+        for kind, ids, find in (("remedy", m.remedies, p.remedy), ("ask", m.asks, p.ask)):
+            for item_id in dict.fromkeys(ids):
+                item = find(item_id)
+                if item is None:
+                    general.append(unknown_choice(kind, item_id, lang))
+                    continue
+                rendered.append(p.render(item.text(lang), tier=self.t.severity, facts=self._catalogue_facts()))
+        join = "" if lang.startswith("zh") else " "
+        self._local = local
+        sections = Sections(apology=words["apology"], restatement=words["restatement"],
+                            remedy=join.join(rendered),
+                            close=join.join(x for x in (words["close"], contact_line(
+                                self.playbook, self.t, lang=lang, channel=self.req.channel,
+                                tone=self.req.tone)) if x),
+                            subject=words["subject"],
+                            emergency=self.emergency,  # the policy's numbers first, whatever the model said
+                            greeting=greeting_for(self.root, lang, self.req.tone,
+                                                  self.req.customer_name or self.t.entities.customer_name))
+        return sections, general
 
     # ------------------------------------------------------------ checking
 
-    def check(self, sections: Sections) -> tuple[str, dict, list]:
+    def check(self, sections: Sections, general: list[Finding] = ()) -> tuple[str, dict, list]:
         p = self.policy
         signature = f"{p.contact.name(self.lang)}\n{p.company.name(self.lang)}"
         text = compose_text(sections, channel=self.req.channel, lang=self.lang, signature=signature)
-        extra = []
+        extra = list(general)
+        local = getattr(self, "_local", {}) if general is not None else {}
+        cursor = 0
+        for key in ("apology", "restatement", "close"):
+            part = getattr(sections, key)
+            at = text.find(part, cursor) if part else -1
+            if at < 0:
+                continue
+            cursor = at
+            for f in local.get(key, ()):
+                # the close is the model's words then the contact: the words come first
+                extra.append(Finding(f.rule, f.category, f.severity, at + f.start, at + f.end, f.text,
+                                     f.message, f.suggestion))
+        for f in local.get("subject", ()):
+            extra.append(Finding(f.rule, f.category, f.severity, None, None, f.text,
+                                 f"Subject: {f.message}", f.suggestion))
         if sections.subject:  # the subject is sent too: checked the same way, found without offsets
             subject = check_reply(self.playbook, sections.subject, lang=self.lang, triage=self.t)
             for f in subject.findings:
@@ -248,7 +329,7 @@ class _Drafter:
                     f.message = f"Subject: {f.message}"
                     extra.append(f)
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
-                             triage=self.t, also=extra)
+                             triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [])
         body = result.to_dict()
         return text, body, result.findings
 
@@ -259,7 +340,8 @@ class _Drafter:
         def left() -> float:
             return max(0.0, deadline - time.perf_counter())
 
-        model_id, fallback, repaired = "offline", False, False
+        model_id, fallback, repaired, reason = "offline", False, False, None
+        general: list[Finding] = []
         if self.on_event is not None:
             self.on_event("triage", self.t.model_dump())
         if self.client is None:
@@ -271,30 +353,42 @@ class _Drafter:
                 except TimeoutError:
                     raise ModelUnavailable(f"no model answered within the deadline of "
                                            f"{self.settings.draft_deadline_s:g} s") from None
-                sections = self._sections(answer)
+                sections, general = self._sections(answer)
+                first = answer
             except ModelUnavailable as e:
                 if self.req.require_model:
                     raise
                 log.warning("every model failed, using the offline drafter: %s", e.message)
                 sections, model_id, fallback = self.offline(), "offline", True
-        text, body, findings = self.check(sections)
+                reason = "no model answered"
+        text, body, findings = self.check(sections, general)
         if not body["passed"] and model_id != "offline":
             repaired = True
-            errors = [f for f in findings if f.severity == "error"]
-            repair, _ = render(self.root, "repair.j2", findings=errors,
-                               previous=json.dumps(sections.model_dump(include={"apology", "restatement", "remedy", "close", "subject"}),
-                                                   ensure_ascii=False))
-            messages = self._messages() + [{"role": "assistant", "content": json.dumps(
-                sections.model_dump(include={"apology", "restatement", "remedy", "close", "subject"}),
-                ensure_ascii=False)}, {"role": "user", "content": repair}]
+            # what goes back to the model is masked like the ticket: an answer that echoed
+            # personal data does not send it out again
+            errors = [Finding(f.rule, f.category, f.severity, f.start, f.end, self._outbound(f.text) if f.text else f.text,
+                              f.message if not f.text else f.message.replace(f.text, self._outbound(f.text)),
+                              f.suggestion) for f in findings if f.severity == "error"]
+            previous = self._outbound(json.dumps(first.model_dump(exclude_none=True), ensure_ascii=False))
+            repair, _ = render(self.root, "repair.j2", findings=errors, previous=previous)
+            messages = self._messages() + [{"role": "assistant", "content": previous},
+                                           {"role": "user", "content": repair}]
             try:
                 answer, model_id = await asyncio.wait_for(self._ask(messages, models=[model_id]), left())
-                sections = self._sections(answer)
-                text, body, findings = self.check(sections)
+                sections, general = self._sections(answer)
+                text, body, findings = self.check(sections, general)
             except (ModelUnavailable, ModelError) as e:
                 log.warning("repair round failed, keeping the first draft: %s", e.message)
             except TimeoutError:
                 log.warning("repair round ran past the deadline, keeping the first draft")
+            broken = sorted({f.rule for f in findings if f.category == "ungrounded" and f.severity == "error"})
+            if broken:  # words the service did not put there never go out: the offline draft does
+                log.warning("model %s still wrote what only the service may write (%s): offline draft",
+                            model_id, ", ".join(broken))
+                self._local = {}
+                sections, model_id, fallback = self.offline(), "offline", True
+                reason = "the model's draft still held " + ", ".join(broken) + " after one repair"
+                text, body, findings = self.check(sections)
         usage = _usage(self.calls, started)
         return {
             "id": uuid.uuid4().hex,
@@ -307,6 +401,7 @@ class _Drafter:
             "channel": self.req.channel,
             "model": model_id,
             "fallback": fallback,
+            "fallback_reason": reason,
             "repaired": repaired,
             "prompt_hash": self.prompt_hash,
             "triage": self.t.model_dump(),

@@ -72,6 +72,9 @@ def structure(case: Case, draft: dict, playbook: Playbook) -> Score:
 
 
 def rubric(case: Case, draft: dict, playbook: Playbook) -> Score:
+    if draft.get("fallback") and draft.get("fallback_reason"):
+        # a model's draft replaced by the offline one: what the model wrote could not go out
+        return Score(False, 0.0, f"the model's draft was replaced: {draft['fallback_reason']}")
     findings = draft["review"]["findings"]
     errors = [f for f in findings if f["severity"] == "error"]
     if errors:
