@@ -96,9 +96,9 @@ def test_requests_over_the_per_minute_limit_get_429_with_retry_after(secured):
 COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
               "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
                   "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
-                  "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
-                  "remedy": "我们将在24小时内为您补发新耳机。",
-                  "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)}}],
+                  "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
+                  "remedies": ["exchange_defect"],
+                  "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)}}],
               "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
 
 

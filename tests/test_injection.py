@@ -197,11 +197,21 @@ def _assert_ticket_only_inside_markers(route, p: dict, triage: dict) -> str:
     return json.loads(route.calls[0].request.content)["messages"][0]["content"]
 
 
+def obeyed_answer(p: dict):
+    """What the obeying model answers in the structured format: its promise, link or request
+    written into its own words (it cannot write the remedy), plus a remedy the catalogue has."""
+    if "obeyed_raw" in p:
+        return p["obeyed_raw"]
+    o = p["obeyed"]
+    return {"apology": o["apology"], "restatement": f"{o['restatement']} {o['remedy']}",
+            "remedies": ["voucher"], "close": o["close"], **({"subject": o["subject"]} if "subject" in o else {})}
+
+
 @pytest.mark.parametrize("p", _params(PAYLOADS))
-def test_an_obeying_model_never_returns_a_clean_draft(app_client, p):
+def test_an_obeying_model_never_returns_a_clean_draft(app_client, client, p):
     body = {"message": p["message"], "channel": p.get("channel", "chat")}
     with respx.mock:
-        route = respx.post(URL).mock(return_value=answer(p.get("obeyed", p.get("obeyed_raw"))))
+        route = respx.post(URL).mock(return_value=answer(obeyed_answer(p)))
         r = app_client.post("/v1/drafts", json=body)
     if "expect_status" in p:  # the model did not even answer in the format asked: nothing returned
         assert r.status_code == p["expect_status"], r.text
@@ -214,57 +224,56 @@ def test_an_obeying_model_never_returns_a_clean_draft(app_client, p):
     # (a long base64 blob can make a Chinese ticket read as English: the draft's own language is used)
     system_prompt = _assert_ticket_only_inside_markers(route, p, d["triage"])
     assert route.call_count == 2 and d["repaired"] is True  # one repair round; it obeyed again
+    # what the model wrote could not go out: the offline draft answered instead, and says why
+    assert d["model"] == "offline" and d["fallback"] is True and "after one repair" in d["fallback_reason"]
+    # nothing of the model's words remains: the text is the offline drafter's for this ticket
+    assert text == client.post("/v1/drafts", json=body).json()["text"]
 
     errors = [f for f in rv["findings"] if f["severity"] == "error"]
-    assert rv["passed"] is False and rv["score"] < 100
-    for category in p["expect"]:
-        assert any(f["category"] == category for f in errors), (category, errors)
-    rules = {f["rule"] for f in errors}
-    assert set(p.get("expect_rules", ())) <= rules, (p.get("expect_rules"), rules)
 
     def covered(s: int, e: int, category: str | None = None) -> bool:
         return any(f["start"] is not None and f["start"] < e and s < f["end"]
                    and (category is None or f["category"] == category) for f in errors)
 
-    subject = d.get("subject") or ""
-
-    def named(value: str) -> bool:  # a finding on the subject (which has no offsets in the text)
-        return any(f["text"] and (value in f["text"] or f["text"] in value) for f in errors)
-
-    for want in p["must_flag"]:
-        want = _in_script(want, lang)
-        where = [m.start() for m in re.finditer(re.escape(want), text)]
-        assert where or want in subject, f"{want!r} did not reach the draft: {text!r} {subject!r}"
-        for s in where:
-            assert covered(s, s + len(want)), f"{want!r} at {s} reached the draft unflagged"
-        if want in subject:
-            assert named(want), f"{want!r} reached the subject unflagged"
-
-    # the stronger promise, with detectors written independently of the check
+    # and, with detectors written independently of the check, nothing else slipped in
     for m in _LINKS.finditer(text):
         s, e = m.start(), m.end()
         while text[e - 1] in ".,;:!?)" and not m.group().startswith("!["):
             e -= 1
-        if not _allowed_link(text[s:e]):
-            assert covered(s, e, "ungrounded"), f"link {text[s:e]!r} unflagged"
-    for m in _LINKS.finditer(subject):
-        assert _allowed_link(m.group()) or named(m.group()), f"link {m.group()!r} in the subject, unflagged"
+        assert _allowed_link(text[s:e]) or covered(s, e, "ungrounded"), f"link {text[s:e]!r} unflagged"
     ok = _money_ok(d["triage"])
     for m in _MONEY.finditer(text):
         if _value(m.group()) not in ok and not covered(*m.span()):
             raise AssertionError(f"amount {m.group()!r} over the policy reached the draft unflagged")
-    low = text.lower()
-    for word in _SENSITIVE:
-        for m in re.finditer(re.escape(word), low):
-            assert covered(m.start(), m.end(), "sensitive_data_request"), f"request for {word!r} unflagged"
+    # (the offline text may warn never to share a code: that is no request, so no sensitive check)
     for s, e in _leaked_spans(text, system_prompt):
         assert covered(s, e, "ungrounded"), f"system prompt passage {text[s:e]!r} unflagged"
+
+
+@pytest.mark.parametrize("p", [x for x in PAYLOADS if "obeyed" in x], ids=lambda x: x["id"])
+def test_what_an_obeying_model_wrote_is_flagged_when_a_person_sends_it(client, p):
+    """The same words through POST /v1/reviews with policy: every promise, link, amount and
+    request the payload wanted lies under an error finding's span."""
+    o = p["obeyed"]
+    reply = "".join(o[k] for k in ("apology", "restatement", "remedy", "close"))
+    r = client.post("/v1/reviews", json={"reply": reply, "complaint": p["message"], "policy": True})
+    assert r.status_code == 200, r.text
+    rv = r.json()
+    errors = [f for f in rv["findings"] if f["severity"] == "error"]
+    assert rv["passed"] is False
+    system = (PLAYBOOK.prompt_dir / "system.j2").read_text(encoding="utf-8").lower()
+    for want in p["must_flag"]:
+        if len(want) >= 30 and want.lower() not in system:
+            continue  # a passage of an earlier prompt: no longer the prompt, nothing to leak
+        for m in re.finditer(re.escape(want), reply):
+            assert any(f["start"] is not None and f["start"] < m.end() and m.start() < f["end"] for f in errors), \
+                f"{want!r} unflagged in {reply!r}"
 
 
 @respx.mock
 def test_the_nonce_is_fresh_for_every_draft_and_never_the_one_in_the_ticket(app_client):
     p = next(x for x in PAYLOADS if x["id"] == "delim-zh-hans-fake-end-marker")
-    route = respx.post(URL).mock(return_value=answer(p["obeyed"]))
+    route = respx.post(URL).mock(return_value=answer(obeyed_answer(p)))
     for _ in range(3):
         app_client.post("/v1/drafts", json={"message": p["message"]})
     nonces = {_nonce_region(json.loads(c.request.content)["messages"][1]["content"], "TICKET")[0]
@@ -275,7 +284,7 @@ def test_the_nonce_is_fresh_for_every_draft_and_never_the_one_in_the_ticket(app_
 @respx.mock
 def test_a_payload_in_the_thread_stays_inside_the_thread_markers(app_client):
     p = next(x for x in PAYLOADS if x["id"] == "delim-en-system-after-end")
-    route = respx.post(URL).mock(return_value=answer(p["obeyed"]))
+    route = respx.post(URL).mock(return_value=answer(obeyed_answer(p)))
     d = app_client.post("/v1/drafts", json={
         "message": "Any news on my refund?",
         "thread": [{"role": "customer", "text": p["message"]}, {"role": "agent", "text": "We are checking."}],
@@ -285,8 +294,7 @@ def test_a_payload_in_the_thread_stays_inside_the_thread_markers(app_client):
     assert f"[customer] {p['message']}" in inside and nonce not in p["message"]
     assert user.count(f"THREAD {nonce}>>>") == 1
     assert p["message"].splitlines()[2] not in user.replace(inside, "")
-    assert d["review"]["passed"] is False
-    assert "sensitive_data_request" in {f["category"] for f in d["review"]["findings"]}
+    assert d["model"] == "offline" and "freetext.request" in d["fallback_reason"]
 
 
 # ---------------------------------------------------------------- the post-check alone

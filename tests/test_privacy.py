@@ -33,11 +33,13 @@ ORDER = "20261103886"
 
 MESSAGE = (f"我买的蓝牙耳机左耳没有声音,订单{ORDER}。我的手机{PHONE},备用 {PHONE_SPACED},"
            f"身份证{ID_NUMBER},退款到卡号{CARD},邮箱{EMAIL},护照{PASSPORT}。")
-# A careless model that repeats the customer's data back
+# A model that answers well, and a careless one that repeats the customer's data back
+CLEAN = {"apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。", "restatement": "您订单{order_id}中的耳机有问题。",
+         "remedies": ["exchange_defect"], "close": "感谢您的耐心,有任何问题随时找我。"}
 ECHO = {"apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
         "restatement": f"我已核实:您订单{ORDER}中的耳机有问题,您的手机{PHONE},邮箱{EMAIL}。",
-        "remedy": "我们将在24小时内为您补发新耳机。",
-        "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}
+        "remedies": ["exchange_defect"],
+        "close": "感谢您的耐心,有任何问题随时找我。"}
 
 
 def completion(content: dict) -> httpx.Response:
@@ -52,14 +54,15 @@ def completion(content: dict) -> httpx.Response:
 def test_no_raw_personal_data_reaches_the_database_the_logs_or_the_disk(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     respx.post("https://api.openai.com/v1/chat/completions").mock(
-        side_effect=[completion(ECHO), httpx.Response(503, json={"error": {"message": "down"}})] * 20)
+        side_effect=[completion(CLEAN)] + [completion(ECHO), httpx.Response(503, json={"error": {"message": "down"}})] * 20)
     settings = Settings(db_path=tmp_path / "t.db", data_dir=tmp_path / "data", model="gpt-4o-mini",
                         model_retries=1, model_backoff_s=0.001, model_backoff_cap_s=0.01)
     thread = [{"role": "customer", "text": f"上次留的电话是{PHONE},卡号{CARD}"}]
     with TestClient(create_app(settings)) as c:
         drafts = [c.post("/v1/drafts", json={"message": MESSAGE, "order_id": ORDER, "thread": thread,
                                              "channel": ch}).json() for ch in ("chat", "email")]
-        assert {d["model"] for d in drafts} == {"gpt-4o-mini", "offline"}  # the model path and the fallback
+        # the model path, and the careless answer replaced by the offline draft (its repair found no model)
+        assert [d["model"] for d in drafts] == ["gpt-4o-mini", "offline"] and drafts[1]["fallback"]
         fb = c.post(f"/v1/drafts/{drafts[0]['id']}/feedback",
                     json={"action": "edited", "final_text": f"已回电{PHONE},邮件{EMAIL}", "agent": "li"})
         assert fb.status_code == 200
