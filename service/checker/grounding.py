@@ -5,7 +5,14 @@ draft is checked; what is not grounded becomes an error finding (category `ungro
 The same check blocks what a model says when a ticket's hidden instructions took it over
 (prompt injection): compensation the policy does not offer ("双倍赔偿", "五千元"), a passage
 copied from the prompts (`grounding.prompt_leak`), or talk about its own prompt or role
-("I am now DAN", "忽略之前的指令"; `grounding.role_break`)."""
+("I am now DAN", "忽略之前的指令"; `grounding.role_break`).
+
+A copied passage is found however the model was told to disguise it (prompt_leaks). Draft and
+prompts are compared on skeletons: letters and digits only, NFKD-folded (full-width and other
+compatibility forms, accents dropped), look-alike Cyrillic and Greek letters made Latin,
+casefolded; so separators between letters ("Y-o-u w-r-i-t-e"), zero-width and bidi characters
+and soft hyphens vanish. The prompt pieces are also kept in ROT13 and reversed. Spans are
+offsets into the draft as given."""
 
 from __future__ import annotations
 
@@ -108,8 +115,8 @@ def _word_amounts(t: str):
 
 # ---------------------------------------------------------------- prompt leaks
 
-LEAK_MIN_CHARS = 30  # characters (whitespace aside) copied from the prompts that make a leak
-_SHINGLE = 12        # copies are found by shared 12-character pieces...
+LEAK_MIN_CHARS = 30  # letters and digits (of skeletons: _skeleton_of) copied from the prompts: a leak
+_SHINGLE = 12        # copies are found by shared 12-character pieces of skeletons...
 _LEAK_GAP = 40       # ...joined across a gap of up to 40 (a template value: company, contact)
 _PROMPTS = ("system.j2", "draft.j2", "repair.j2")
 
@@ -128,14 +135,62 @@ _ROLE_BREAK = re.compile(
     r"|不受任何(?:规则|限制)")
 
 
-_SPACE = re.compile(r"\s+")
+# Letters that look like Latin ones, from the scripts a model may swap in to hide a copy (Cyrillic,
+# Greek, Armenian, IPA and small capitals); NFKD already takes care of full-width, mathematical,
+# circled and other compatibility forms. Upper and lower case both: casefolding Greek Η (which
+# looks like H) would make it η (which looks like n).
+_CONFUSABLES = dict(zip(
+    "АВЕЅІЈКМНОРСТУХҮҺӀԚԜ" "авеѕіјкмнорстухүһӏԛԝԁɡѵѡ"
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ" "αβγεικνορτυχωηϲϳ"
+    "օսհոցզ" "ıȷɑɩɪʟ" "ᴀʙᴄᴅᴇғɢʜᴊᴋᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",
+    "abesijkmhopctyxyhlqw" "abesijkmhopctyxyhlqwdgvw"
+    "abezhikmnoptyx" "abyeikvoptuxwncj"
+    "ounhgq" "ijaiil" "abcdefghjkmnoprstuvwyz"))
+_SKELETON_CACHE = 50_000  # characters remembered (a text of many distinct ones is still read right)
 
 
-def _squeeze(text: str) -> tuple[str, list[int]]:
-    """The folded text without whitespace, and where each of its characters came from."""
-    folded = fold(text)
-    index = [i for i, ch in enumerate(folded) if not ch.isspace()]
-    return "".join(folded[i] for i in index), index
+def _skeleton_of(ch: str) -> str:
+    """A character's letters and digits, as the leak check compares them: compatibility forms
+    decomposed (NFKD: full-width, ligatures, circled letters; accents fall away as combining
+    marks), look-alike letters to Latin ones, casefolded; everything else (spaces, punctuation,
+    separators, and the Unicode format characters: zero-width and bidi controls, soft hyphens)
+    dropped."""
+    import unicodedata
+
+    out = []
+    for c in unicodedata.normalize("NFKD", ch):
+        c = _CONFUSABLES.get(c) or c.casefold()
+        out += [x for x in c if x.isalnum()]
+    return "".join(out)
+
+
+class _SkeletonTable(dict):
+    """A `str.translate` table from each character to its skeleton, filled as characters are
+    met: the ASCII ones up front, every other one the first time it is seen."""
+
+    def __missing__(self, code: int) -> str:
+        value = _skeleton_of(chr(code))
+        if len(self) < _SKELETON_CACHE:
+            self[code] = value
+        return value
+
+
+_SKELETON = _SkeletonTable({c: _skeleton_of(chr(c)) for c in range(128)})
+
+
+def _skeleton(text: str) -> tuple[str, list[int]]:
+    """The text's skeleton (its letters and digits, normalised; see _skeleton_of), and where in
+    `text` each of its characters came from. `text.translate(_SKELETON)` is the same skeleton
+    without the map, for when no offsets are needed."""
+    table = _SKELETON
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        x = table[ord(ch)]
+        if x:
+            out.append(x)
+            index += [i] * len(x)
+    return "".join(out), index
 
 
 def _literal_text(root: Path, name: str) -> list[str]:
@@ -148,17 +203,25 @@ def _literal_text(root: Path, name: str) -> list[str]:
     return [value for _, kind, value in env.lex(source) if kind == "data"]
 
 
+_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
+
+
 @functools.cache
 def _leak_shingles(root: Path, rubric: Rubric) -> frozenset[str]:
-    """Every 12-character piece of the prompts' own words, less those that the company's own
-    reply texts use too (offline templates, rule messages and suggestions: "the order number
-    or the last 4 digits of your phone" is a fine thing for a draft to say)."""
+    """Every 12-character piece of the prompts' own words (on their skeletons), less those that
+    the company's own reply texts use too (offline templates, rule messages and suggestions:
+    "the order number or the last 4 digits of your phone" is a fine thing for a draft to say);
+    and each of those pieces in ROT13 and reversed, so that one pass over a draft's skeleton
+    finds a copy written forwards, in ROT13 or backwards."""
     k = _SHINGLE
-    prompt = set()
-    for name in _PROMPTS:
-        for piece in _literal_text(root, name):
-            s, _ = _squeeze(piece)
-            prompt.update(s[i:i + k] for i in range(len(s) - k + 1))
+
+    def pieces(texts: list[str]) -> set[str]:
+        out = set()
+        for text in texts:
+            s = text.translate(_SKELETON)
+            out.update(s[i:i + k] for i in range(len(s) - k + 1))
+        return out
+
     ours: list[str] = []
     for path in sorted((root / "offline").glob("*/*.j2")):
         ours += _literal_text(root, path.relative_to(root).as_posix())
@@ -166,37 +229,59 @@ def _leak_shingles(root: Path, rubric: Rubric) -> frozenset[str]:
     ours += [sug for pairs in rubric.triggers.values() for _, sug in pairs if sug]
     ours += [x for sec in rubric.sections.values() for d in (sec.spec.message, sec.spec.suggestion)
              for x in d.values()]
-    for piece in ours:
-        s, _ = _squeeze(piece)
-        prompt.difference_update(s[i:i + k] for i in range(len(s) - k + 1))
-    return frozenset(prompt)
+    own = pieces(ours)
+    prompt = pieces([piece for name in _PROMPTS for piece in _literal_text(root, name)]) - own
+    prompt |= {s.translate(_ROT13) for s in prompt} | {s[::-1] for s in prompt}
+    return frozenset(prompt - own)
 
 
-def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
-    """Spans of `text` that copy a passage of the prompts: at least LEAK_MIN_CHARS characters
-    (case and whitespace aside) of the templates' own words, in pieces that may be split by a
-    template value. The policy's facts and the contact are template values, never a leak."""
-    shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
-    s = _SPACE.sub("", fold(text))  # where each character came from is needed only for a leak
+def _copied_runs(s: str, shingles: frozenset[str]) -> list[tuple[int, int, int]]:
+    """(start, end, characters copied) in the skeleton `s` of its runs of prompt pieces: pieces
+    that overlap or lie within _LEAK_GAP of each other make one run, which counts when its
+    pieces cover at least LEAK_MIN_CHARS characters."""
     k = _SHINGLE
-    runs: list[list[int]] = []  # [start, end, copied characters] in squeezed offsets
-    for i in range(len(s) - k + 1):
-        if s[i:i + k] not in shingles:
-            continue
+    hits = [i for i in range(len(s) - k + 1) if s[i:i + k] in shingles]
+    if not hits:
+        return []
+    runs: list[list[int]] = []  # [start, end, copied characters]
+    for i in hits:
         if runs and i <= runs[-1][1]:  # overlaps or touches the run so far
-            grown = i + k - runs[-1][1]
+            runs[-1][2] += i + k - runs[-1][1]
             runs[-1][1] = i + k
-            runs[-1][2] += grown
         elif runs and i - runs[-1][1] <= _LEAK_GAP:
             runs[-1][1] = i + k
             runs[-1][2] += k
         else:
             runs.append([i, i + k, k])
-    runs = [r for r in runs if r[2] >= LEAK_MIN_CHARS]
-    if not runs:
-        return []
-    _, index = _squeeze(text)
-    return [(index[a], index[b - 1] + 1) for a, b, _ in runs]
+    return [(a, b, copied) for a, b, copied in runs if copied >= LEAK_MIN_CHARS]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
+    """Spans of `text` (offsets into it as given) that copy a passage of the prompts: at least
+    LEAK_MIN_CHARS letters and digits of the templates' own words, in pieces that may be split
+    by a template value. The policy's facts and the contact are template values, never a leak.
+
+    The copy is found however it is written: compared on skeletons (letters and digits only,
+    NFKD-folded, look-alike letters made Latin, casefolded), a copy in capitals, spelled out
+    letter by letter ("Y-o-u w-r-i-t-e"), with zero-width or bidi characters or soft hyphens
+    between its letters, or in Cyrillic or full-width look-alikes is the same as the plain
+    one; so is one in ROT13 or backwards (see _leak_shingles)."""
+    shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
+    spans: list[tuple[int, int]] = []
+    if _copied_runs(text.translate(_SKELETON), shingles):  # the offsets are needed only for a leak
+        s, index = _skeleton(text)
+        spans += [(index[a], index[b - 1] + 1) for a, b, _ in _copied_runs(s, shingles)]
+    return _merge(spans)
 
 
 # ---------------------------------------------------------------- the check
