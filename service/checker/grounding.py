@@ -11,8 +11,9 @@ A copied passage is found however the model was told to disguise it (prompt_leak
 prompts are compared on skeletons: letters and digits only, NFKD-folded (full-width and other
 compatibility forms, accents dropped), look-alike Cyrillic and Greek letters made Latin,
 casefolded; so separators between letters ("Y-o-u w-r-i-t-e"), zero-width and bidi characters
-and soft hyphens vanish. The prompt pieces are also kept in ROT13 and reversed. Spans are
-offsets into the draft as given."""
+and soft hyphens vanish. The prompt pieces are also kept in ROT13 and reversed. Runs that look
+like base64/base64url, hex or %XX are decoded and checked the same way, and reported with the
+span of the encoded run. Spans are offsets into the draft as given."""
 
 from __future__ import annotations
 
@@ -256,6 +257,144 @@ def _copied_runs(s: str, shingles: frozenset[str]) -> list[tuple[int, int, int]]
     return [(a, b, copied) for a, b, copied in runs if copied >= LEAK_MIN_CHARS]
 
 
+# ------------------------------------------------ encoded copies
+
+_BLOB_MIN = 24  # characters (whitespace aside) of a run worth decoding
+# a run of base64/base64url or hex characters, whitespace inside allowed (a blob split across lines,
+# or with spaces put in); the "\x", "0x", ":" and "-" of hex bytes included
+_BLOB_CHARS = r"A-Za-z0-9+/=_:\\\-"
+_BLOB = re.compile(rf"(?=[{_BLOB_CHARS}][{_BLOB_CHARS}\s]{{{_BLOB_MIN - 1}}})"
+                   rf"[{_BLOB_CHARS}]+(?:\s+[{_BLOB_CHARS}]+)*")
+# a run of %XX escapes and the characters that percent-encoding leaves as they are
+_PERCENT_RUN = re.compile(r"[A-Za-z0-9._~!*'()+%%-]{%d,}" % _BLOB_MIN)
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+# characters that hide a blob from _BLOB: format characters (zero-width, bidi, soft hyphen, tags)
+# between its characters, full-width forms of them; _VIEW drops the former and makes the latter ASCII
+_FORMAT_RANGES = ((0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+                  (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+_FORMAT_CHARS = frozenset(c for lo, hi in _FORMAT_RANGES for c in range(lo, hi + 1))
+_VIEW = {c: None for c in _FORMAT_CHARS} | {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+# (as ranges: a class that lists a hundred characters one by one makes `re` 20 times slower)
+_HIDDEN = re.compile("[%s\uff05\uff0b\uff0f\uff10-\uff19\uff1d\uff21-\uff3a\uff41-\uff5a]"
+                     % "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FORMAT_RANGES))
+_HEX_SEPARATORS = re.compile(r"\\x|0x|[:-]", re.I)
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){%d,}" % _BLOB_MIN)
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# words of prose at either end of a run ("here is WW91IHdy... thanks"), which would dilute a blob
+_LEADING_WORDS = re.compile(r"(?:[A-Za-z][a-z]*\s+)+")
+_TRAILING_WORDS = re.compile(r"(?:[a-z]*[A-Za-z]\s+)+")  # on the run reversed
+# base64 of text has capitals in a fifth of its characters or more (of a prompt passage of 30
+# characters or more, in capitals, small letters, ROT13, reversed or spelled out); prose, numbers
+# and codes hardly have any: they are not decoded
+_NOT_UPPER = bytes(c for c in range(128) if not 65 <= c <= 90)
+_B64URL = str.maketrans("-_", "+/", ":\\")
+# capitals and digits that a word of prose would not have there: inside a word, or a capital not
+# followed by a small letter
+_ODD_CASE = re.compile(r"(?<=[A-Za-z0-9+/_-])[A-Z0-9+/_-]|[0-9+/_=:\\-]|[A-Z](?![a-z])")
+
+
+def _base64(data: str) -> bytes:
+    """Lenient base64: '=' ends one blob and may begin another (lines encoded one by one), and
+    the padding may be left out."""
+    import binascii
+
+    out = []
+    for part in data.split("="):
+        if len(part) % 4 == 1:
+            part = part[:-1]
+        if part:
+            try:
+                out.append(binascii.a2b_base64(part + "=" * (-len(part) % 4)))
+            except binascii.Error:  # pragma: no cover - the run holds only base64 characters by now
+                pass
+    return b"".join(out)
+
+
+def _looks_base64(run: str, size: int, capitals: int) -> bool:
+    """Whether `run` (of `size` characters whitespace aside, `capitals` of them capital letters)
+    is base64 rather than prose, numbers or a code: a fifth of base64 of text is capitals, and a
+    blob's share is taken without the words of prose around it."""
+    if capitals * 8 >= size:
+        return True
+    if capitals < 2:
+        return False
+    m = _LEADING_WORDS.match(run)
+    core = run[m.end():] if m else run
+    m = _TRAILING_WORDS.match(core[::-1])
+    core = "".join((core[:len(core) - m.end()] if m else core).split()).encode("ascii")
+    return len(core) >= 16 and len(core.translate(None, _NOT_UPPER)) * 8 >= len(core)
+
+
+def _decodings(run: str):
+    """What a run of _BLOB may say: hex decoded, from each of its first two digits; base64 (or
+    base64url) decoded from each of its first four characters, so that a word run into the blob
+    ("Here WW91IHdy...") leaves the rest aligned. Nothing for a run that looks like neither."""
+    data = "".join(run.split())
+    if len(data) < _BLOB_MIN:
+        return
+    raw = data.encode("ascii")
+    if len(raw) - len(raw.translate(None, _HEX_DIGITS)) >= 2 * _BLOB_MIN:
+        for m in _HEX.finditer(_HEX_SEPARATORS.sub("", data)):
+            digits = m.group()
+            for r in (0, 1):
+                pairs = digits[r:len(digits) - (len(digits) - r) % 2]
+                yield bytes.fromhex(pairs).decode("utf-8", errors="replace")
+    if _looks_base64(run, len(raw), len(raw.translate(None, _NOT_UPPER))):
+        data = data.translate(_B64URL)
+        for r in range(4):
+            yield _base64(data[r:]).decode("utf-8", errors="replace")
+
+
+def _copied_decoded(run: str, shingles: frozenset[str]) -> int:
+    """The characters of the prompts that a decoding of `run` copies, at most (0: none, or too
+    few to be a leak)."""
+    return max((sum(c for _, _, c in _copied_runs(decoded.translate(_SKELETON), shingles))
+                for decoded in _decodings(run)), default=0)
+
+
+def _blob_span(text: str, start: int, end: int, copied: int,
+               shingles: frozenset[str]) -> tuple[int, int]:
+    """The run text[start:end] less the words of prose at either end ("Here it is WW91IHdy...
+    thanks"): chunks of letters alone (no capital inside, no digit) that the copy does not need.
+    Such a chunk of the blob itself decodes to three letters of the copy, and is given back; a
+    word of prose may add a stray letter by chance. (Decoded a bounded number of times: the run
+    may be a long one.)"""
+    chunks = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    odd = [k for k, (a, b) in enumerate(chunks) if _ODD_CASE.search(text, a, b)]
+    if not odd:
+        return start, end
+    i, j = odd[0], odd[-1]
+    for _ in range(8):
+        if _copied_decoded(text[chunks[i][0]:chunks[j][1]], shingles) >= copied - 2:
+            return chunks[i][0], chunks[j][1]
+        i, j = max(i - 1, 0), min(j + 1, len(chunks) - 1)
+    return start, end
+
+
+def _encoded_leaks(text: str, shingles: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the encoded runs of `text` (base64, hex, %XX) that decode to a copy of the
+    prompts. A run hidden by format characters or written in full-width forms is read without
+    the former and with the latter made ASCII (_VIEW), and its span mapped back to `text`."""
+    view = text.translate(_VIEW) if not text.isascii() and _HIDDEN.search(text) else text
+    spans = []
+    for m in _BLOB.finditer(view):
+        copied = _copied_decoded(m.group(), shingles)
+        if copied:
+            spans.append(_blob_span(view, *m.span(), copied, shingles))
+    if "%" in view:
+        from urllib.parse import unquote
+
+        for m in _PERCENT_RUN.finditer(view):
+            run = m.group()
+            if len(_PERCENT.findall(run)) >= 3 and _copied_runs(
+                    unquote(run, errors="replace").translate(_SKELETON), shingles):
+                spans.append(m.span())
+    if spans and view is not text:
+        index = [i for i, ch in enumerate(text) if ord(ch) not in _FORMAT_CHARS]
+        spans = [(index[a], index[b - 1] + 1) for a, b in spans]
+    return spans
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[list[int]] = []
     for a, b in sorted(spans):
@@ -275,12 +414,15 @@ def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
     NFKD-folded, look-alike letters made Latin, casefolded), a copy in capitals, spelled out
     letter by letter ("Y-o-u w-r-i-t-e"), with zero-width or bidi characters or soft hyphens
     between its letters, or in Cyrillic or full-width look-alikes is the same as the plain
-    one; so is one in ROT13 or backwards (see _leak_shingles)."""
+    one; so is one in ROT13 or backwards (see _leak_shingles). A run that looks like base64,
+    base64url, hex or %XX is decoded and its text checked the same way; a copy found there is
+    reported with the span of the encoded run."""
     shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
     spans: list[tuple[int, int]] = []
     if _copied_runs(text.translate(_SKELETON), shingles):  # the offsets are needed only for a leak
         s, index = _skeleton(text)
         spans += [(index[a], index[b - 1] + 1) for a, b, _ in _copied_runs(s, shingles)]
+    spans += _encoded_leaks(text, shingles)
     return _merge(spans)
 
 
