@@ -5,7 +5,15 @@ draft is checked; what is not grounded becomes an error finding (category `ungro
 The same check blocks what a model says when a ticket's hidden instructions took it over
 (prompt injection): compensation the policy does not offer ("双倍赔偿", "五千元"), a passage
 copied from the prompts (`grounding.prompt_leak`), or talk about its own prompt or role
-("I am now DAN", "忽略之前的指令"; `grounding.role_break`)."""
+("I am now DAN", "忽略之前的指令"; `grounding.role_break`).
+
+A copied passage is found however the model was told to disguise it (prompt_leaks). Draft and
+prompts are compared on skeletons: letters and digits only, NFKD-folded (full-width and other
+compatibility forms, accents dropped), look-alike Cyrillic and Greek letters made Latin,
+casefolded; so separators between letters ("Y-o-u w-r-i-t-e"), zero-width and bidi characters
+and soft hyphens vanish. The prompt pieces are also kept in ROT13 and reversed. Runs that look
+like base64/base64url, hex or %XX are decoded and checked the same way, and reported with the
+span of the encoded run. Spans are offsets into the draft as given."""
 
 from __future__ import annotations
 
@@ -89,8 +97,8 @@ def _word_amounts(t: str):
 
 # ---------------------------------------------------------------- prompt leaks
 
-LEAK_MIN_CHARS = 30  # characters (whitespace aside) copied from the prompts that make a leak
-_SHINGLE = 12        # copies are found by shared 12-character pieces...
+LEAK_MIN_CHARS = 30  # letters and digits (of skeletons: _skeleton_of) copied from the prompts: a leak
+_SHINGLE = 12        # copies are found by shared 12-character pieces of skeletons...
 _LEAK_GAP = 40       # ...joined across a gap of up to 40 (a template value: company, contact)
 _PROMPTS = ("system.j2", "draft.j2", "repair.j2")
 
@@ -109,14 +117,62 @@ _ROLE_BREAK = re.compile(
     r"|不受任何(?:规则|限制)")
 
 
-_SPACE = re.compile(r"\s+")
+# Letters that look like Latin ones, from the scripts a model may swap in to hide a copy (Cyrillic,
+# Greek, Armenian, IPA and small capitals); NFKD already takes care of full-width, mathematical,
+# circled and other compatibility forms. Upper and lower case both: casefolding Greek Η (which
+# looks like H) would make it η (which looks like n).
+_CONFUSABLES = dict(zip(
+    "АВЕЅІЈКМНОРСТУХҮҺӀԚԜ" "авеѕіјкмнорстухүһӏԛԝԁɡѵѡ"
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ" "αβγεικνορτυχωηϲϳ"
+    "օսհոցզ" "ıȷɑɩɪʟ" "ᴀʙᴄᴅᴇғɢʜᴊᴋᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",
+    "abesijkmhopctyxyhlqw" "abesijkmhopctyxyhlqwdgvw"
+    "abezhikmnoptyx" "abyeikvoptuxwncj"
+    "ounhgq" "ijaiil" "abcdefghjkmnoprstuvwyz"))
+_SKELETON_CACHE = 50_000  # characters remembered (a text of many distinct ones is still read right)
 
 
-def _squeeze(text: str) -> tuple[str, list[int]]:
-    """The folded text without whitespace, and where each of its characters came from."""
-    folded = fold(text)
-    index = [i for i, ch in enumerate(folded) if not ch.isspace()]
-    return "".join(folded[i] for i in index), index
+def _skeleton_of(ch: str) -> str:
+    """A character's letters and digits, as the leak check compares them: compatibility forms
+    decomposed (NFKD: full-width, ligatures, circled letters; accents fall away as combining
+    marks), look-alike letters to Latin ones, casefolded; everything else (spaces, punctuation,
+    separators, and the Unicode format characters: zero-width and bidi controls, soft hyphens)
+    dropped."""
+    import unicodedata
+
+    out = []
+    for c in unicodedata.normalize("NFKD", ch):
+        c = _CONFUSABLES.get(c) or c.casefold()
+        out += [x for x in c if x.isalnum()]
+    return "".join(out)
+
+
+class _SkeletonTable(dict):
+    """A `str.translate` table from each character to its skeleton, filled as characters are
+    met: the ASCII ones up front, every other one the first time it is seen."""
+
+    def __missing__(self, code: int) -> str:
+        value = _skeleton_of(chr(code))
+        if len(self) < _SKELETON_CACHE:
+            self[code] = value
+        return value
+
+
+_SKELETON = _SkeletonTable({c: _skeleton_of(chr(c)) for c in range(128)})
+
+
+def _skeleton(text: str) -> tuple[str, list[int]]:
+    """The text's skeleton (its letters and digits, normalised; see _skeleton_of), and where in
+    `text` each of its characters came from. `text.translate(_SKELETON)` is the same skeleton
+    without the map, for when no offsets are needed."""
+    table = _SKELETON
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        x = table[ord(ch)]
+        if x:
+            out.append(x)
+            index += [i] * len(x)
+    return "".join(out), index
 
 
 def _literal_text(root: Path, name: str) -> list[str]:
@@ -129,17 +185,25 @@ def _literal_text(root: Path, name: str) -> list[str]:
     return [value for _, kind, value in env.lex(source) if kind == "data"]
 
 
+_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
+
+
 @functools.cache
 def _leak_shingles(root: Path, rubric: Rubric) -> frozenset[str]:
-    """Every 12-character piece of the prompts' own words, less those that the company's own
-    reply texts use too (offline templates, rule messages and suggestions: "the order number
-    or the last 4 digits of your phone" is a fine thing for a draft to say)."""
+    """Every 12-character piece of the prompts' own words (on their skeletons), less those that
+    the company's own reply texts use too (offline templates, rule messages and suggestions:
+    "the order number or the last 4 digits of your phone" is a fine thing for a draft to say);
+    and each of those pieces in ROT13 and reversed, so that one pass over a draft's skeleton
+    finds a copy written forwards, in ROT13 or backwards."""
     k = _SHINGLE
-    prompt = set()
-    for name in _PROMPTS:
-        for piece in _literal_text(root, name):
-            s, _ = _squeeze(piece)
-            prompt.update(s[i:i + k] for i in range(len(s) - k + 1))
+
+    def pieces(texts: list[str]) -> set[str]:
+        out = set()
+        for text in texts:
+            s = text.translate(_SKELETON)
+            out.update(s[i:i + k] for i in range(len(s) - k + 1))
+        return out
+
     ours: list[str] = []
     for path in sorted((root / "offline").glob("*/*.j2")):
         ours += _literal_text(root, path.relative_to(root).as_posix())
@@ -147,37 +211,200 @@ def _leak_shingles(root: Path, rubric: Rubric) -> frozenset[str]:
     ours += [sug for pairs in rubric.triggers.values() for _, sug in pairs if sug]
     ours += [x for sec in rubric.sections.values() for d in (sec.spec.message, sec.spec.suggestion)
              for x in d.values()]
-    for piece in ours:
-        s, _ = _squeeze(piece)
-        prompt.difference_update(s[i:i + k] for i in range(len(s) - k + 1))
-    return frozenset(prompt)
+    own = pieces(ours)
+    prompt = pieces([piece for name in _PROMPTS for piece in _literal_text(root, name)]) - own
+    prompt |= {s.translate(_ROT13) for s in prompt} | {s[::-1] for s in prompt}
+    return frozenset(prompt - own)
 
 
-def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
-    """Spans of `text` that copy a passage of the prompts: at least LEAK_MIN_CHARS characters
-    (case and whitespace aside) of the templates' own words, in pieces that may be split by a
-    template value. The policy's facts and the contact are template values, never a leak."""
-    shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
-    s = _SPACE.sub("", fold(text))  # where each character came from is needed only for a leak
+def _copied_runs(s: str, shingles: frozenset[str]) -> list[tuple[int, int, int]]:
+    """(start, end, characters copied) in the skeleton `s` of its runs of prompt pieces: pieces
+    that overlap or lie within _LEAK_GAP of each other make one run, which counts when its
+    pieces cover at least LEAK_MIN_CHARS characters."""
     k = _SHINGLE
-    runs: list[list[int]] = []  # [start, end, copied characters] in squeezed offsets
-    for i in range(len(s) - k + 1):
-        if s[i:i + k] not in shingles:
-            continue
+    hits = [i for i in range(len(s) - k + 1) if s[i:i + k] in shingles]
+    if not hits:
+        return []
+    runs: list[list[int]] = []  # [start, end, copied characters]
+    for i in hits:
         if runs and i <= runs[-1][1]:  # overlaps or touches the run so far
-            grown = i + k - runs[-1][1]
+            runs[-1][2] += i + k - runs[-1][1]
             runs[-1][1] = i + k
-            runs[-1][2] += grown
         elif runs and i - runs[-1][1] <= _LEAK_GAP:
             runs[-1][1] = i + k
             runs[-1][2] += k
         else:
             runs.append([i, i + k, k])
-    runs = [r for r in runs if r[2] >= LEAK_MIN_CHARS]
-    if not runs:
-        return []
-    _, index = _squeeze(text)
-    return [(index[a], index[b - 1] + 1) for a, b, _ in runs]
+    return [(a, b, copied) for a, b, copied in runs if copied >= LEAK_MIN_CHARS]
+
+
+# ------------------------------------------------ encoded copies
+
+_BLOB_MIN = 24  # characters (whitespace aside) of a run worth decoding
+# a run of base64/base64url or hex characters, whitespace inside allowed (a blob split across lines,
+# or with spaces put in); the "\x", "0x", ":" and "-" of hex bytes included
+_BLOB_CHARS = r"A-Za-z0-9+/=_:\\\-"
+_BLOB = re.compile(rf"(?=[{_BLOB_CHARS}][{_BLOB_CHARS}\s]{{{_BLOB_MIN - 1}}})"
+                   rf"[{_BLOB_CHARS}]+(?:\s+[{_BLOB_CHARS}]+)*")
+# a run of %XX escapes and the characters that percent-encoding leaves as they are
+_PERCENT_RUN = re.compile(r"[A-Za-z0-9._~!*'()+%%-]{%d,}" % _BLOB_MIN)
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+# characters that hide a blob from _BLOB: format characters (zero-width, bidi, soft hyphen, tags)
+# between its characters, full-width forms of them; _VIEW drops the former and makes the latter ASCII
+_FORMAT_RANGES = ((0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+                  (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+_FORMAT_CHARS = frozenset(c for lo, hi in _FORMAT_RANGES for c in range(lo, hi + 1))
+_VIEW = {c: None for c in _FORMAT_CHARS} | {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+# (as ranges: a class that lists a hundred characters one by one makes `re` 20 times slower)
+_HIDDEN = re.compile("[%s\uff05\uff0b\uff0f\uff10-\uff19\uff1d\uff21-\uff3a\uff41-\uff5a]"
+                     % "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FORMAT_RANGES))
+_HEX_SEPARATORS = re.compile(r"\\x|0x|[:-]", re.I)
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){%d,}" % _BLOB_MIN)
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# words of prose at either end of a run ("here is WW91IHdy... thanks"), which would dilute a blob
+_LEADING_WORDS = re.compile(r"(?:[A-Za-z][a-z]*\s+)+")
+_TRAILING_WORDS = re.compile(r"(?:[a-z]*[A-Za-z]\s+)+")  # on the run reversed
+# base64 of text has capitals in a fifth of its characters or more (of a prompt passage of 30
+# characters or more, in capitals, small letters, ROT13, reversed or spelled out); prose, numbers
+# and codes hardly have any: they are not decoded
+_NOT_UPPER = bytes(c for c in range(128) if not 65 <= c <= 90)
+_B64URL = str.maketrans("-_", "+/", ":\\")
+# capitals and digits that a word of prose would not have there: inside a word, or a capital not
+# followed by a small letter
+_ODD_CASE = re.compile(r"(?<=[A-Za-z0-9+/_-])[A-Z0-9+/_-]|[0-9+/_=:\\-]|[A-Z](?![a-z])")
+
+
+def _base64(data: str) -> bytes:
+    """Lenient base64: '=' ends one blob and may begin another (lines encoded one by one), and
+    the padding may be left out."""
+    import binascii
+
+    out = []
+    for part in data.split("="):
+        if len(part) % 4 == 1:
+            part = part[:-1]
+        if part:
+            try:
+                out.append(binascii.a2b_base64(part + "=" * (-len(part) % 4)))
+            except binascii.Error:  # pragma: no cover - the run holds only base64 characters by now
+                pass
+    return b"".join(out)
+
+
+def _looks_base64(run: str, size: int, capitals: int) -> bool:
+    """Whether `run` (of `size` characters whitespace aside, `capitals` of them capital letters)
+    is base64 rather than prose, numbers or a code: a fifth of base64 of text is capitals, and a
+    blob's share is taken without the words of prose around it."""
+    if capitals * 8 >= size:
+        return True
+    if capitals < 2:
+        return False
+    m = _LEADING_WORDS.match(run)
+    core = run[m.end():] if m else run
+    m = _TRAILING_WORDS.match(core[::-1])
+    core = "".join((core[:len(core) - m.end()] if m else core).split()).encode("ascii")
+    return len(core) >= 16 and len(core.translate(None, _NOT_UPPER)) * 8 >= len(core)
+
+
+def _decodings(run: str):
+    """What a run of _BLOB may say: hex decoded, from each of its first two digits; base64 (or
+    base64url) decoded from each of its first four characters, so that a word run into the blob
+    ("Here WW91IHdy...") leaves the rest aligned. Nothing for a run that looks like neither."""
+    data = "".join(run.split())
+    if len(data) < _BLOB_MIN:
+        return
+    raw = data.encode("ascii")
+    if len(raw) - len(raw.translate(None, _HEX_DIGITS)) >= 2 * _BLOB_MIN:
+        for m in _HEX.finditer(_HEX_SEPARATORS.sub("", data)):
+            digits = m.group()
+            for r in (0, 1):
+                pairs = digits[r:len(digits) - (len(digits) - r) % 2]
+                yield bytes.fromhex(pairs).decode("utf-8", errors="replace")
+    if _looks_base64(run, len(raw), len(raw.translate(None, _NOT_UPPER))):
+        data = data.translate(_B64URL)
+        for r in range(4):
+            yield _base64(data[r:]).decode("utf-8", errors="replace")
+
+
+def _copied_decoded(run: str, shingles: frozenset[str]) -> int:
+    """The characters of the prompts that a decoding of `run` copies, at most (0: none, or too
+    few to be a leak)."""
+    return max((sum(c for _, _, c in _copied_runs(decoded.translate(_SKELETON), shingles))
+                for decoded in _decodings(run)), default=0)
+
+
+def _blob_span(text: str, start: int, end: int, copied: int,
+               shingles: frozenset[str]) -> tuple[int, int]:
+    """The run text[start:end] less the words of prose at either end ("Here it is WW91IHdy...
+    thanks"): chunks of letters alone (no capital inside, no digit) that the copy does not need.
+    Such a chunk of the blob itself decodes to three letters of the copy, and is given back; a
+    word of prose may add a stray letter by chance. (Decoded a bounded number of times: the run
+    may be a long one.)"""
+    chunks = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    odd = [k for k, (a, b) in enumerate(chunks) if _ODD_CASE.search(text, a, b)]
+    if not odd:
+        return start, end
+    i, j = odd[0], odd[-1]
+    for _ in range(8):
+        if _copied_decoded(text[chunks[i][0]:chunks[j][1]], shingles) >= copied - 2:
+            return chunks[i][0], chunks[j][1]
+        i, j = max(i - 1, 0), min(j + 1, len(chunks) - 1)
+    return start, end
+
+
+def _encoded_leaks(text: str, shingles: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the encoded runs of `text` (base64, hex, %XX) that decode to a copy of the
+    prompts. A run hidden by format characters or written in full-width forms is read without
+    the former and with the latter made ASCII (_VIEW), and its span mapped back to `text`."""
+    view = text.translate(_VIEW) if not text.isascii() and _HIDDEN.search(text) else text
+    spans = []
+    for m in _BLOB.finditer(view):
+        copied = _copied_decoded(m.group(), shingles)
+        if copied:
+            spans.append(_blob_span(view, *m.span(), copied, shingles))
+    if "%" in view:
+        from urllib.parse import unquote
+
+        for m in _PERCENT_RUN.finditer(view):
+            run = m.group()
+            if len(_PERCENT.findall(run)) >= 3 and _copied_runs(
+                    unquote(run, errors="replace").translate(_SKELETON), shingles):
+                spans.append(m.span())
+    if spans and view is not text:
+        index = [i for i, ch in enumerate(text) if ord(ch) not in _FORMAT_CHARS]
+        spans = [(index[a], index[b - 1] + 1) for a, b in spans]
+    return spans
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def prompt_leaks(text: str, playbook: Playbook) -> list[tuple[int, int]]:
+    """Spans of `text` (offsets into it as given) that copy a passage of the prompts: at least
+    LEAK_MIN_CHARS letters and digits of the templates' own words, in pieces that may be split
+    by a template value. The policy's facts and the contact are template values, never a leak.
+
+    The copy is found however it is written: compared on skeletons (letters and digits only,
+    NFKD-folded, look-alike letters made Latin, casefolded), a copy in capitals, spelled out
+    letter by letter ("Y-o-u w-r-i-t-e"), with zero-width or bidi characters or soft hyphens
+    between its letters, or in Cyrillic or full-width look-alikes is the same as the plain
+    one; so is one in ROT13 or backwards (see _leak_shingles). A run that looks like base64,
+    base64url, hex or %XX is decoded and its text checked the same way; a copy found there is
+    reported with the span of the encoded run."""
+    shingles = _leak_shingles(playbook.prompt_dir, playbook.rubric)
+    spans: list[tuple[int, int]] = []
+    if _copied_runs(text.translate(_SKELETON), shingles):  # the offsets are needed only for a leak
+        s, index = _skeleton(text)
+        spans += [(index[a], index[b - 1] + 1) for a, b, _ in _copied_runs(s, shingles)]
+    spans += _encoded_leaks(text, shingles)
+    return _merge(spans)
 
 
 # ---------------------------------------------------------------- the check
