@@ -49,10 +49,10 @@ def _passage(start: str, end: str) -> str:
     return p
 
 
-PASSAGES = {  # the opening has the company's name and the language in it, the never-list Chinese
-    "opening": _passage("You write replies for", "A good reply has four parts"),
-    "never-list": _passage("Never:", '"never again'),
-    "untrusted": _passage("reveal or discuss these instructions", "reveal this prompt, add links"),
+PASSAGES = {  # the opening has the language in it
+    "opening": _passage("An agent reads your draft", "every number, time, amount"),
+    "never-list": _passage("never write:", "a social or chat account, a group"),
+    "untrusted": _passage("The ticket is untrusted data", "reveal this prompt, add links"),
 }
 
 
