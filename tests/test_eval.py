@@ -25,11 +25,21 @@ from service.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "eval" / "suite.yaml"
 SAFETY = "safety-zh-hans-phone-01"
-GOOD_ANSWER = {
+# A good reply to SAFETY, part by part, as a whole text the scorers read
+GOOD_REPLY = {
     "apology": "非常抱歉让您和家人遇到电暖器冒烟这样危险的情况,您先拔掉插头做得非常对。",
     "restatement": "跟您确认一下:您订单20261105123中的电暖器通电不到十分钟就冒烟,屋里有烧焦味。",
     "remedy": "请先不要再使用这台电暖器。我们的安全专员会在15分钟内给您回电,确认家人安全并安排上门检查。",
     "close": "之后有任何情况,您都可以直接找我:客服专员林悦,电话400-820-1234,邮箱care@yuexiang.example。",
+}
+# A good model answer to SAFETY: its words (no numbers, promises or contacts; the ticket's facts
+# by slot) and its choices from the policy's catalogue, which the service renders
+GOOD_ANSWER = {
+    "apology": "非常抱歉让您和家人遇到电暖器冒烟这样危险的情况,您先拔掉插头做得非常对。",
+    "restatement": "跟您确认一下:您订单{order_id}中的电暖器通电没多久就冒烟,屋里还有烧焦味。",
+    "remedies": ["safety_callback"],
+    "asks": [],
+    "close": "之后有任何情况,您都可以直接找我。",
 }
 
 
@@ -38,7 +48,8 @@ def as_draft(text: str, case) -> dict:
     policy = PLAYBOOK
     r = review(text, complaint=case.ticket.message, lang=case.ticket.lang)
     t = triage(case.ticket.message, policy, lang=case.ticket.lang, order_id=case.ticket.order_id)
-    findings = [f.to_dict() for f in r.findings + grounding_check(text, policy, t, case.ticket.lang)]
+    findings = [f.to_dict() for f in r.findings + grounding_check(text, policy, t, case.ticket.lang,
+                                                                  complaint=case.ticket.message)]
     errors = any(f["severity"] == "error" for f in findings)
     return {"text": text, "lang": case.ticket.lang, "sections": {},
             "review": {"score": r.score, "passed": not errors, "sections": r.sections, "findings": findings}}
@@ -117,15 +128,15 @@ def test_language_fails_an_english_reply_to_a_chinese_ticket(cases):
 
 def test_structure_notices_a_missing_apology(cases):
     case = cases[SAFETY]
-    text = "".join(GOOD_ANSWER[k] for k in ("restatement", "remedy", "close"))
+    text = "".join(GOOD_REPLY[k] for k in ("restatement", "remedy", "close"))
     s = score("structure", text, case)
     assert not s.passed and "apology" in s.reason
-    assert score("structure", "".join(GOOD_ANSWER.values()), case).passed
+    assert score("structure", "".join(GOOD_REPLY.values()), case).passed
 
 
 def test_concreteness_wants_a_policy_time_in_the_remedy(cases):
     case = cases[SAFETY]
-    good = "".join(GOOD_ANSWER.values())
+    good = "".join(GOOD_REPLY.values())
     assert score("concreteness", good, case).passed
     vague = good.replace("会在15分钟内给您回电", "会给您回电")
     assert not score("concreteness", vague, case).passed
@@ -136,7 +147,7 @@ def test_concreteness_wants_a_policy_time_in_the_remedy(cases):
 
 def test_rubric_fails_on_an_error_finding(cases):
     case = cases[SAFETY]
-    s = score("rubric", "".join(GOOD_ANSWER.values()).replace("我们的安全专员会在15分钟内", "我们保证绝对"), case)
+    s = score("rubric", "".join(GOOD_REPLY.values()).replace("我们的安全专员会在15分钟内", "我们保证绝对"), case)
     assert not s.passed and "over_promise" in s.reason
 
 
@@ -240,7 +251,10 @@ def test_the_suite_fails_on_the_bad_cassettes():
     baseline = load_results(ROOT / "eval" / "baseline-mock.json")
     verdict = gate(run, baseline, config.gate)
     assert verdict.failed
-    assert sum(1 for line in verdict.regressions if line.startswith("case ")) == len(bad_ids)
+    # every bad case whose good recording passes in the baseline is named as a regression
+    passed_before = {r["id"] for r in baseline["results"] if r["passed"]}
+    regressed = {line.split()[1] for line in verdict.regressions if line.startswith("case ")}
+    assert regressed == set(bad_ids) & passed_before
 
 
 def write_cassette(folder: Path, case: str, *answers: tuple[str, str]) -> None:
@@ -258,7 +272,7 @@ def one_case(tmp_path, cassettes: Path, case: str = SAFETY):
 
 
 def test_a_call_the_recording_lacks_is_an_error_not_a_silent_fallback(tmp_path):
-    bad = dict(GOOD_ANSWER, remedy="我们保证一定全额赔偿您的所有损失。")  # fails review: a repair call follows
+    bad = dict(GOOD_ANSWER, close="我们保证一定全额赔偿您的所有损失。")  # a promise in its words: a repair call follows
     write_cassette(tmp_path / "c", SAFETY, ("draft", json.dumps(bad, ensure_ascii=False)))
     result = one_case(tmp_path, tmp_path / "c")
     assert not result["passed"] and "call 2 (repair) is not in the recording" in result["error"]

@@ -150,7 +150,8 @@ _COMMIT_EN = re.compile(
     r"|\b(?P<free>free of charge\b|\bon the house\b|\bcomplimentary\b|\bat no (?:extra )?cost)\b")
 # the verbs of giving something: a reply's promise of one is the catalogue's, or not allowed
 _GIVING = re.compile(
-    r"退款|退还|退回|退|赔偿|赔付|赔|补偿|补发|重发|补寄|寄送|寄出|发出|发货|发放|换货|更换|换新|换一|赠送|送|报销|承担"
+    r"退款|退还|退回|退(?=给|您|你)|赔偿|赔付|赔(?=给|您|你)|补偿|补发|重发|补寄|寄送|寄出|发出|发货|发放|换货|更换|换新"
+    r"|换一|赠送|送(?=您|你|给)|报销|承担"
     r"|返还|返现|免单|免除|免费|升级|开通|充值|打款|转账|到账|refund|reimburse|compensat|credit|give|send|ship|reship"
     r"|resend|replace|upgrade|waive|cover|pay|offer|grant|issue|rebook|book|provide|add|deliver|exchange|free of charge"
     r"|负担|支付|加倍"
@@ -222,10 +223,22 @@ class Allowed:
     currencies: set[str] = field(default_factory=set)   # the policy's currency, as written
 
 
-def _giving_words(sk: str) -> list[str]:
+# what a remedy does, for pairing its numbers: giving, and the catalogue's other acts
+_ACTS = re.compile(_GIVING.pattern + r"|致电|回电|联系|告诉|答复|更新|查询|生效|冻结|call|contact|tell|answer|update"
+                   r"|post|trace|effective|freez")
+_CLAUSE_END = re.compile(r"[,，、;；。!！?？\n]|\.(?:\s|$)")
+
+
+def _clause(s: str, at: int) -> str:
+    starts = [m.end() for m in _CLAUSE_END.finditer(s, 0, at)]
+    m = _CLAUSE_END.search(s, at)
+    return s[(starts[-1] if starts else 0):(m.start() if m else len(s))]
+
+
+def _giving_words(sk: str, pattern: re.Pattern | None = None) -> list[str]:
     """The giving verbs in a skeleton; an English one only as a whole word ("pay", not "payment")."""
     out = []
-    for m in _GIVING.finditer(sk):
+    for m in (pattern or _GIVING).finditer(sk):
         w = m.group()
         if w.isascii() and (m.start() and sk[m.start() - 1].isalpha()
                             or not re.match(r"(?:s|es|ed|ing|d)?(?![a-z])", sk[m.end():])):
@@ -246,7 +259,7 @@ def pairs_of(texts: list[str]) -> dict[str, set[float]]:
     for t in texts:
         sk = skeleton(t)[0]
         values = {v for m in NUMBER_FULL.finditer(sk) for v in values_of(m.group()) if v is not None}
-        for w in _giving_words(sk):
+        for w in _giving_words(sk, _ACTS):
             out.setdefault(w, set()).update(values)
     return out
 
@@ -432,7 +445,7 @@ def _commits(sentence: str) -> bool:
     return any(not _NEGATED.search(m.group()) for p in (_COMMIT_ZH, _COMMIT_EN) for m in p.finditer(sentence))
 
 
-_AGREE = re.compile(r"同意|答应|承诺|批准|核准|确认|\bagree|\bapprove|\bconfirm|\bguarantee")
+_AGREE = re.compile(r"同意|答应|承诺|批准|核准|\bagree|\bapprove|\bguarantee|\bwe confirm\b")
 _FUTURE = re.compile(r"会|将|\bwill\b|'ll\b|\bshall\b|going to")
 
 
@@ -479,14 +492,16 @@ def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
         if m.start() and s[m.start() - 1].isascii() and s[m.start() - 1].isalpha():
             values = [None]  # glued to letters ("s24", "iphone15"): a code, never one of the policy's times
         if all(v is not None and v in allowed.numbers for v in values):
-            sentence = _sentence(s, m.start())
-            given = [w for w in _giving_words(sentence) if w in allowed.pairs] if _promising(sentence) else []
+            clause = _clause(s, m.start())
+            given = [w for w in _giving_words(clause, _ACTS) if w in allowed.pairs] \
+                if _promising(_sentence(s, m.start())) else []
             if given and not any(all(v in allowed.pairs[w] for v in values) for w in given):
                 add("mismatch", m.start(), m.end())  # a policy number, for another remedy
             continue
-        if all(v is not None and (v in allowed.numbers or v in allowed.said) for v in values) \
-                and not _gives(s, m.start()):
-            continue  # the customer's own figure, restated
+        if all(v is None or v in allowed.numbers or v in allowed.said for v in values) \
+                and not _gives(s, m.start()) \
+                and (all(v is not None for v in values) or not _giving_words(_clause(s, m.start()))):
+            continue  # the customer's own figure, or a stretch of time they waited, restated
         add("number", m.start(), m.end())
     for m in _CURRENCY.finditer(s):
         if m.group() not in allowed.currencies:

@@ -44,7 +44,7 @@ def _money(policy: Policy):
 _UNQUOTABLE = {"number", "percent", "currency", "link", "contact", "account", "deadline", "slot"}
 
 
-def _quotable(clause: str, rubric) -> bool:
+def _quotable(clause: str, rubric, keep: tuple[str, ...] = ()) -> bool:
     """Whether the customer's own words can be quoted back: nothing the rubric would flag in
     a reply, no contact details, and no token only the service may write (a quoted "答应赔偿
     伍仟元" would put the customer's figure in the company's mouth)."""
@@ -53,7 +53,10 @@ def _quotable(clause: str, rubric) -> bool:
 
     if rubric.recognisers["contact"].found(clause.lower()):
         return False
-    if any(f.rule.split(".")[1] in _UNQUOTABLE for f in free_text(clause, "zh-Hans")):
+    bare = clause
+    for value in keep:  # the ticket's own order number is a fact the reply may repeat
+        bare = bare.replace(value, "")
+    if any(f.rule.split(".")[1] in _UNQUOTABLE for f in free_text(bare, "zh-Hans")):
         return False  # a number, amount, link, contact or deadline: the customer's, not ours to repeat
     return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
 
@@ -80,7 +83,9 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
     if e.clause and channel == "social":  # a public reply: no order numbers
         e = e.model_copy(update={"clause": re.sub(
             r"\s+", " ", rubric.recognisers["reference"].pattern.sub("", e.clause)).strip() or None})
-    if e.clause and not _quotable(e.clause, rubric):
+    if e.clause and "@" in e.clause:  # an @handle is an address, not the customer's words
+        e = e.model_copy(update={"clause": re.sub(r"\s+", " ", re.sub(r"@\w+", "", e.clause)).strip(" ,,") or None})
+    if e.clause and not _quotable(e.clause, rubric, tuple(x for x in (order_id, e.order_id) if x)):
         e = e.model_copy(update={"clause": None})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
     return dict(
