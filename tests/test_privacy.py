@@ -81,9 +81,12 @@ def test_no_raw_personal_data_reaches_the_database_the_logs_or_the_disk(tmp_path
         report = c.get(f"/v1/batches/{job['id']}/report?format=html").text
         stored = [c.get(f"/v1/drafts/{d['id']}").text for d in drafts]
 
+    sent = b"".join(call.request.content for call in respx.calls)  # every model request, repairs too
+    assert respx.calls.call_count >= 3
     on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert list((tmp_path / "data" / "uploads").glob("*")) == []  # the raw upload is gone once done
     for value in RAW:
+        assert value.encode("utf-8") not in sent, value  # the model input, the triage's facts included
         assert value.encode("utf-8") not in on_disk, value
         assert value not in caplog.text, value
         for served in (results, report, *stored):

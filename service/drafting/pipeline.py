@@ -193,8 +193,9 @@ class _Drafter:
         e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name"})
         slots = {k: v for k, v in self._slot_facts().items() if v}
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
-                          triage=self.t, slots=json.dumps(slots, ensure_ascii=False) if slots else "",
-                          entities=json.dumps(e, ensure_ascii=False) if e else "",
+                          triage=self.t,  # the triage's facts leave masked like the ticket they came from
+                          slots=self._outbound(json.dumps(slots, ensure_ascii=False)) if slots else "",
+                          entities=self._outbound(json.dumps(e, ensure_ascii=False)) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
