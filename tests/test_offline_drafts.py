@@ -60,8 +60,9 @@ def test_every_channel_and_tone_passes(client, lang, channel, tone):
     if channel == "social":  # a public post: no order number, details moved to a private channel
         assert ORDER not in d["text"]
         assert any(w in d["text"] for w in ("私信", "私訊", "direct message"))
-    if channel == "phone":  # the remedy is read back for confirmation
-        assert any(w in d["sections"]["close"] for w in ("确认一下", "確認一下", "Let me confirm"))
+    if channel == "phone":  # the script asks once whether the remedy works, and reads it once
+        assert any(w in d["sections"]["close"] for w in ("这样安排您看可以吗", "這樣安排您看可以嗎", "Does that work for you"))
+        assert d["text"].count(d["sections"]["remedy"]) == 1
 
 
 def test_tone_changes_wording_not_structure(client):
@@ -86,7 +87,13 @@ def test_every_time_and_amount_comes_from_the_policy(client):
 
     numbers = PLAYBOOK.policy.numbers()
     d = draft(client, "zh-Hans", "defective_or_wrong_item")
-    assert "24小时内" in d["sections"]["remedy"] and "30元" in d["sections"]["remedy"]
+    assert "24小时内" in d["sections"]["remedy"] and "¥30" in d["sections"]["remedy"]
+    # and the remedy is the policy catalogue's, word for word
+    from service.drafting.offline import catalogue_remedy
+    from service.drafting.triage import triage
+
+    t = triage(TICKETS["zh-Hans"]["defective_or_wrong_item"], PLAYBOOK, lang="zh-Hans", order_id=ORDER)
+    assert d["sections"]["remedy"] == catalogue_remedy(PLAYBOOK.policy, PLAYBOOK.policy.offline[t.scenario], t, "zh-Hans")
     assert {24.0, 30.0, 3.0} <= numbers
 
 

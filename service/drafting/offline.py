@@ -151,4 +151,17 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     if lang != src:  # zh-Hant from the zh-Hans templates
         sections = Sections(**{k: to_script(v, lang) if v else v
                                for k, v in sections.model_dump().items()})
+    ids = playbook.policy.offline.get(triage.scenario)
+    if ids:  # the policy's own remedies, in each language as the policy writes them
+        asked = [i for t in triage.topics for i in playbook.policy.offline_topics.get(t, ())]
+        sections.remedy = catalogue_remedy(playbook.policy, list(dict.fromkeys([*ids, *asked])), triage, lang)
     return sections, template_hash(root, name)
+
+
+def catalogue_remedy(policy: Policy, ids, triage: Triage, lang: str) -> str:
+    """The catalogue's texts for `ids`, with the policy's numbers and the charge a billing
+    ticket states; the product stays the catalogue's own word."""
+    e = triage.entities
+    facts = {"charged": e.amount if triage.scenario == "billing" else None, "product": None}
+    join = "" if lang.startswith("zh") else " "
+    return join.join(policy.render(policy.remedy(i).text(lang), tier=triage.severity, facts=facts) for i in ids)

@@ -141,6 +141,8 @@ class Policy(_Strict):
     identity: Identity
     remedies: tuple[Remedy, ...] = Field(min_length=1)
     asks: tuple[Ask, ...] = ()
+    offline: dict[str, tuple[str, ...]] = {}  # scenario -> the remedy ids the offline drafter offers
+    offline_topics: dict[str, tuple[str, ...]] = {}  # topic asked about -> the remedy ids that answer it
 
     _numbers: frozenset[float] | None = PrivateAttr(None)
 
@@ -207,6 +209,16 @@ def _check_catalogue(policy: Policy, path: Path) -> None:
     scenario a remedy names exists."""
     from .triage import SCENARIOS
 
+    for topic, ids in policy.offline_topics.items():
+        for remedy_id in ids:
+            if policy.remedy(remedy_id) is None:
+                raise RubricError(f"{path}: offline_topics.{topic}: {remedy_id!r} is not in the remedy catalogue")
+    for scenario, ids in policy.offline.items():
+        if scenario not in SCENARIOS:
+            raise RubricError(f"{path}: offline: unknown scenario {scenario!r}")
+        for remedy_id in ids:
+            if policy.remedy(remedy_id) is None:
+                raise RubricError(f"{path}: offline.{scenario}: {remedy_id!r} is not in the remedy catalogue")
     for kind, items in (("remedies", policy.remedies), ("asks", policy.asks)):
         ids = [x.id for x in items]
         if len(ids) != len(set(ids)):
