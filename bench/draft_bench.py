@@ -35,9 +35,9 @@ from loopback import free_port, wait_for  # noqa: E402
 
 ANSWER = json.dumps({
     "apology": "非常抱歉您的蓝牙耳机出现问题,给您添麻烦了。",
-    "restatement": "我已核实:您订单20261103886中的蓝牙耳机左耳没有声音。",
-    "remedy": "我们将在24小时内为您补发新耳机,并发放30元优惠券。",
-    "close": "如有任何问题,欢迎随时联系我:客服专员林悦,电话400-820-1234。"}, ensure_ascii=False)
+    "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
+    "remedies": ["exchange_defect", "voucher"],
+    "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)
 
 
 def _serve(port: int, delay_s: float) -> None:
