@@ -18,6 +18,7 @@ Every finding's span is an offset into the original text."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -37,17 +38,26 @@ _CONFUSABLE = str.maketrans(
 _DROP = {"Cf", "Cc", "Mn"}  # format (zero-width, bidi), controls, combining marks
 
 
-def skeleton(text: str) -> tuple[str, list[int]]:
-    """The text with disguises removed, lower-cased and in simplified characters, and for
-    each of its characters the offset of the original character it came from."""
+# characters that pass through unchanged (ASCII letters, digits and punctuation, common
+# ideographs): the loop below only looks up the rest
+_PLAIN = re.compile(r"[ \n!-~\u4e00-\u9fff\u3001\u3002\uff0c\uff1a\uff1b\uff01\uff1f]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _skeleton(text: str) -> tuple[str, tuple[int, ...]]:
+    if _PLAIN.fullmatch(text):  # nothing to fold but case and script: offsets are one to one
+        s = text.lower()
+        if len(s) == len(text):
+            simplified = to_simplified(s)
+            return (simplified if len(simplified) == len(s) else s), tuple(range(len(text)))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
         if ch in "\n\t ":
-            out.append(" ")
+            out.append(" " if ch == "\t" else ch)
             index.append(i)
             continue
-        if ord(ch) < 128:
+        if ord(ch) < 128 or "\u4e00" <= ch <= "\u9fff":
             out.append(ch.lower())
             index.append(i)
             continue
@@ -64,7 +74,14 @@ def skeleton(text: str) -> tuple[str, list[int]]:
     simplified = to_simplified(s)
     if len(simplified) == len(s):
         s = simplified
-    return s, index
+    return s, tuple(index)
+
+
+def skeleton(text: str) -> tuple[str, tuple[int, ...]]:
+    """The text with disguises removed, lower-cased and in simplified characters, and for
+    each of its characters the offset of the original character it came from. Cached: the
+    policy's values and the catalogue's texts are skeletoned on every check."""
+    return _skeleton(text)
 
 
 def _span(index: list[int], a: int, b: int) -> tuple[int, int]:
