@@ -14,6 +14,16 @@ Channel = Literal["chat", "email", "social", "phone"]
 Severity = Literal["error", "warning", "info"]
 
 
+# Unicode White_Space (what \s means to pydantic's pattern engine): the name and order fields
+# are trimmed of it. Patterns spell white space out, never as \s: JSON Schema engines read \s
+# as ECMA-262 does (U+FEFF in, U+0085 out), so the schema would not say what the service does.
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_WHITE_SPACE = r"\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A text that must not be blank holds a character str.strip() keeps: one not in White_Space
+# nor U+001C-U+001F (Python's str.isspace() has those too), as the review checks it.
+NOT_BLANK = rf"[^{_WHITE_SPACE}\u001c-\u001f]"
+
+
 class _In(BaseModel):
     # strict: 0 is not false and 1 is not "1"; a request means exactly what the schema says
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -34,7 +44,7 @@ class ReviewItem(_In):
 
 class ReviewRequest(ReviewItem):
     reply: str = Field(description="The agent's reply, as sent (not blank).", max_length=20_000,
-                       pattern=r"\S")
+                       pattern=NOT_BLANK)
     policy: bool = Field(False, description="Also check every time, amount and link against the company "
                                             "policy, as drafts are (findings of category `ungrounded`).")
 
