@@ -28,6 +28,7 @@ from ..privacy.masking import mask
 from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
+from . import fields
 from .offline import Sections, compose, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
@@ -172,12 +173,15 @@ class _Drafter:
                             lang=lang, channel=self.req.channel, contact_name=p.contact.name(lang),
                             hotline=p.contact.hotline, email=p.contact.email,
                             facts=_facts(p, lang), links=list(p.links.values()))
-        e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause"})
+        e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name", "order_id"})
+        # the name and the order number, checked once more, as one line of JSON data
+        customer = {k: v for k, v in (
+            ("name", fields.customer_name(self.req.customer_name or self.t.entities.customer_name)),
+            ("order_number", fields.order_id(self.req.order_id or self.t.entities.order_id))) if v}
         tier = p.compensation[self.t.severity]
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
-                          triage=self.t, customer_name=self.req.customer_name or e.get("customer_name"),
-                          order_id=self.req.order_id or e.get("order_id"),
-                          entities=json.dumps(e, ensure_ascii=False) if e else "",
+                          triage=self.t, customer=fields.data_line(customer) if customer else "",
+                          entities=fields.data_line(e) if e else "",
                           compensation=f"a voucher of {p.currency.symbol}{tier.coupon:g}, cap {p.currency.symbol}{tier.cap:g}",
                           emergency=self.emergency, thread=self._outbound_thread(),
                           private_channel=p.contact.private_channel(lang),
