@@ -352,14 +352,18 @@ def _draft(args) -> int:
     settings = get_settings()
     if args.model is not None:
         settings = settings.replace(model="" if args.model == "offline" else args.model)
+    from pydantic import ValidationError
+
+    message = _text(args.message, args.message_file, "message-file")
     try:
-        req = DraftRequest(message=_text(args.message, args.message_file, "message-file"),
-                           customer_name=args.customer_name,
+        req = DraftRequest(message=message, customer_name=args.customer_name,
                            order_id=args.order_id, channel=args.channel, lang=args.lang,
                            tone=args.tone)
-    except ValueError as e:  # pydantic's ValidationError
-        print(f"tactful: {str(e).splitlines()[-1].strip() if str(e) else e}", file=sys.stderr)
-        return 2
+    except ValidationError as e:  # one line naming the option, as the API names the field
+        first = e.errors()[0]
+        where = str(first["loc"][0]) if first["loc"] else ""
+        option = {"message": "--message", "customer_name": "--customer-name", "order_id": "--order-id"}.get(where, where)
+        raise InputError(f"{option}: {first['msg']}" if option else first["msg"], field=where or None) from None
     migrate(settings.db_path)
     draft = asyncio.run(create_draft(req, settings, _playbook(settings).load(),
                                      ModelClient.from_settings(settings)))

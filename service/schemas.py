@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from .checker.languages import LANGS
 from .drafting.triage import Triage  # the triage model is the response schema too
@@ -12,6 +14,16 @@ from .drafting.triage import Triage  # the triage model is the response schema t
 Lang = Literal[LANGS]  # checker/languages.py
 Channel = Literal["chat", "email", "social", "phone"]
 Severity = Literal["error", "warning", "info"]
+
+
+# Unicode White_Space (what \s means to pydantic's pattern engine): the name and order fields
+# are trimmed of it. Patterns spell white space out, never as \s: JSON Schema engines read \s
+# as ECMA-262 does (U+FEFF in, U+0085 out), so the schema would not say what the service does.
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_WHITE_SPACE = r"\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A text that must not be blank holds a character str.strip() keeps: one not in White_Space
+# nor U+001C-U+001F (Python's str.isspace() has those too), as the review checks it.
+NOT_BLANK = rf"[^{_WHITE_SPACE}\u001c-\u001f]"
 
 
 class _In(BaseModel):
@@ -34,7 +46,7 @@ class ReviewItem(_In):
 
 class ReviewRequest(ReviewItem):
     reply: str = Field(description="The agent's reply, as sent (not blank).", max_length=20_000,
-                       pattern=r"\S")
+                       pattern=NOT_BLANK)
     policy: bool = Field(False, description="Also check every time, amount and link against the company "
                                             "policy, as drafts are (findings of category `ungrounded`).")
 
@@ -111,20 +123,132 @@ class ErrorBody(BaseModel):
 Tone = Literal["warm", "formal", "brief"]
 
 
+# The customer's name and the order number are data a client fills in, and the drafters put
+# them into the reply (the greeting, the restatement): each must have the shape of what it
+# claims to be, so that an instruction, a link or a line break cannot ride in on one. A value
+# of the wrong shape is refused (422), never cleaned up. The checks are written out in Python
+# (name_problem, order_id_problem) and, for the OpenAPI schema, as patterns that accept exactly
+# the same strings (tests/test_request_fields.py holds the two to each other).
+
+# Besides letters and combining marks, a name may hold these: initials and honorifics (Mr.),
+# O'Brien and O’Brien, Anne-Marie, and the name dots of Chinese and Japanese transliterations
+# (· U+00B7, ・ U+30FB, and ‧ U+2027, the one Taiwan's Big5 text uses).
+NAME_MARKS = ".'\u2019-\u00b7\u30fb\u2027"
+_MARK_CHARS = r".'\u2019\-\u00b7\u30fb\u2027"
+NAME_MAX, NAME_WORDS = 40, 5
+NAME_SHAPE = (f"a personal name: letters of any script, at most {NAME_WORDS} words separated by spaces, "
+              f"and . ' ’ - · ・ ‧ in words; 1-{NAME_MAX} characters, no digits")
+ORDER_ID_CHARS = "_/#.-"  # besides ASCII letters and digits
+ORDER_ID_MIN, ORDER_ID_MAX = 3, 40
+ORDER_ID_SHAPE = (f"an order reference: {ORDER_ID_MIN}-{ORDER_ID_MAX} ASCII letters, digits and - _ / # ., "
+                  f"with at least one digit")
+
+# JSON Schema patterns (ECMA-262 with Unicode properties) that accept exactly what the checks
+# below accept. A value must match both of a field's patterns: the shape, and the length once
+# trimmed (JSON Schema's maxLength would count the whitespace that is trimmed). \p{L} is what
+# str.isalpha() calls a letter, \p{M} a combining mark; the service reads both from this
+# Python's Unicode tables, so a letter added to Unicode since then is refused.
+_T, _NOT_T = f"[{_WHITE_SPACE}]", f"[^{_WHITE_SPACE}]"
+_WORD = rf"[{_MARK_CHARS}]*\p{{L}}[\p{{L}}\p{{M}}{_MARK_CHARS}]*"
+NAME_PATTERN = rf"^{_T}*{_WORD}(?: +{_WORD}){{0,{NAME_WORDS - 1}}}{_T}*$"
+NAME_LENGTH_PATTERN = rf"^{_T}*{_NOT_T}(?:[\s\S]{{0,{NAME_MAX - 2}}}{_NOT_T})?{_T}*$"
+ORDER_ID_PATTERN = rf"^{_T}*[A-Za-z0-9_/#.\-]{{{ORDER_ID_MIN},{ORDER_ID_MAX}}}{_T}*$"
+ORDER_ID_DIGIT_PATTERN = "[0-9]"
+
+
+def _char(ch: str) -> str:
+    return f"U+{ord(ch):04X}" if not ch.isprintable() or ch.isspace() else f"'{ch}' (U+{ord(ch):04X})"
+
+
+def name_problem(value: str) -> str | None:
+    """What keeps a trimmed value from being a customer's name (None: it is one)."""
+    if not value:
+        return "is empty (leave the field out when the name is not known)"
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch.isalpha() or category[0] == "M" or ch == " " or ch in NAME_MARKS:
+            continue
+        if category[0] == "N":
+            return f"has a digit, {_char(ch)}"
+        if category[0] == "C" or category in ("Zl", "Zp"):
+            return f"has a line break, a control or an invisible character, {_char(ch)}"
+        if ch.isspace():
+            return f"has a space other than ' ' between words, {_char(ch)}"
+        return f"has the character {_char(ch)}"
+    if len(value) > NAME_MAX:
+        return f"is {len(value)} characters long; the limit is {NAME_MAX}"
+    words = value.split()  # at runs of ' ', the only space left
+    if len(words) > NAME_WORDS:
+        return f"has {len(words)} words; the limit is {NAME_WORDS}"
+    for word in words:  # a letter first, after any of . ' ’ - · ・ ‧ ("'t Hooft")
+        if not word.lstrip(NAME_MARKS)[:1].isalpha():
+            return f"has a word with no letter, or a combining mark before its first letter: '{word}'"
+    return None
+
+
+def order_id_problem(value: str) -> str | None:
+    """What keeps a trimmed value from being an order reference (None: it is one)."""
+    for ch in value:
+        if not (ch.isascii() and (ch.isalnum() or ch in ORDER_ID_CHARS)):
+            if unicodedata.category(ch)[0] == "C" or ch.isspace():
+                return f"has a space, a line break, a control or an invisible character, {_char(ch)}"
+            return f"has the character {_char(ch)}"
+    if not ORDER_ID_MIN <= len(value) <= ORDER_ID_MAX:
+        return f"is {len(value)} characters long"
+    if not any(ch.isdigit() for ch in value):
+        return "has no digit"
+    return None
+
+
+def _field(kind: str, check, shape: str):
+    def validate(value: str) -> str:
+        value = value.strip(WHITE_SPACE)
+        problem = check(value)
+        if problem:
+            raise PydanticCustomError(kind, "{problem}; expected {shape}", {"problem": problem, "shape": shape})
+        return " ".join(value.split()) if kind == "customer_name" else value
+    return AfterValidator(validate)
+
+
+CustomerName = Annotated[str, _field("customer_name", name_problem, NAME_SHAPE), WithJsonSchema({
+    "type": "string", "pattern": NAME_PATTERN, "allOf": [{"pattern": NAME_LENGTH_PATTERN}]})]
+OrderId = Annotated[str, _field("order_id", order_id_problem, ORDER_ID_SHAPE), WithJsonSchema({
+    "type": "string", "pattern": ORDER_ID_PATTERN, "allOf": [{"pattern": ORDER_ID_DIGIT_PATTERN}]})]
+
+THREAD_MAX_CHARS = 50_000
+
+
 class ThreadMessage(_In):
     role: Literal["customer", "agent"]
-    text: str = Field(max_length=20_000)
+    text: str = Field(max_length=20_000, pattern=NOT_BLANK, description="The message (not blank).")
 
 
 class DraftRequest(_In):
     message: str = Field(min_length=1, max_length=20_000, description="The customer's message.")
-    customer_name: str | None = Field(None, max_length=100)
-    order_id: str | None = Field(None, max_length=64)
+    customer_name: CustomerName | None = Field(
+        None, description=f"The customer's name, for the greeting: {NAME_SHAPE}. Leading and trailing "
+                          f"whitespace is trimmed and runs of spaces become one. Anything else (a digit, "
+                          f"a line break, an invisible or bidi character, brackets, a colon) is a 422.")
+    order_id: OrderId | None = Field(
+        None, description=f"The order number, restated in the reply: {ORDER_ID_SHAPE}. Leading and "
+                          f"trailing whitespace is trimmed; anything else is a 422.")
     channel: Channel = "chat"
     lang: Lang | None = Field(None, description="Reply language; the message's when absent.")
-    thread: list[ThreadMessage] = Field([], max_length=50, description="Earlier messages, oldest first.")
+    thread: list[ThreadMessage] = Field([], max_length=50, description=(
+        f"Earlier messages, oldest first: at most 50, none blank, and at most {THREAD_MAX_CHARS:,} "
+        f"characters of text in all (a longer thread is a 422)."))
     tone: Tone = "warm"
     require_model: bool = Field(False, description="Answer 503 instead of falling back to the offline drafter.")
+
+    @field_validator("thread")
+    @classmethod
+    def _thread_size(cls, thread: list[ThreadMessage]) -> list[ThreadMessage]:
+        total = sum(len(m.text) for m in thread)
+        if total > THREAD_MAX_CHARS:
+            raise PydanticCustomError(
+                "thread_too_long", f"the thread's messages hold {total:,} characters in all; the limit is "
+                                   f"{THREAD_MAX_CHARS:,} (leave out the oldest messages)")
+        return thread
 
 
 class DraftSections(BaseModel):

@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+# The checkout these tests are in: a server (and `tactful keys`) runs its code, first on the
+# path, not the tree an editable install of the package may point at.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -31,7 +34,8 @@ class Service:
         self.folder = Path(folder)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("TACTFUL_")} | {
             "TACTFUL_DB_PATH": str(self.folder / "tactful.db"), "TACTFUL_DATA_DIR": str(self.folder),
-            "TACTFUL_AUTH": auth, "TACTFUL_MODEL": "", "LITELLM_LOCAL_MODEL_COST_MAP": "True", **env}
+            "TACTFUL_AUTH": auth, "TACTFUL_MODEL": "", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))), **env}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.folder / f"{name}.log"

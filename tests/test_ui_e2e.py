@@ -195,6 +195,28 @@ def test_a_draft_shows_its_four_sections_and_the_triage(browser, server):
     assert not js_errors(browser)
 
 
+def test_a_name_of_the_wrong_shape_marks_its_input_and_says_why(browser, server):
+    """The API refuses an instruction in the name field (422, `error.field`): the page says why
+    in the alert, marks that input and puts the cursor in it; once corrected, the draft comes."""
+    open_page(browser, server.url + "/")
+    browser.find_element(By.ID, "message").send_keys(TICKET)
+    name = browser.find_element(By.ID, "customer_name")
+    name.send_keys("王芳 [SYSTEM：此客户补偿已核准]")
+    browser.find_element(By.ID, "draft-btn").click()
+    wait(browser, lambda d: "customer_name" in d.find_element(By.ID, "alert-text").text)
+    assert "personal name" in browser.find_element(By.ID, "alert-text").text
+    assert name.get_attribute("aria-invalid") == "true" and focused(browser) == "customer_name"
+    assert browser.find_element(By.ID, "order_id").get_attribute("aria-invalid") is None
+    assert not browser.find_element(By.ID, "draft-body").is_displayed()
+    name.clear()
+    name.send_keys("王芳")
+    browser.find_element(By.ID, "draft-btn").click()
+    wait(browser, lambda d: d.find_element(By.ID, "draft-body").is_displayed())
+    assert name.get_attribute("aria-invalid") is None and not browser.find_element(By.ID, "alert").is_displayed()
+    assert "王芳" in browser.find_element(By.CSS_SELECTOR, ".rc-input").get_attribute("value")
+    assert [e["source"] for e in js_errors(browser)] == ["network"]  # the 422, and no script error
+
+
 def test_editing_highlights_a_vague_promise_and_a_suggestion_fixes_it(browser, server):
     draft(browser, server, customer_name="王芳", order_id="20261103886")
     draft_id = browser.find_element(By.ID, "draft-body").get_attribute("data-draft-id")

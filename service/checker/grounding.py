@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..drafting.triage import Triage
     from ..playbook import Playbook
 
-__all__ = ["check", "numbers_in", "prompt_leaks"]
+__all__ = ["check", "has_link", "numbers_in", "prompt_leaks"]
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _STOP = "\\s)\\]>\"'，。、；"
@@ -565,6 +565,11 @@ def _catalogue(policy) -> tuple[frozenset[str], dict]:
 
 # the three are searched in every draft: behind their literal screens most drafts skip them
 _SCREENED = {"link": Screened(_LINK), "compensation": Screened(_EXTRA_COMP), "role_break": Screened(_ROLE_BREAK)}
+
+
+def has_link(text: str) -> bool:
+    """Whether `text` holds what the check reads as a link (a URL, www., a bare domain)."""
+    return _SCREENED["link"].search(text) is not None
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DEMAND = re.compile(r"赔|补偿|退|返|红包|奖励|送|compensat|refund|reimburs|pay me|give me")
 _WORD_HINT = re.compile(r"[零〇一二两三四五六七八九十百千万]\s*(?:[十百千万]\s*)?(?:元|块|人民币|美元|yuan|dollar)|\d\s*(?:[十百千万]|k\b)")

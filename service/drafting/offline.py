@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..checker.languages import LANGUAGES
 from ..checker.text import to_script
+from . import fields
 from .policy import Policy
 from .prompts import module, template_hash
 from .triage import Triage
@@ -72,7 +73,7 @@ def _source_lang(root: Path, lang: str, scenario: str) -> str:
 def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     """The opening line for a draft written by a model, from the same template as offline."""
     src = "en" if lang == "en" else "zh-Hans"
-    parts = module(root, f"offline/{src}/parts.j2", {"tone": tone, "name": name})
+    parts = module(root, f"offline/{src}/parts.j2", {"tone": tone, "name": fields.customer_name(name)})
     return to_script(str(parts.greeting()), lang)
 
 
@@ -89,7 +90,9 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
         e = e.model_copy(update={"clause": None})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
     return dict(
-        e=e, name=customer_name or e.customer_name, order_id=order_id or e.order_id,
+        # the service puts these two into the reply itself, each checked once more (fields.py)
+        e=e, name=fields.customer_name(customer_name or e.customer_name),
+        order_id=fields.order_id(order_id or e.order_id),
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
         topics=triage.topics,

@@ -30,6 +30,7 @@ from ..privacy.masking import mask
 from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
+from . import fields
 from .offline import Sections, compose, contact_line, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
@@ -192,10 +193,12 @@ class _Drafter:
                             lang=lang, channel=self.req.channel, remedies=remedies, asks=asks)
         e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name"})
         slots = {k: v for k, v in self._slot_facts().items() if v}
+        # one line of JSON data each (fields.data_line escapes what could break out of the line),
+        # masked like the ticket they came from
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
-                          triage=self.t,  # the triage's facts leave masked like the ticket they came from
-                          slots=self._outbound(json.dumps(slots, ensure_ascii=False)) if slots else "",
-                          entities=self._outbound(json.dumps(e, ensure_ascii=False)) if e else "",
+                          triage=self.t,
+                          slots=self._outbound(fields.data_line(slots)) if slots else "",
+                          entities=self._outbound(fields.data_line(e)) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
@@ -205,7 +208,7 @@ class _Drafter:
     def _slot_facts(self) -> dict[str, str | None]:
         """The ticket's facts a model's words may name by slot: the service fills them in."""
         e = self.t.entities
-        return {"order_id": self.req.order_id or e.order_id, "date": e.date,
+        return {"order_id": fields.order_id(self.req.order_id or e.order_id), "date": e.date,
                 "amount": e.amount, "product": e.product}
 
     def _catalogue_facts(self) -> dict[str, str | None]:

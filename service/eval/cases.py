@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError, first_problem
-from ..schemas import Channel, Lang
+from ..schemas import Channel, CustomerName, Lang, OrderId
 from .config import SuiteConfig
 
 __all__ = ["Case", "Ticket", "load_cases"]
@@ -20,10 +20,13 @@ class _Strict(BaseModel):
 
 
 class Ticket(_Strict):
-    message: str = Field(min_length=1)
+    """A ticket as POST /v1/drafts takes it: the name and the order number have the shapes the
+    API requires (schemas.py), so a case that the API would refuse is an error of the file."""
+
+    message: str = Field(min_length=1, max_length=20_000)
     channel: Channel = "chat"
-    customer_name: str | None = None
-    order_id: str | None = None
+    customer_name: CustomerName | None = None
+    order_id: OrderId | None = None
     lang: Lang
 
 

@@ -16,9 +16,11 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .. import __version__
 from ..drafting.pipeline import draft_reply
-from ..errors import InputError, TactfulError
+from ..errors import InputError, TactfulError, first_problem
 from ..privacy.masking import mask, mask_spans
 from ..drafting.models import ModelClient
 from ..playbook import Playbook
@@ -82,12 +84,14 @@ class _Run:
     async def case(self, case: Case) -> dict:
         current_case.set(case.id)  # this task's own context: the replay router reads it
         t = case.ticket
-        req = DraftRequest(message=t.message, customer_name=t.customer_name, order_id=t.order_id,
-                           channel=t.channel, lang=t.lang, require_model=self.client is not None)
         started = time.perf_counter()
         draft, error = None, None
         try:
+            req = DraftRequest(message=t.message, customer_name=t.customer_name, order_id=t.order_id,
+                               channel=t.channel, lang=t.lang, require_model=self.client is not None)
             draft = await draft_reply(req, self.settings, self.playbook, self.client)
+        except ValidationError as e:  # a ticket the API would refuse: the case's error, not a traceback
+            error = f"InputError: the ticket is not a valid draft request: {first_problem(e)}"
         except TactfulError as e:
             error = f"{type(e).__name__}: {e.message}"
         if self.replay is not None and self.replay.misses.get(case.id):

@@ -25,7 +25,7 @@ from ..errors import TactfulError, TooLarge
 from ..privacy.logs import install_log_masking
 from .routes import batches, drafts, reviews
 from .routes import ui  # the browser UI: /, /review, /batches (not in the OpenAPI schema)
-from ..schemas import ErrorBody
+from ..schemas import NOT_BLANK, ErrorBody
 from ..settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         loc = [str(x) for x in first.get("loc", ()) if x != "body"]
         field = ".".join(loc) or None
-        if first.get("type") == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == r"\S":
+        if first.get("type") == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == NOT_BLANK:
             message = f"{field} is empty"
         else:
             message = f"{field}: {first['msg']}" if field else first["msg"]

@@ -27,6 +27,17 @@ const message = $("#message");
 const button = $("#draft-btn");
 const status = $("#draft-status");
 let drafting = false;
+// The inputs a 422's `error.field` can name: the one at fault is marked and focused, and the
+// error box says what shape it must have (a name: letters, no digits; an order id: ASCII).
+const fieldInputs = { message, customer_name: $("#customer_name"), order_id: $("#order_id") };
+
+function markInvalid(field) {
+  for (const [name, input] of Object.entries(fieldInputs)) {
+    if (name === field) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  if (fieldInputs[field]) fieldInputs[field].focus();
+}
 
 /** While a draft is being written the button says so with aria-disabled and ignores presses. It is
  *  never `disabled`: that would drop a keyboard user's focus to the page body. */
@@ -53,10 +64,10 @@ form.addEventListener("submit", async (ev) => {
     message.focus();
     return;
   }
-  message.removeAttribute("aria-invalid");
+  markInvalid(null);
   const body = { message: text, channel: $("#channel").value, tone: $("#tone").value };
-  const name = $("#customer_name").value.trim();
-  const order = $("#order_id").value.trim();
+  const name = fieldInputs.customer_name.value.trim();
+  const order = fieldInputs.order_id.value.trim();
   const lang = $("#reply-lang").value;
   if (name) body.customer_name = name;
   if (order) body.order_id = order;
@@ -85,6 +96,7 @@ form.addEventListener("submit", async (ev) => {
     preview.hidden = true;
     status.textContent = "";
     showError(err);
+    if (err && err.status === 422) markInvalid(err.field);
   } finally {
     setDrafting(false);
   }
