@@ -168,6 +168,8 @@ def name_problem(value: str) -> str | None:
         category = unicodedata.category(ch)
         if ch.isalpha() or category[0] == "M" or ch == " " or ch in NAME_MARKS:
             continue
+        if category == "Cn":  # unassigned in this Python's tables: a newer letter or mark (the
+            continue          # schema's \p{L}/\p{M} may read newer tables), never a control
         if category[0] == "N":
             return f"has a digit, {_char(ch)}"
         if category[0] == "C" or category in ("Zl", "Zp"):
