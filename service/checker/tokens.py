@@ -479,6 +479,17 @@ def _gives(s: str, at: int) -> bool:
     return bool(_given(sentence) or _AGREE.search(sentence) or _giving_words(sentence) and _FUTURE.search(sentence))
 
 
+def allowed_rendered_spans(s: str, rendered: list[str]) -> list[tuple[int, int]]:
+    out = []
+    for piece in rendered:
+        p = skeleton(piece)[0].strip()
+        at = s.find(p) if len(p) >= 2 else -1
+        while at >= 0:
+            out.append((at, at + len(p)))
+            at = s.find(p, at + 1)
+    return out
+
+
 def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
     """Tokens of a whole reply that neither the policy nor the ticket holds: numbers and
     number words of other values, contacts, accounts, disguised links and deadlines in
@@ -494,6 +505,10 @@ def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
         while start >= 0:
             placed.append((start, start + len(p)))
             start = s.find(p, start + 1)
+    for a, b in allowed_rendered_spans(s, allowed.rendered):
+        # what the service rendered is blanked (same length, offsets hold): nothing in it is
+        # scanned, and its giving words do not colour the customer's sentences around it
+        s = s[:a] + " " * (b - a) + s[b:]
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
