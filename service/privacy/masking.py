@@ -125,6 +125,7 @@ _DIGIT = re.compile(r"\d")
 _L = r"(?:(?<![0-9A-Za-z])|(?<=\\[nrt]))"  # no letter or digit before (a JSON "\n" is fine)
 _R = r"(?![0-9A-Za-z])"
 _S = r"[ \-]"  # separator inside a phone or card number
+_SD = r"[ .\-]"  # ... and inside a mobile number, where a dot is common too
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9])")
@@ -144,21 +145,58 @@ _CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\
                    r"|\d{4,6}(?:[ \-]\d{2,11}){1,4})" + _R)  # any other grouping: the digits are counted below
 _PHONES = re.compile("|".join([
     # mainland mobile, optionally +86 / 0086 / (+86)
-    _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _S + r"?\d{4}" + _S + r"?\d{4}" + _R,
-    # Taiwan mobile: 0912-345-678, 0912 345678, +886 912 345 678, +886-9-1234-5678
-    _L + r"09\d{2}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
+    # (groups may be split by dots too: 138.1234.5678)
+    _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _SD + r"?\d{4}" + _SD + r"?\d{4}" + _R,
+    # Taiwan mobile: 0912-345-678, 0912 345678, 0912.345.678, +886 912 345 678, +886-9-1234-5678
+    _L + r"09\d{2}" + _SD + r"?\d{3}" + _SD + r"?\d{3}" + _R,
     r"(?:\+|(?<![0-9A-Za-z])00)886" + _S + r"?(?:\(0\))?9\d{2}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
     r"(?:\+|(?<![0-9A-Za-z])00)886" + _S + r"?9" + _S + r"?\d{4}" + _S + r"?\d{4}" + _R,
     # any other "+CC" / "00CC" number (Hong Kong +852, UK +44, ...): 8-15 digits in groups
-    r"(?:\+|(?<![0-9A-Za-z])00)[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}" + _R,
+    r"(?:\+|(?<![0-9A-Za-z\-])00)[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}" + _R,
     r"\(\+?[1-9]\d{0,2}\) ?\d{1,5}(?:[ .\-]?\d{1,5}){1,4}" + _R,
     # North America without a country code: (415) 555-0134, 415-555-0134, 415.555.0134
     _L + r"(?:1[ .\-])?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}" + _R,
+    # UK mobile, 07 and nine digits: 07700 900 456, 07700 900456
+    _L + r"07\d{3}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
     # landline with an area code: 010-6234 5678, (021) 6123-4567, (02) 2345-6789
     _L + r"(?:\(0\d{1,3}\) ?|0\d{1,3}[ \-])\d{3,4}[ \-]?\d{4}" + _R,
 ]))
 # a bare local number, counted only when labelled as a phone: 8 digits in Hong Kong, 7-11 elsewhere
 _LOCAL_NUMBER = re.compile(_L + r"(\d{3,4}" + _S + r"?\d{4}|\d{9,11}|0\d{2,3}" + _S + r"?\d{7,8})" + _R)
+# a number read out one digit at a time ("1 3 8 1 2 3 4 9 8 7 6"): a phone when labelled as one
+# or shaped like a mobile (mainland 1[3-9], Taiwan 09, UK 07)
+_SPELLED = re.compile(r"(?<![0-9A-Za-z])(?<!\d )(\d(?: \d){6,14})(?![0-9A-Za-z])(?! \d)")
+_MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}|09\d{8}|07\d{9}")
+# Hong Kong (852) and Taiwan (886) numbers written without the "+": a phone when a separator
+# follows the country code ("852-9321-7788", "886 958 221 763") or when labelled as one
+_NO_PLUS_CC = re.compile(
+    _L + r"(?:852(" + _SD + r")?[235679]\d{3}" + _SD + r"?\d{4}|886(" + _SD + r")?(?:9\d{2}" + _SD + r"?\d{3}" + _SD
+    + r"?\d{3}|[2-8]\d?" + _SD + r"?\d{3,4}" + _SD + r"?\d{4}))" + _R)
+# A Hong Kong number (8 digits, opening with 2/3/5/6/9) with no label right before it: a phone
+# when the clause around it speaks of phoning ("手機係…", "打返俾我", "…係我手機") and not of a
+# hotline. A code such as "CT-99012345" or a date such as "20240815" is not one.
+_HK_LOCAL = re.compile(r"(?<![0-9A-Za-z])(?<![A-Za-z][\-_#/])([235679]\d{3}[ \-]?\d{4})" + _R)
+_PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
+                        r"短信|短訊|whatsapp|signal|phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
+_HOTLINE_CUE = re.compile(r"(?i)热线|熱線|专线|專線|客服电话|客服電話|hotline|helpline|toll[ \-]free")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
+_CLAUSE_END = re.compile(r"[，,。！？!?；;\n]|\.(?:\s|$)")
+
+
+def _phone_cue(t: str, s: int, e: int) -> bool:
+    """The sentence before `s` (up to 20 characters) or the clause after `e` (up to 12) speaks of
+    phoning, and the sentence before does not name a hotline."""
+    before = t[max(0, s - 20):s]
+    ends = [m.end() for m in _SENTENCE_END.finditer(before)]
+    if ends:
+        before = before[ends[-1]:]
+    after = t[e:e + 12]
+    m = _CLAUSE_END.search(after)
+    if m:
+        after = after[:m.start()]
+    if _HOTLINE_CUE.search(before):
+        return False
+    return bool(_PHONE_CUE.search(before) or _PHONE_CUE.search(after))
 
 # Labels that say what a number is. Looked for right before the number, with only "filler" in
 # between ("订单号：", "my phone number is "); matched on the reversed text, anchored, for speed.
@@ -172,12 +210,17 @@ _LABELS = {
               "coupon", "voucher"],
     "card": ["卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "儲蓄卡", "借记卡", "借記卡", "扣款卡", "账号", "帳號",
              "賬號", "账户", "帳戶", "card", "account", "acct", "iban"],
+    # a company's number: not the customer's (before "phone", so that "客服电话" reads as one)
+    "hotline": ["热线", "熱線", "专线", "專線", "客服电话", "客服電話", "hotline", "helpline", "toll free", "toll-free"],
     "phone": ["电话", "電話", "手机", "手機", "联系方式", "聯絡方式", "联系", "聯絡", "致电", "回电", "回電", "打给", "打給",
-              "拨打", "撥打", "telephone", "phone", "mobile", "cell", "tel", "call", "whatsapp", "text", "reach",
-              "contact"],
+              "拨打", "撥打", "回拨", "回撥", "telephone", "phone", "mobile", "cell", "tel", "call", "whatsapp", "text",
+              "reach", "contact",
+              # "my number is ...", "我的號碼係 ...": a number of one's own is a phone number
+              "my number", "我的号码", "我的號碼", "我嘅號碼", "我個號碼", "我个号码"],
 }
 _FILLER_WORDS = ["号码", "號碼", "号", "號", "码", "碼", "编号", "編號", "是", "为", "為", "number", "no", "num", "nr",
-                 "is", "was", "it's", "it", "its", "my", "id", "me", "我", "at", "on"]
+                 "is", "was", "it's", "it", "its", "my", "id", "me", "我", "at", "on",
+                 "係", "系", "喺"]  # Cantonese "is" ("我嘅電話係 ...")
 
 
 def _trie(words: list[str]) -> str:
@@ -378,13 +421,30 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
         for m in _PHONES.finditer(t, lo, hi):
             v = m.group(0)
             d = _digits(v)
-            if (8 <= len(d) <= 15 and not _hotline(v)
-                    and (v.lstrip("(").startswith("+") or _label(t, m.start()) != "order")):
-                add(("PHONE", m.start(), m.end(), 4))
+            if 8 <= len(d) <= 15 and not _hotline(v):
+                label = _label(t, m.start())
+                if label != "hotline" and (v.lstrip("(").startswith("+") or label != "order"):
+                    add(("PHONE", m.start(), m.end(), 4))
+        if nd >= 11 and (" " in c.group() or "-" in c.group() or "." in c.group()):
+            for m in _NO_PLUS_CC.finditer(t, lo, hi):
+                label = _label(t, m.start())
+                if label == "phone" or (m.group(1) or m.group(2)) and label not in ("order", "hotline"):
+                    add(("PHONE", m.start(), m.end(), 4))
+        if " " in c.group():
+            for m in _SPELLED.finditer(t, lo, hi):
+                label = _label(t, m.start())
+                if label == "phone" or label is None and _MOBILE_SHAPE.fullmatch(_digits(m.group(1))):
+                    add(("PHONE", m.start(1), m.end(1), 4))
         if nd <= 11 or " " in c.group() or "-" in c.group():
             for m in _LOCAL_NUMBER.finditer(t, lo, hi):
                 if _label(t, m.start()) == "phone" and not _hotline(m.group(1)):
                     add(("PHONE", m.start(1), m.end(1), 5))
+            if nd == 8:
+                for m in _HK_LOCAL.finditer(t, lo, hi):
+                    d = _digits(m.group(1))
+                    if (_label(t, m.start()) is None and _phone_cue(t, m.start(), m.end())
+                            and not (d[:2] in ("19", "20") and _valid_date(int(d[:4]), int(d[4:6]), int(d[6:])))):
+                        add(("PHONE", m.start(1), m.end(1), 5))
     if any(w in t for w in _PASSPORT_WORDS):
         for m in _PASSPORT_LABELLED.finditer(t):
             add(("PASSPORT", m.start(1), m.end(1), 2))
