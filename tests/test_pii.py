@@ -231,3 +231,23 @@ def test_phone_kinds(text, value):
 ])
 def test_phone_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("证件类型：港澳通行证，证件号码C61827354，请核对", "C61827354"),   # the label earlier in the sentence
+    ("我係澳門居民，證件號M20394857，訂唔到車飛", "M20394857"),
+    ("My Home Return Permit number is H55667788.", "H55667788"),      # capitalised, in English
+    ("Exit-Entry Permit for Hong Kong and Macau: C98765432", "C98765432"),
+    ("台胞證號碼 07654321，訂房一直失敗", "07654321"),                 # Taiwan compatriot permit
+])
+def test_travel_permit_kinds(text, value):
+    assert _found_whole(text, value, "ID"), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "港澳通行证办好了，订单号C12345678还没出票",      # an order number after the permit
+    "my permit expired. C12345678 is my booking",     # another sentence
+    "台胞證有效期到20301231，訂單 12345678 要取消嗎",  # a date, an order
+])
+def test_travel_permit_look_alikes_are_left_alone(text):
+    assert find_pii(text) == []

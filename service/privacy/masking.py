@@ -87,6 +87,17 @@ def _valid_date(y: int, m: int, d: int) -> bool:
     return 1900 <= y <= date.today().year
 
 
+def _date8(digits: str) -> bool:
+    """Eight digits that read as a date, 20240815 (past or future)."""
+    if len(digits) != 8 or digits[:2] not in ("19", "20"):
+        return False
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True
+
+
 def _id18_shape(digits: str) -> bool:
     """Region and birth date of an 18-character ID are plausible (checksum not looked at)."""
     return (digits[:2] in _PROVINCES
@@ -442,8 +453,7 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
             if nd == 8:
                 for m in _HK_LOCAL.finditer(t, lo, hi):
                     d = _digits(m.group(1))
-                    if (_label(t, m.start()) is None and _phone_cue(t, m.start(), m.end())
-                            and not (d[:2] in ("19", "20") and _valid_date(int(d[:4]), int(d[4:6]), int(d[6:])))):
+                    if _label(t, m.start()) is None and _phone_cue(t, m.start(), m.end()) and not _date8(d):
                         add(("PHONE", m.start(1), m.end(1), 5))
     if any(w in t for w in _PASSPORT_WORDS):
         for m in _PASSPORT_LABELLED.finditer(t):
@@ -488,7 +498,13 @@ _UNICODE_EMAIL = re.compile(r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-
                             r"@[\w-]+(?:\.[\w-]+)+")
 # Hong Kong ID A123456(7), XA382715(9); mainland travel permits for HK, Macau, Taiwan, labelled
 _HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
-_PERMIT = re.compile(r"(?:通行证|通行證|回乡证|回鄉證|permit)[^，。,.!?！？\n]{0,12}?(?<![A-Za-z0-9])([CHMchm]\d{8}(?:\d{2})?)(?!\d)")
+_GAP = r"(?:[^。!?！？\n.]|\.(?!\s)|(?<=[Nn]o)\.){0,28}?"  # the rest of the sentence ("No." does not end it)
+# (the number may come later in the sentence: "证件类型：港澳通行证，号码C…", "Exit-Entry Permit for
+# HK/Macau: C…", "证件号M…"), and Taiwan compatriot permits (台胞证), eight or ten digits
+_PERMIT = re.compile(r"(?i)(?:通行证|通行證|回乡证|回鄉證|回乡卡|回鄉卡|permit|证件|證件)" + _GAP
+                     + r"(?<![A-Za-z0-9])([CHM]\d{8}(?:\d{2})?)(?!\d)")
+_TW_PERMIT = re.compile(r"(?i)(?:台胞证|台胞證|台胞卡|taiwan compatriot|for taiwan residents)" + _GAP
+                        + r"(?<![A-Za-z0-9\-])(\d{8}(?:\d{2})?)(?!\d)")
 # a passport number written in groups ("E 1234 5678", "EA 9876543", "E-2734-0918")
 _PASSPORT_GROUPED = re.compile(r"(?<![A-Za-z0-9])([EeGgKkHh][A-Za-z]?[ \-]\d{3,4}[ \-]?\d{3,4})(?!\d)")
 _PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
@@ -516,7 +532,8 @@ _PASSPORT_SPACED = re.compile(r"(?<![A-Za-z0-9])[EeGg][ \-]\d{4}[ \-]\d{4}(?!\d)
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
 _SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line")
 _ACCOUNT_WORDS = ("账号", "帳號", "帳戶", "账户", "account", "acct")
-_PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit")
+_PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit", "证件", "證件")
+_TW_PERMIT_WORDS = ("台胞", "taiwan")
 
 
 def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
@@ -549,7 +566,12 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
             add(("ID", m.start(1), m.end(1), 1))
     if any(w in low for w in _PERMIT_WORDS):
         for m in _PERMIT.finditer(t):
-            add(("ID", m.start(1), m.end(1), 1))
+            if _label(t, m.start(1)) != "order":
+                add(("ID", m.start(1), m.end(1), 1))
+    if any(w in low for w in _TW_PERMIT_WORDS):
+        for m in _TW_PERMIT.finditer(t):
+            if _label(t, m.start(1)) != "order" and not _date8(m.group(1)):
+                add(("ID", m.start(1), m.end(1), 1))
     if _PASSPORT_NEAR.search(t) or _PASSPORT_SPACED.search(t):
         for m in _PASSPORT_GROUPED.finditer(t):
             add(("PASSPORT", m.start(1), m.end(1), 2))
