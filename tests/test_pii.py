@@ -251,3 +251,31 @@ def test_travel_permit_kinds(text, value):
 ])
 def test_travel_permit_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("请发到chenmei（at）163（dot）com，谢谢", "chenmei（at）163（dot）com"),  # obfuscated, touching Chinese
+    ("郵件寄去hoyin#yahoo.com.hk就得", "hoyin#yahoo.com.hk"),
+    ("Write to p.walsh at fastmail dot com.", "p.walsh at fastmail dot com"),  # a full stop after it
+    ("reply to s.ito at docomo.ne.jp.", "s.ito at docomo.ne.jp"),
+    ("it is anna dot schmidt at web dot de, all spelled out", "anna dot schmidt at web dot de"),
+    ("Mail: françois.lefèvre@orange.fr please", "françois.lefèvre@orange.fr"),  # accented local part
+])
+def test_email_kinds(text, value):
+    assert _found_whole(text, value, "EMAIL"), find_pii(text)
+
+
+@pytest.mark.parametrize("text,spans", [
+    # a role address is the company's desk, not a person ...
+    ("你们客服邮箱support@shop.example一直没回", []),
+    ("I wrote to billing@telco.example and to customer-service@telco.example", []),
+    # ... but at a public mailbox provider, or with a name in it, it is someone's
+    ("my address is support@gmail.com", [("EMAIL", 14, 31)]),
+    ("抄送 li.sales@acme.example", [("EMAIL", 3, 24)]),
+    # a non-ASCII address ends where its domain does, not in the Chinese after it
+    ("邮箱wu.ming@mail.example三天没回复，陳大文@例子.香港", [("EMAIL", 2, 22), ("EMAIL", 28, 37)]),
+    # "at <word>. <Word>" is the end of a sentence, not a domain
+    ("Account 41926803 at Barclays. The rest was paid", []),
+])
+def test_email_look_alikes(text, spans):
+    assert [s for s in find_pii(text) if s[0] == "EMAIL"] == spans

@@ -488,14 +488,21 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 
 _WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
-# "wang@ qq .com", "gaoyan#sohu.com"
+# "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
+# and a full stop may end the sentence after it ("... at icloud dot com."); a dot with a space
+# after it but none before ("Barclays. The") ends a sentence, not a domain.
 _AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#)"
-_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點)"
-_OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![\w.%+-])[a-z0-9][\w.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:" + _DOT
-                               + r"[a-z]{2,10})+(?![\w@.])")
-# a local part or a domain in other scripts: "张伟@例子.中国"
-_UNICODE_EMAIL = re.compile(r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
-                            r"@[\w-]+(?:\.[\w-]+)+")
+_DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點)"
+_EMAIL_END = r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
+_OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![A-Za-z0-9_.%+-])[a-z0-9][A-Za-z0-9_.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:"
+                               + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
+# a local part or a domain in other scripts: "张伟@例子.中国", "josé.garcía@correo.es"; a domain
+# label is Latin or Chinese, so "x@ctrip.com三天都没回复" ends at ".com"
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_UNICODE_EMAIL = re.compile(r"(?:(?<![" + _LATIN + r"._%+-])[" + _LATIN + r"][" + _LATIN + r"._%+-]*"
+                            r"|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
+                            r"@(?:[" + _LATIN + r"-]+|[\u4e00-\u9fff\u3400-\u4dbf]+)"
+                            r"(?:\.(?:[" + _LATIN + r"-]+|[\u4e00-\u9fff\u3400-\u4dbf]+))+(?![" + _LATIN + r"-])")
 # Hong Kong ID A123456(7), XA382715(9); mainland travel permits for HK, Macau, Taiwan, labelled
 _HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
 _GAP = r"(?:[^。!?！？\n.]|\.(?!\s)|(?<=[Nn]o)\.){0,28}?"  # the rest of the sentence ("No." does not end it)
@@ -526,7 +533,7 @@ def _iban_ok(value: str) -> bool:
     return int(n) % 97 == 1
 
 
-_AT_DOMAIN = re.compile(r"(?i) at \s*[a-z0-9][a-z0-9-]*(?:" + _DOT + r"[a-z]{2,10})+(?![\w@.])")
+_AT_DOMAIN = re.compile(r"(?i) at \s*[a-z0-9][a-z0-9-]*(?:" + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _PASSPORT_SPACED = re.compile(r"(?<![A-Za-z0-9])[EeGg][ \-]\d{4}[ \-]\d{4}(?!\d)")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
@@ -552,8 +559,13 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
         m = _AT_DOMAIN.match(t, i)
         if m and (" dot " in m.group().lower() or "." in m.group()):
             a = i
-            while a > 0 and t[a - 1] in _LOCAL_CHARS and i - a < 64:
-                a -= 1
+            while True:
+                while a > 0 and t[a - 1] in _LOCAL_CHARS and i - a < 64:
+                    a -= 1
+                if a > 5 and low[a - 5:a] == " dot " and t[a - 6] in _LOCAL_CHARS:  # "tom dot baker at ..."
+                    a -= 5
+                else:
+                    break
             if a < i and t[a].isalnum():
                 add(("EMAIL", a, m.end(), 1))
         i = low.find(" at ", i + 4)
@@ -588,6 +600,28 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
+# A role address names a desk, not a person ("support@…", "billing@…", "visa-service@…"): the
+# company's own, or a shop's, is not personal data. The local part is a role word, or words
+# joined by "-" or "_" that end in one; at a public mailbox provider it is still someone's.
+_ROLE_WORDS = frozenset(
+    "service services support help helpdesk info information contact contacts enquiry enquiries inquiry "
+    "inquiries billing sales care customercare customerservice cs kefu noreply donotreply admin office "
+    "webmaster postmaster hostmaster abuse security privacy marketing press media hr jobs careers "
+    "recruitment feedback complaints orders returns refunds invoice invoices accounts finance".split())
+_FREE_MAIL = frozenset("gmail googlemail outlook hotmail live msn yahoo ymail icloud me mac aol proton protonmail pm qq "
+                       "foxmail 163 126 yeah sina sohu 139 189 aliyun netvigator gmx yandex".split())
+_ROLE_LOCAL = re.compile(r"(?i)(?:[a-z0-9]+[_\-])*([a-z]+)")
+_LOCAL_PART = re.compile(r"(?i)([^@#\s\[(（]+)(?:\s*@|\s+at\s|\s*[\[(（]at[\])）]|#)(.*)")
+
+
+def _role_address(value: str) -> bool:
+    m = _LOCAL_PART.match(value)
+    if not m or re.split(r"[\s.\[(（点點]", m.group(2).strip().lower(), 1)[0] in _FREE_MAIL:
+        return False
+    r = _ROLE_LOCAL.fullmatch(m.group(1))
+    return bool(r) and r.group(1).lower() in _ROLE_WORDS
+
+
 def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
     of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
@@ -604,6 +638,8 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
     taken: list[tuple[str, int, int]] = []
     for kind, s, e, _ in sorted(candidates, key=lambda c: (c[3], c[1], -c[2])):
         if kept and _norm(t[s:e]) in kept:
+            continue
+        if kind == "EMAIL" and _role_address(t[s:e]):
             continue
         if any(s < b and a < e for _, a, b in taken):
             continue
