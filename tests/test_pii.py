@@ -279,3 +279,31 @@ def test_email_kinds(text, value):
 ])
 def test_email_look_alikes(text, spans):
     assert [s for s in find_pii(text) if s[0] == "EMAIL"] == spans
+
+
+@pytest.mark.parametrize("text,value", [
+    # house, lane and room numbers in Chinese numerals of any length
+    ("寄到杭州市拱墅区莫干山路一千二百三十四号，谢谢", "杭州市拱墅区莫干山路一千二百三十四号"),
+    ("地址：廣州市天河區體育西路三百一十五號二十一樓", "廣州市天河區體育西路三百一十五號二十一樓"),
+    ("台北市信義區松仁路一百巷五弄三號四樓之一", "台北市信義區松仁路一百巷五弄三號四樓之一"),
+    # a flat number left bare at the end, in Chinese digits; 附 numbers, phases, entrances
+    ("收件：长沙市岳麓区麓山南路九十二号八栋七零三，打电话", "长沙市岳麓区麓山南路九十二号八栋七零三"),
+    ("西安市雁塔区小寨东路五号附二号三单元九楼", "西安市雁塔区小寨东路五号附二号三单元九楼"),
+    ("合肥市蜀山区长江西路六十号翡翠湖畔二期十一栋二单元一零零一", "合肥市蜀山区长江西路六十号翡翠湖畔二期十一栋二单元一零零一"),
+    ("沈阳市和平区南京北路二十号小区三号楼二门五零二", "沈阳市和平区南京北路二十号小区三号楼二门五零二"),
+    # Hong Kong flats: an estate without a suffix, block, floor and a flat letter
+    ("我住喺將軍澳新都城二期三座二十五樓D室，搵唔到可以打電話", "將軍澳新都城二期三座二十五樓D室"),
+    ("送去鰂魚涌太古城海景花園五座十二樓B", "鰂魚涌太古城海景花園五座十二樓B"),
+])
+def test_chinese_address_kinds(text, value):
+    assert _found_whole(text, value, "ADDRESS"), [(k, text[s:e]) for k, s, e in find_pii(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "我家住三楼，电梯坏了",
+    "请在三月五号前回复，第二期三座的事下次再说",
+    "这个月三期房贷还没扣",
+    "我知道八号到货，三号线附近",
+])
+def test_chinese_address_look_alikes_are_left_alone(text):
+    assert find_pii(text) == []

@@ -279,9 +279,10 @@ def _label(t: str, start: int) -> str | None:
 
 # Chinese addresses -------------------------------------------------------------------------------
 # A place name is made of ideographs that are not everyday function words and verbs (so that
-# "寄到" or "我住在" do not join the address in front of it).
+# "寄到" or "我住在" do not join the address in front of it), Cantonese ones too ("我住喺…", "地址係…").
 _NOT_PLACE = set("的我你他她您们們是在到住寄送址请請把给給了吗嗎呢吧啊呀哦也就还還要想往从從与與或说說让讓叫找等"
-                 "填写寫改换換收货貨件递遞员員麻烦煩帮幫已经經被错錯这這那个個现現搬附近")
+                 "填写寫改换換收货貨件递遞员員麻烦煩帮幫已经經被错錯这這那个個现現搬附近"
+                 "係喺嘅咗俾唔咩嚟啲佢哋")
 
 
 def _class_without(lo: int, hi: int, skip: set[str]) -> str:
@@ -304,17 +305,27 @@ _UNIT_SUFFIX = r"(?:特别行政区|特別行政區|自治区|自治區|自治�
 _ROAD_SUFFIX = r"(?:大道|大街|路|街|道|巷|弄|胡同)"
 _ESTATE_SUFFIX = (r"(?:小区|小區|社区|社區|花园|花園|家园|家園|公寓|大厦|大廈|广场|廣場|苑|新村|村|园|園|大楼|大樓|"
                   r"宿舍|山庄|山莊|公馆|公館)")
-_BLDG_SUFFIX = r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|房|户|戶|F|f|号|號|组|組)"
-_BLDG = (r"(?:" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM + r"{1,3})" + _BLDG_SUFFIX
-         + r"(?:之\d+)?(?:\d{2,4}(?![0-9A-Za-z])(?!" + _BLDG_SUFFIX + r"))?)")
-_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4})段)?(?:\d+[巷弄])*(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,4})[号號](?:院)?"
+# Building, phase, entrance, block, floor and flat: "3号楼", "三期", "六门", "W6区", "十二樓之三",
+# "十五楼C" (a flat letter after the floor), and a flat number left bare at the end, in digits
+# or read out in Chinese digits ("七栋六零一", "一单元一零零二").
+_BLDG_SUFFIX = r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|房|户|戶|F|f|号|號|组|組|期|门|門|区|區)"
+_CN_DIGIT = "[零〇一二三四五六七八九]"
+_BLDG = (r"(?:附?" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM + r"{1,5})" + _BLDG_SUFFIX
+         + r"(?:之(?:\d+|" + _CN_NUM + r"{1,3}))?"
+         + r"(?:(?<=[楼樓层層座])[A-Za-z](?![A-Za-z0-9])(?!" + _BLDG_SUFFIX + r"))?"
+         + r"(?:(?:\d{2,4}|" + _CN_DIGIT + r"{3,4})(?![0-9A-Za-z])(?!" + _CN_NUM + r")(?!" + _BLDG_SUFFIX + r"))?)")
+# Section, lane and alley, then the house number ("四段二一六巷三弄五號", "三百九十八号", "十九号附一号")
+_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4})段)?(?:(?:\d+|" + _CN_NUM + r"{1,5})[巷弄])*"
+             r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7})[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
              r"(?:-\d{1,4}(?:-\d{1,4})?(?!\d))?")
 _ZH_ADDRESS = re.compile(
     r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r"){0,5}"
     r"(?:" + _N + r"{1,8}?" + _ROAD_SUFFIX + r"(?<!知道)(?<!味道)(?<!频道)(?<!頻道)(?<!渠道)(?<!通道)(?<!报道)(?<!報道)"
     r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!一路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
     r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
-    r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+)")
+    r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+"
+    # an estate named without a suffix, then its block and more ("沙田第一城二十三座十八樓H室")
+    r"|" + _N + r"{2,10}?(?:\d+|" + _CN_NUM + r"{1,4})(?:座|栋|棟|幢|期|号楼|號樓)" + _BLDG + r"+)")
 # a house, building or floor number, in digits or in Chinese numerals ("八十八号", "十二樓")
 _ZH_HINT = re.compile(r"(?:\d|[一二三四五六七八九十百千零〇两]{1,5}) ?(?:[号號栋棟幢座楼樓层層室巷弄组組]|单元|單元)")
 
@@ -626,7 +637,8 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
     of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
     if not text or not (_DIGIT.search(text) or "@" in text or _NEEDS_FOLD.search(text)
-                        or _CN_RUN.search(text) or _WORDY.search(text)):
+                        or _CN_RUN.search(text) or _WORDY.search(text)
+                        or not text.isascii() and _ZH_HINT.search(text)):  # "…路三百九十八号", no digit
         return []
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
     if _CN_RUN.search(t):
