@@ -307,3 +307,36 @@ def test_chinese_address_kinds(text, value):
 ])
 def test_chinese_address_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
+
+
+@pytest.mark.parametrize("text,value", [
+    # British street types
+    ("I'm at 7 Birch Grove, Leeds LS6 2AB now", "7 Birch Grove, Leeds LS6 2AB"),
+    ("post it to 22 Canal Wharf, Apartment 5, Bristol BS1 6AB", "22 Canal Wharf, Apartment 5, Bristol BS1 6AB"),
+    # Taiwan and mainland addresses in English: number first, lanes and sections, districts
+    ("Send it to 3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1, Da'an Dist., Taipei City 106 please",
+     "3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1, Da'an Dist., Taipei City 106"),
+    ("My place: No. 12 Jianshe Road, Haidian District, Beijing.", "No. 12 Jianshe Road, Haidian District, Beijing"),
+    # several units before the street, several places after it
+    ("Deliver to Room 2103, 21/F, Tower 1, 33 Harbour Road, Wan Chai, Hong Kong.",
+     "Room 2103, 21/F, Tower 1, 33 Harbour Road, Wan Chai, Hong Kong"),
+    # a Hong Kong flat with no street: flat, floor, block, estate
+    ("Flat B, 12/F, Block 3, Taikoo Shing, Hong Kong is where I live", "Flat B, 12/F, Block 3, Taikoo Shing, Hong Kong"),
+])
+def test_english_address_kinds(text, value):
+    assert _found_whole(text, value, "ADDRESS"), [(k, text[s:e]) for k, s, e in find_pii(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "No. 5 on the list is the Main Road map",
+    "Room 5, Floor 3, Thanks for the help",
+    "The Tower 2 model and Block 3 kit arrived",
+    "I bought 3F and 4F models of the Rose Road kit",
+])
+def test_english_address_look_alikes_are_left_alone(text):
+    assert find_pii(text) == []
+
+
+def test_an_english_address_stops_at_the_end_of_its_sentence():
+    text = "New address: 5984 High Road, Apt. 1, London. Phone me later."
+    assert [(k, text[s:e]) for k, s, e in find_pii(text)] == [("ADDRESS", "5984 High Road, Apt. 1, London")]

@@ -331,25 +331,44 @@ _ZH_HINT = re.compile(r"(?:\d|[一二三四五六七八九十百千零〇两]{1,
 
 # English street addresses ------------------------------------------------------------------------
 _STREET = (r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|"
-           r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Close|Crescent|Cres|Row|Walk|Alley|Plaza|Trail|Mews)")
-_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Building|Bldg)\.?\s*#?\s*[A-Za-z0-9-]+"
+           r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Close|Crescent|Cres|Row|Walk|Alley|Plaza|Trail|Mews|"
+           # British street names ("14 Elmwood Gardens", "3 Mill Grove", "2 Canal Wharf")
+           r"Gardens|Gdns|Grove|Rise|Vale|Parade|Quay|Wharf|Embankment|Esplanade)")
+# a flat, floor, block or tower: "Apt 4B", "Room 1803", "Tower 2", "Block C", "12/F", "3F.", "3rd Floor"
+_UNIT = (r"(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Building|Bldg|Tower|Twr|Block|Blk|Level|Lvl)"
+         r"\.?\s*#?\s*[A-Za-z0-9-]+|\d{1,3}/?F\b\.?|[GLU]/F\b|\d{1,3}(?:st|nd|rd|th)\s+(?:Floor|Fl)\b\.?)")
 _WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
-_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Will|And|But|So|The|It|This|That|"
-         r"Call|Phone|Email|Tel|Order|Regards|Best|Cheers|Sorry|Hi|Hello)\b)[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}")
+_NOT_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Will|And|But|So|The|It|This|That|"
+             r"Call|Phone|Email|Tel|Order|Regards|Best|Cheers|Sorry|Hi|Hello)\b)")
+# a district, city or region, up to three in a row ("Tsim Sha Tsui, Kowloon", "Da'an District, Taipei")
+_CITY = _NOT_CITY + r"[A-Z][a-z'’]+(?:\s[A-Z][a-z'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei")
 _EN_ADDRESS = re.compile(
     r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:-\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
     + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
     r"(?:,?\s*(?:" + _UNIT + r"|#\s?[A-Za-z0-9-]+))?"
-    r"(?:,\s*" + _CITY + r")?"
+    r"(?:,\s*" + _CITY + r"){0,3}"
     r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
     r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
-_EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])" + _UNIT + r",?\s+\Z")
+_EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+)+\Z")  # "Room 1803, Tower 2, 1 Jianguomenwai…"
+# Taiwan and mainland addresses in English put the number first: "No. 8, Lane 216, Section 4,
+# Zhongxiao East Road, Da'an District, Taipei"; "3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1"
+_EN_ADDRESS_NO = re.compile(
+    r"(?<![A-Za-z])No\.?\s?\d{1,5}(?:-\d{1,4})?[A-Za-z]?,?\s+(?:(?:Lane|Ln|Alley|Aly|Section|Sec)\.?\s?\d{1,4},?\s+)*"
+    r"(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET + r"\.?(?![A-Za-z])"
+    r"(?:,?\s*(?:Section|Sec)\.?\s?\d{1,2}\b)?(?:,\s*" + _CITY + r"){0,3}(?:,?\s*\d{3,6}(?!\d))?")
+# A Hong Kong flat named by flat, floor and block, then the estate, with no street:
+# "Flat B, 12/F, Block 3, Taikoo Shing, Hong Kong"
+_EN_FLAT = re.compile(
+    r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+){2,}" + _NOT_CITY + r"[A-Z][A-Za-z'’\-]+(?:\s[A-Z][A-Za-z'’\-]+){0,3}"
+    r"(?:,\s*" + _CITY + r"){0,3}")
+_FLAT_HINT = re.compile(r"/F\b|(?<![A-Za-z])(?:Flat|Room|Rm|Unit|Floor|Block|Blk|Tower)\b")
+
 # Written in lower case ("310 w 72nd st, new york ny 10023"): only with a state and a ZIP code at
 # the end, or "2 park avenue bags" would be an address.
 _EN_ADDRESS_ZIP = re.compile(
     r"(?i)(?<![0-9a-z])\d{1,6}[a-z]?\s+(?:[a-z0-9'.\-]+\s+){0,3}" + _STREET + r"\.?(?![a-z])"
     r"(?:,?\s*(?:" + _UNIT + r"|#\s?[a-z0-9-]+))?,?\s+(?:[a-z]+\s+){0,3}[a-z]{2},?\s+\d{5}(?:-\d{4})?(?!\d)")
-_EN_UNIT_BEFORE_ANY = re.compile(r"(?i)(?<![a-z])" + _UNIT + r",?\s+\Z")
+_EN_UNIT_BEFORE_ANY = re.compile(r"(?i)(?<![a-z0-9])(?:" + _UNIT + r",?\s+)+\Z")
 _EN_HINT = re.compile(_STREET + r"\b")
 _ZIP_HINT = re.compile(r"(?<!\d)\d{5}(?:-\d{4})?(?!\d)")
 
@@ -485,13 +504,23 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
     if _EN_HINT.search(t):
         for m in _EN_ADDRESS.finditer(t):
             s = m.start()
-            u = _EN_UNIT_BEFORE.search(t, max(0, s - 30), s)
-            add(("ADDRESS", u.start() if u else s, m.end(), 6))
+            u = _EN_UNIT_BEFORE.search(t, max(0, s - 60), s)
+            s = u.start() if u else s
+            add(("ADDRESS", s, m.end(), 6))
+        if "No" in t:
+            for m in _EN_ADDRESS_NO.finditer(t):
+                u = _EN_UNIT_BEFORE.search(t, max(0, m.start() - 60), m.start())
+                s = u.start() if u else m.start()
+                add(("ADDRESS", s, m.end(), 6))
+    if _FLAT_HINT.search(t):
+        for m in _EN_FLAT.finditer(t):
+            add(("ADDRESS", m.start(), m.end(), 7))
     if _ZIP_HINT.search(t):
         for m in _EN_ADDRESS_ZIP.finditer(t):
             s = m.start()
-            u = _EN_UNIT_BEFORE_ANY.search(t, max(0, s - 30), s)
-            add(("ADDRESS", u.start() if u else s, m.end(), 7))
+            u = _EN_UNIT_BEFORE_ANY.search(t, max(0, s - 60), s)
+            s = u.start() if u else s
+            add(("ADDRESS", s, m.end(), 7))
     return found
 
 
