@@ -340,3 +340,20 @@ def test_english_address_look_alikes_are_left_alone(text):
 def test_an_english_address_stops_at_the_end_of_its_sentence():
     text = "New address: 5984 High Road, Apt. 1, London. Phone me later."
     assert [(k, text[s:e]) for k, s, e in find_pii(text)] == [("ADDRESS", "5984 High Road, Apt. 1, London")]
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Customer confirmed passport 612 908 334 at the desk", "612 908 334"),  # US/UK nine digits, 3-3-3
+    ("the passport I used for the booking was 987-654-321 (UK)", "987-654-321"),  # a few words on
+    ("護照號碼 312 456 789，請核對", "312 456 789"),
+])
+def test_passport_kinds(text, value):
+    assert _found_whole(text, value, "PASSPORT"), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "passport expired, order number 12345678 please",   # an order number after the word
+    "My passport photo was taken on 20240101",          # a date
+])
+def test_passport_look_alikes_are_left_alone(text):
+    assert find_pii(text) == []

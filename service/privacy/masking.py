@@ -148,10 +148,11 @@ _ID18_GROUPED = re.compile(_L + r"(\d(?:[ \-]?\d){16}[ \-]?[\dXx])" + _R)  # rea
 _SSN = re.compile(_L + r"((?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4})" + _R)
 _TW_ID = re.compile(_L + r"([A-Za-z][1289]\d{8})" + _R)
 _PASSPORT = re.compile(_L + r"([EeGg]\d{8}|E[A-HJ-NP-Z]\d{7})" + _R)
+# A passport number after the word "passport", a few English words on ("Passport on the booking
+# is …"), maybe in groups: US and UK passports are nine digits, often read out 3-3-3.
 _PASSPORT_LABELLED = re.compile(
-    r"(?:护照|護照|passport)(?:[\s:：#,，.\-]|号码|號碼|号|號|是|为|為|(?<![A-Za-z])(?:number|no|num|nr|is|was|it's|it"
-    r"|its|my|id)(?![A-Za-z])){0,8}"
-    r"([A-Za-z]{0,2}\d{6,9})" + _R, re.I)
+    r"(?:护照|護照|passport)(?:[\s:：#,，.\-]|号码|號碼|号|號|是|为|為|(?<![A-Za-z])[a-z']{1,12}(?![A-Za-z])){0,14}?"
+    r"(?<![0-9A-Za-z])([A-Za-z]{0,2}(?:\d{6,9}|\d{3}[ \-]\d{3}[ \-]\d{3}|\d{4}[ \-]\d{4,5}))" + _R, re.I)
 _CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{4}[ \-]\d{6}[ \-]\d{5}"
                    r"|\d{4,6}(?:[ \-]\d{2,11}){1,4})" + _R)  # any other grouping: the digits are counted below
 _PHONES = re.compile("|".join([
@@ -487,7 +488,8 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
                         add(("PHONE", m.start(1), m.end(1), 5))
     if any(w in t for w in _PASSPORT_WORDS):
         for m in _PASSPORT_LABELLED.finditer(t):
-            add(("PASSPORT", m.start(1), m.end(1), 2))
+            if _label(t, m.start(1)) not in ("order", "phone", "card") and not _date8(_digits(m.group(1))):
+                add(("PASSPORT", m.start(1), m.end(1), 2))
     windows: list[list[int]] = []  # 60 characters either side of each house number, merged
     for h in _ZH_HINT.finditer(t):
         lo, hi = max(0, h.start() - 60), min(len(t), h.end() + 60)
