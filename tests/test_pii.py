@@ -357,3 +357,23 @@ def test_passport_kinds(text, value):
 ])
 def test_passport_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("you can find me on WeChat, my WeChat ID is jiayi_lin88", "jiayi_lin88"),   # English phrasing
+    ("Ping me on WeChat (ID: tom-li-sz) after work", "tom-li-sz"),
+    ("my QQ number is 583920174, add me", "583920174"),
+    ("LINE ID: meimei_tw", "meimei_tw"),
+    ("Telegram @li_ming88 works best", "@li_ming88"),
+])
+def test_chat_id_kinds(text, value):
+    assert _found_whole(text, value, "SOCIAL"), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my WeChat is down today",       # a word after the app's name is no id without a label
+    "add me on WeChat today",
+    "My QQ number is private",
+])
+def test_chat_id_look_alikes_are_left_alone(text):
+    assert find_pii(text) == []

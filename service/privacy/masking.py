@@ -528,7 +528,7 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 
 # ---------------------------------------------------------------- written around the recognisers
 
-_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
+_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
 # "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
 # and a full stop may end the sentence after it ("... at icloud dot com."); a dot with a space
@@ -557,10 +557,21 @@ _TW_PERMIT = re.compile(r"(?i)(?:台胞证|台胞證|台胞卡|taiwan compatriot
 # a passport number written in groups ("E 1234 5678", "EA 9876543", "E-2734-0918")
 _PASSPORT_GROUPED = re.compile(r"(?<![A-Za-z0-9])([EeGgKkHh][A-Za-z]?[ \-]\d{3,4}[ \-]?\d{3,4})(?!\d)")
 _PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
+# A chat id after its app's name. Between them a label and filler, in Chinese or English ("微信号是",
+# "my WeChat ID is", "WeChat (ID: …)", "QQ number is"). With no explicit label ("ID", "号", ":")
+# the value must look like an id (a digit, "_", "." or "-" in it), so "WeChat is down" is no id;
+# after "微信" a bare name ("加我微信 zhangsan") is one.
 _SOCIAL = re.compile(
-    r"(?i)(?<![A-Za-z])(?:微信号?|微信號|wechat(?: id)?|weixin|qq号?|qq號|line(?: id)?)(?![A-Za-z])\s*"
-    r"(?:号码|號碼|是|为|為|:|：|#)?\s*"
-    r"((?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}|\d{5,11})(?![A-Za-z0-9_])")
+    r"(?i)(?<![A-Za-z])(?:微信|weixin|wechat|qq|line|telegram|skype)(?![A-Za-z])"
+    r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|:|：|#|=|\(|（|"
+    r"(?<![A-Za-z])(?:id|is|was|number|no|num|handle|username|user name|account|name)(?![A-Za-z])\.?)){0,4})\s*"
+    r"(@?(?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}|\d{5,11})(?![A-Za-z0-9_])")
+_SOCIAL_LABEL = re.compile(r"(?i)id|号|號|:|：|#|=|number|no|num|handle|user|account|name")
+# what is said of an id rather than the id ("my WeChat ID is private")
+_NOT_AN_ID = frozenset("private secret same below above here there changed unchanged different correct wrong blocked "
+                       "banned deleted new old available unavailable attached missing invalid fine gone hacked "
+                       "locked frozen suspended".split())
+_ID_LIKE = re.compile(r"[0-9_.\-]")
 _ACCOUNT_LABELLED = re.compile(
     r"(?i)(?:银行账号|銀行帳號|账号|帳號|帳戶|账户|account (?:no\.?|number|#)|acct\.?(?: no\.?)?)\s*(?:是|为|為|:|：|#)?\s*"
     r"(\d[\d \-]{4,28}\d)(?!\d)")
@@ -579,7 +590,7 @@ _AT_DOMAIN = re.compile(r"(?i) at \s*[a-z0-9][a-z0-9-]*(?:" + _DOT + r"[a-z]{2,1
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _PASSPORT_SPACED = re.compile(r"(?<![A-Za-z0-9])[EeGg][ \-]\d{4}[ \-]\d{4}(?!\d)")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
-_SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line")
+_SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line", "telegram", "skype")
 _ACCOUNT_WORDS = ("账号", "帳號", "帳戶", "账户", "account", "acct")
 _PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit", "证件", "證件")
 _TW_PERMIT_WORDS = ("台胞", "taiwan")
@@ -631,7 +642,11 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
             add(("PASSPORT", m.start(1), m.end(1), 2))
     if any(w in low for w in _SOCIAL_WORDS):
         for m in _SOCIAL.finditer(t):
-            add(("SOCIAL", m.start(1), m.end(1), 2))
+            v, between = m.group(2), m.group(1).lower()
+            if v.lower() in _NOT_AN_ID or not v.isdigit() and re.search(r"(?<![a-z])(?:number|no|num)(?![a-z])", between):
+                continue  # a "QQ number" is digits
+            if _SOCIAL_LABEL.search(between) or _ID_LIKE.search(v) or not t[m.start()].isascii():
+                add(("SOCIAL", m.start(2), m.end(2), 2))
     if any(w in low for w in _ACCOUNT_WORDS):
         for m in _ACCOUNT_LABELLED.finditer(t):
             add(("ACCOUNT", m.start(1), m.end(1), 3))
