@@ -377,3 +377,14 @@ def test_chat_id_kinds(text, value):
 ])
 def test_chat_id_look_alikes_are_left_alone(text):
     assert find_pii(text) == []
+
+
+@pytest.mark.parametrize("text,value,kind", [
+    ("請轉去我匯豐戶口，戶口號碼 004-123456-838，唔該", "004-123456-838", "ACCOUNT"),  # Hong Kong 戶口
+    ("my savings account number is 55120934, sort code 20-00-00", "55120934", "ACCOUNT"),  # "is" after the label
+    # 15-19 digits under an account label: an account unless it passes Luhn (then it is a card's)
+    ("收款账户：6212 3400 5566 7788 991，开户行工行", "6212 3400 5566 7788 991", "ACCOUNT"),
+    ("收款账户：6228 4800 1234 5671，开户行农行", "6228 4800 1234 5671", "CARD"),
+])
+def test_bank_account_kinds(text, value, kind):
+    assert _found_whole(text, value, kind), find_pii(text)
