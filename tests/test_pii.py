@@ -214,6 +214,8 @@ def _found_whole(text: str, value: str, kind: str) -> bool:
     ("5432 8765 係我屋企電話，夜晚先有人", "5432 8765"),                  # the cue after the number
     ("有咩事打返俾我 9123 8765", "9123 8765"),
     ("mobile 07911 123 456, evenings only", "07911 123 456"),            # UK mobile, 5-3-3
+    ("苗栗老家 (037) 351-234，晚上有人", "(037) 351-234"),                 # Taiwan landline, six-digit local
+    ("(0836)22-345 是馬祖的家", "(0836)22-345"),
 ])
 def test_phone_kinds(text, value):
     assert _found_whole(text, value, "PHONE"), find_pii(text)

@@ -172,6 +172,8 @@ _PHONES = re.compile("|".join([
     _L + r"07\d{3}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
     # landline with an area code: 010-6234 5678, (021) 6123-4567, (02) 2345-6789
     _L + r"(?:\(0\d{1,3}\) ?|0\d{1,3}[ \-])\d{3,4}[ \-]?\d{4}" + _R,
+    # Taiwan landlines with a six- or five-digit local number: (037) 123-456, (089)312345, (0836)12-345
+    r"\(0[3-9]\d{1,2}\) ?\d{2,3}[ \-]?\d{3}" + _R,
 ]))
 # a bare local number, counted only when labelled as a phone: 8 digits in Hong Kong, 7-11 elsewhere
 _LOCAL_NUMBER = re.compile(_L + r"(\d{3,4}" + _S + r"?\d{4}|\d{9,11}|0\d{2,3}" + _S + r"?\d{7,8})" + _R)
