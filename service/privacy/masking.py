@@ -155,7 +155,9 @@ _PASSPORT_LABELLED = re.compile(
     r"(?<![0-9A-Za-z])([A-Za-z]{0,2}(?:\d{6,9}|\d{3}[ \-]\d{3}[ \-]\d{3}|\d{4}[ \-]\d{4,5}))" + _R, re.I)
 _CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{4}[ \-]\d{6}[ \-]\d{5}"
                    r"|\d{4,6}(?:[ \-]\d{2,11}){1,4})" + _R)  # any other grouping: the digits are counted below
-_PHONES = re.compile("|".join([
+# (every alternative opens with a digit, "(" or "+": the lookahead lets the scan skip other
+# characters at once instead of trying each alternative there)
+_PHONES = re.compile("(?=[0-9(+])(?:" + "|".join([
     # mainland mobile, optionally +86 / 0086 / (+86)
     # (groups may be split by dots too: 138.1234.5678)
     _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _SD + r"?\d{4}" + _SD + r"?\d{4}" + _R,
@@ -174,7 +176,7 @@ _PHONES = re.compile("|".join([
     _L + r"(?:\(0\d{1,3}\) ?|0\d{1,3}[ \-])\d{3,4}[ \-]?\d{4}" + _R,
     # Taiwan landlines with a six- or five-digit local number: (037) 123-456, (089)312345, (0836)12-345
     r"\(0[3-9]\d{1,2}\) ?\d{2,3}[ \-]?\d{3}" + _R,
-]))
+]) + ")")
 # a bare local number, counted only when labelled as a phone: 8 digits in Hong Kong, 7-11 elsewhere
 _LOCAL_NUMBER = re.compile(_L + r"(\d{3,4}" + _S + r"?\d{4}|\d{9,11}|0\d{2,3}" + _S + r"?\d{7,8})" + _R)
 # a number read out one digit at a time ("1 3 8 1 2 3 4 9 8 7 6"): a phone when labelled as one
@@ -364,7 +366,7 @@ _EN_ADDRESS_NO = re.compile(
 _EN_FLAT = re.compile(
     r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+){2,}" + _NOT_CITY + r"[A-Z][A-Za-z'’\-]+(?:\s[A-Z][A-Za-z'’\-]+){0,3}"
     r"(?:,\s*" + _CITY + r"){0,3}")
-_FLAT_HINT = re.compile(r"/F\b|(?<![A-Za-z])(?:Flat|Room|Rm|Unit|Floor|Block|Blk|Tower)\b")
+_FLAT_WORDS = ("/F", "Flat", "Room", "Rm", "Unit", "Floor", "Block", "Blk", "Tower")
 
 # Written in lower case ("310 w 72nd st, new york ny 10023"): only with a state and a ZIP code at
 # the end, or "2 park avenue bags" would be an address.
@@ -516,7 +518,7 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
                 u = _EN_UNIT_BEFORE.search(t, max(0, m.start() - 60), m.start())
                 s = u.start() if u else m.start()
                 add(("ADDRESS", s, m.end(), 6))
-    if _FLAT_HINT.search(t):
+    if any(w in t for w in _FLAT_WORDS):
         for m in _EN_FLAT.finditer(t):
             add(("ADDRESS", m.start(), m.end(), 7))
     if _ZIP_HINT.search(t):
@@ -552,9 +554,10 @@ _HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
 _GAP = r"(?:[^。!?！？\n.]|\.(?!\s)|(?<=[Nn]o)\.){0,28}?"  # the rest of the sentence ("No." does not end it)
 # (the number may come later in the sentence: "证件类型：港澳通行证，号码C…", "Exit-Entry Permit for
 # HK/Macau: C…", "证件号M…"), and Taiwan compatriot permits (台胞证), eight or ten digits
-_PERMIT = re.compile(r"(?i)(?:通行证|通行證|回乡证|回鄉證|回乡卡|回鄉卡|permit|证件|證件)" + _GAP
-                     + r"(?<![A-Za-z0-9])([CHM]\d{8}(?:\d{2})?)(?!\d)")
-_TW_PERMIT = re.compile(r"(?i)(?:台胞证|台胞證|台胞卡|taiwan compatriot|for taiwan residents)" + _GAP
+# (spelled out case by case: a case-blind scan costs twice as much on every log line)
+_PERMIT = re.compile(r"(?:通行证|通行證|回乡证|回鄉證|回乡卡|回鄉卡|[Pp]ermit|PERMIT|证件|證件)" + _GAP
+                     + r"(?<![A-Za-z0-9])([CHMchm]\d{8}(?:\d{2})?)(?!\d)")
+_TW_PERMIT = re.compile(r"(?:台胞证|台胞證|台胞卡|[Tt]aiwan [Cc]ompatriot|for [Tt]aiwan [Rr]esidents)" + _GAP
                         + r"(?<![A-Za-z0-9\-])(\d{8}(?:\d{2})?)(?!\d)")
 # a passport number written in groups ("E 1234 5678", "EA 9876543", "E-2734-0918")
 _PASSPORT_GROUPED = re.compile(r"(?<![A-Za-z0-9])([EeGgKkHh][A-Za-z]?[ \-]\d{3,4}[ \-]?\d{3,4})(?!\d)")
