@@ -228,6 +228,8 @@ def test_phone_kinds(text, value):
     "case CS-00987654 is still open, I phoned twice",  # "00" inside a code is no "+"
     "phone support said order CT-91234567 ships today",
     "手機壞咗，20240917 買嘅",                        # a date
+    "我的电话费 ¥ 9123 4567 太贵了",                   # an amount
+    "電話入面講嘅退款係 2345 6789 蚊？唔啱啩",
     "订单号 852 6234 9876",
     "the 8 steps: 1 2 3 4 5 6 7 8",
 ])

@@ -195,13 +195,16 @@ _HK_LOCAL = re.compile(r"(?<![0-9A-Za-z])(?<![A-Za-z][\-_#/])([235679]\d{3}[ \-]
 _PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
                         r"短信|短訊|whatsapp|signal|phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
 _HOTLINE_CUE = re.compile(r"(?i)热线|熱線|专线|專線|客服电话|客服電話|hotline|helpline|toll[ \-]free")
+# an amount: a currency before the number or a unit after it ("¥ 9123 4567", "2345 6789 元")
+_CURRENCY_BEFORE = re.compile(r"(?:[¥$€£￥]|HKD|RMB|USD|NTD|CNY)\s?\Z")
+_UNIT_AFTER = re.compile(r"\s?(?:元|圆|圓|蚊|块|塊|港元|港幣|港币|dollars?|HKD|RMB|USD)")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]|\.(?:\s|$)")
 
 
 def _phone_cue(t: str, s: int, e: int) -> bool:
     """The sentence before `s` (up to 20 characters) or the clause after `e` (up to 12) speaks of
-    phoning, and the sentence before does not name a hotline."""
+    phoning, the sentence before does not name a hotline, and the number is not an amount."""
     before = t[max(0, s - 20):s]
     ends = [m.end() for m in _SENTENCE_END.finditer(before)]
     if ends:
@@ -210,7 +213,7 @@ def _phone_cue(t: str, s: int, e: int) -> bool:
     m = _CLAUSE_END.search(after)
     if m:
         after = after[:m.start()]
-    if _HOTLINE_CUE.search(before):
+    if _HOTLINE_CUE.search(before) or _CURRENCY_BEFORE.search(before) or _UNIT_AFTER.match(t, e):
         return False
     return bool(_PHONE_CUE.search(before) or _PHONE_CUE.search(after))
 
