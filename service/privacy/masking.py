@@ -5,19 +5,32 @@ Recognised, in Chinese (simplified and traditional) and English text:
 * ID      mainland resident ID numbers (18 digits, region + birth date + checksum, X ending; a
           15-digit legacy number or a mistyped checksum only when labelled as an ID), Taiwan
           national / resident IDs (letter + 9 digits, checksum; a bad checksum only when labelled),
-          US social security numbers (123-45-6789, labelled "SSN" / "social security")
-* PHONE   mainland mobiles (+86 / 0086, spaced or dashed), Taiwan 09xx and +886, Hong Kong +852,
-          North-American "(415) 555-0134" / "+1 415 555 0134", other "+CC ..." numbers, landlines
-          with an area code ("010-6234 5678", "(02) 2345-6789"), and bare local numbers labelled
-          as a phone. 400/800 company hotlines and toll-free numbers are not personal data.
+          US social security numbers (123-45-6789, labelled "SSN" / "social security"), Hong Kong
+          IDs, mainland travel permits (C/H/M + 8 digits) and Taiwan compatriot permits (台胞证)
+          labelled anywhere earlier in their sentence
+* PHONE   mainland mobiles (+86 / 0086, spaced, dashed or dotted), Taiwan 09xx and +886, Hong Kong
+          +852, "852-…" / "886 …" without the "+", UK 07 mobiles, North-American "(415) 555-0134" /
+          "+1 415 555 0134", other "+CC ..." numbers, landlines with an area code ("010-6234 5678",
+          "(02) 2345-6789", "(037) 351-234"), numbers read out one digit at a time, bare local
+          numbers labelled as a phone (Cantonese "電話係…" too), and Hong Kong 8-digit numbers
+          (2/3/5/6/9…) in a clause that speaks of phoning. 400/800 company hotlines, toll-free
+          numbers and numbers labelled as a hotline ("客服專線", "hotline") are not personal data.
 * CARD    16-19 digit card / bank numbers that pass Luhn or are grouped like a card (4-4-4-4),
           15-digit 4-6-5 numbers that pass Luhn; 12-19 digits labelled as a card or account
           ("卡号", "银行卡", "card number"), even if Luhn fails
-* EMAIL   addresses (a company address passed in `keep` stays)
-* PASSPORT  mainland E/G + 8 digits or E + letter + 7 digits; other formats when labelled
+* EMAIL   addresses, also obfuscated ("wang at gmail dot com", "chen（at）163（dot）com", "x#yahoo.com.hk")
+          and non-ASCII ones; a company address passed in `keep` stays, and so does a role
+          address at a company's domain ("support@…", "billing@…")
+* PASSPORT  mainland E/G + 8 digits or E + letter + 7 digits; other formats when labelled, in
+          groups too ("passport 612 908 334")
 * ADDRESS Chinese addresses with a road or estate and a house number ("北京市朝阳区建国路88号
-          3单元502室", "新北市板橋區文化路一段188巷3弄5號2樓") and English street addresses
-          ("123 Main Street, Apt 4B, Springfield")
+          3单元502室", "新北市板橋區文化路一段188巷3弄5號2樓", numbers in Chinese numerals too),
+          Hong Kong estates with block, floor and flat ("新都城二期三座二十五樓D室"), English
+          street addresses ("123 Main Street, Apt 4B, Springfield", "7 Birch Grove"), number-
+          first ones ("No. 5, Alley 2, Lane 10, Heping E. Rd.") and Hong Kong flats
+          ("Flat B, 12/F, Block 3, Taikoo Shing")
+* ACCOUNT bank accounts after a label ("账号", "戶口號碼", "account number is"), valid IBANs
+* SOCIAL  WeChat, QQ, LINE, Telegram and Skype ids after the app's name
 
 Numbers labelled as an order, tracking, invoice, SKU or model number ("订单号", "tracking") are
 left alone unless their structure is unambiguous (a checksummed ID, a "+" country code).
@@ -148,8 +161,8 @@ _ID18_GROUPED = re.compile(_L + r"(\d(?:[ \-]?\d){16}[ \-]?[\dXx])" + _R)  # rea
 _SSN = re.compile(_L + r"((?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4})" + _R)
 _TW_ID = re.compile(_L + r"([A-Za-z][1289]\d{8})" + _R)
 _PASSPORT = re.compile(_L + r"([EeGg]\d{8}|E[A-HJ-NP-Z]\d{7})" + _R)
-# A passport number after the word "passport", a few English words on ("Passport on the booking
-# is …"), maybe in groups: US and UK passports are nine digits, often read out 3-3-3.
+# A passport number after the word "passport", a few English words on ("the passport I used
+# was …"), maybe in groups: US and UK passports are nine digits, often read out 3-3-3.
 _PASSPORT_LABELLED = re.compile(
     r"(?:护照|護照|passport)(?:[\s:：#,，.\-]|号码|號碼|号|號|是|为|為|(?<![A-Za-z])[a-z']{1,12}(?![A-Za-z])){0,14}?"
     r"(?<![0-9A-Za-z])([A-Za-z]{0,2}(?:\d{6,9}|\d{3}[ \-]\d{3}[ \-]\d{3}|\d{4}[ \-]\d{4,5}))" + _R, re.I)
@@ -159,7 +172,7 @@ _CARD = re.compile(_L + r"(\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\
 # characters at once instead of trying each alternative there)
 _PHONES = re.compile("(?=[0-9(+])(?:" + "|".join([
     # mainland mobile, optionally +86 / 0086 / (+86)
-    # (groups may be split by dots too: 138.1234.5678)
+    # (groups may be split by dots too: 139.8765.4321)
     _L + r"(?:(?:\+|00)?86" + _S + r"{0,2}|\(\+?86\) ?)?1[3-9]\d" + _SD + r"?\d{4}" + _SD + r"?\d{4}" + _R,
     # Taiwan mobile: 0912-345-678, 0912 345678, 0912.345.678, +886 912 345 678, +886-9-1234-5678
     _L + r"09\d{2}" + _SD + r"?\d{3}" + _SD + r"?\d{3}" + _R,
@@ -170,7 +183,7 @@ _PHONES = re.compile("(?=[0-9(+])(?:" + "|".join([
     r"\(\+?[1-9]\d{0,2}\) ?\d{1,5}(?:[ .\-]?\d{1,5}){1,4}" + _R,
     # North America without a country code: (415) 555-0134, 415-555-0134, 415.555.0134
     _L + r"(?:1[ .\-])?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}" + _R,
-    # UK mobile, 07 and nine digits: 07700 900 456, 07700 900456
+    # UK mobile, 07 and nine digits: 07911 123 456, 07911 123456
     _L + r"07\d{3}" + _S + r"?\d{3}" + _S + r"?\d{3}" + _R,
     # landline with an area code: 010-6234 5678, (021) 6123-4567, (02) 2345-6789
     _L + r"(?:\(0\d{1,3}\) ?|0\d{1,3}[ \-])\d{3,4}[ \-]?\d{4}" + _R,
@@ -179,23 +192,23 @@ _PHONES = re.compile("(?=[0-9(+])(?:" + "|".join([
 ]) + ")")
 # a bare local number, counted only when labelled as a phone: 8 digits in Hong Kong, 7-11 elsewhere
 _LOCAL_NUMBER = re.compile(_L + r"(\d{3,4}" + _S + r"?\d{4}|\d{9,11}|0\d{2,3}" + _S + r"?\d{7,8})" + _R)
-# a number read out one digit at a time ("1 3 8 1 2 3 4 9 8 7 6"): a phone when labelled as one
+# a number read out one digit at a time ("1 5 9 0 1 2 3 4 5 6 7"): a phone when labelled as one
 # or shaped like a mobile (mainland 1[3-9], Taiwan 09, UK 07)
 _SPELLED = re.compile(r"(?<![0-9A-Za-z])(?<!\d )(\d(?: \d){6,14})(?![0-9A-Za-z])(?! \d)")
 _MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}|09\d{8}|07\d{9}")
 # Hong Kong (852) and Taiwan (886) numbers written without the "+": a phone when a separator
-# follows the country code ("852-9321-7788", "886 958 221 763") or when labelled as one
+# follows the country code ("852 6234 9876", "886-933-456-789") or when labelled as one
 _NO_PLUS_CC = re.compile(
     _L + r"(?:852(" + _SD + r")?[235679]\d{3}" + _SD + r"?\d{4}|886(" + _SD + r")?(?:9\d{2}" + _SD + r"?\d{3}" + _SD
     + r"?\d{3}|[2-8]\d?" + _SD + r"?\d{3,4}" + _SD + r"?\d{4}))" + _R)
 # A Hong Kong number (8 digits, opening with 2/3/5/6/9) with no label right before it: a phone
 # when the clause around it speaks of phoning ("手機係…", "打返俾我", "…係我手機") and not of a
-# hotline. A code such as "CT-99012345" or a date such as "20240815" is not one.
+# hotline. A code such as "CT-91234567" or a date such as "20240815" is not one.
 _HK_LOCAL = re.compile(r"(?<![0-9A-Za-z])(?<![A-Za-z][\-_#/])([235679]\d{3}[ \-]?\d{4})" + _R)
 _PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
                         r"短信|短訊|whatsapp|signal|phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
 _HOTLINE_CUE = re.compile(r"(?i)热线|熱線|专线|專線|客服电话|客服電話|hotline|helpline|toll[ \-]free")
-# an amount: a currency before the number or a unit after it ("¥ 9123 4567", "2345 6789 元")
+# an amount: a currency before the number or a unit after it ("¥ 6123 4567", "6234 5678 元")
 _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£￥]|HKD|RMB|USD|NTD|CNY)\s?\Z")
 _UNIT_AFTER = re.compile(r"\s?(?:元|圆|圓|蚊|块|塊|港元|港幣|港币|dollars?|HKD|RMB|USD)")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
@@ -332,7 +345,7 @@ _ZH_ADDRESS = re.compile(
     r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!一路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
     r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
     r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+"
-    # an estate named without a suffix, then its block and more ("沙田第一城二十三座十八樓H室")
+    # an estate named without a suffix, then its block and more ("將軍澳新都城二期三座二十五樓D室")
     r"|" + _N + r"{2,10}?(?:\d+|" + _CN_NUM + r"{1,4})(?:座|栋|棟|幢|期|号楼|號樓)" + _BLDG + r"+)")
 # a house, building or floor number, in digits or in Chinese numerals ("八十八号", "十二樓")
 _ZH_HINT = re.compile(r"(?:\d|[一二三四五六七八九十百千零〇两]{1,5}) ?(?:[号號栋棟幢座楼樓层層室巷弄组組]|单元|單元)")
@@ -340,16 +353,16 @@ _ZH_HINT = re.compile(r"(?:\d|[一二三四五六七八九十百千零〇两]{1,
 # English street addresses ------------------------------------------------------------------------
 _STREET = (r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|"
            r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Close|Crescent|Cres|Row|Walk|Alley|Plaza|Trail|Mews|"
-           # British street names ("14 Elmwood Gardens", "3 Mill Grove", "2 Canal Wharf")
+           # British street names ("7 Birch Grove", "22 Canal Wharf", "9 Rose Gardens")
            r"Gardens|Gdns|Grove|Rise|Vale|Parade|Quay|Wharf|Embankment|Esplanade)")
-# a flat, floor, block or tower: "Apt 4B", "Room 1803", "Tower 2", "Block C", "12/F", "3F.", "3rd Floor"
+# a flat, floor, block or tower: "Apt 4B", "Room 2103", "Tower 1", "Block C", "12/F", "3F.", "3rd Floor"
 _UNIT = (r"(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Building|Bldg|Tower|Twr|Block|Blk|Level|Lvl)"
          r"\.?\s*#?\s*[A-Za-z0-9-]+|\d{1,3}/?F\b\.?|[GLU]/F\b|\d{1,3}(?:st|nd|rd|th)\s+(?:Floor|Fl)\b\.?)")
 _WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
 _NOT_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Will|And|But|So|The|It|This|That|"
              r"Call|Phone|Email|Tel|Order|Regards|Best|Cheers|Sorry|Hi|Hello)\b)")
-# a district, city or region, up to three in a row ("Tsim Sha Tsui, Kowloon", "Da'an District, Taipei")
-_CITY = _NOT_CITY + r"[A-Z][a-z'’]+(?:\s[A-Z][a-z'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei")
+# a district, city or region, up to three in a row ("Wan Chai, Hong Kong", "Haidian District, Beijing")
+_CITY = _NOT_CITY + r"[A-Z][a-z'’]+(?:\s[A-Z][a-z'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei City")
 _EN_ADDRESS = re.compile(
     r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:-\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
     + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
@@ -357,9 +370,9 @@ _EN_ADDRESS = re.compile(
     r"(?:,\s*" + _CITY + r"){0,3}"
     r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
     r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
-_EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+)+\Z")  # "Room 1803, Tower 2, 1 Jianguomenwai…"
-# Taiwan and mainland addresses in English put the number first: "No. 8, Lane 216, Section 4,
-# Zhongxiao East Road, Da'an District, Taipei"; "3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1"
+_EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+)+\Z")  # "Room 2103, 21/F, Tower 1, 33 Harbour…"
+# Taiwan and mainland addresses in English put the number first: "No. 12 Jianshe Road, Haidian
+# District"; "3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1, Da'an Dist., Taipei City 106"
 _EN_ADDRESS_NO = re.compile(
     r"(?<![A-Za-z])No\.?\s?\d{1,5}(?:-\d{1,4})?[A-Za-z]?,?\s+(?:(?:Lane|Ln|Alley|Aly|Section|Sec)\.?\s?\d{1,4},?\s+)*"
     r"(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET + r"\.?(?![A-Za-z])"
@@ -538,15 +551,15 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 _WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
 # "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
-# and a full stop may end the sentence after it ("... at icloud dot com."); a dot with a space
-# after it but none before ("Barclays. The") ends a sentence, not a domain.
+# and a full stop may end the sentence after it ("... at fastmail dot com."); a dot with a space
+# after it but none before ("at Harrods. The") ends a sentence, not a domain.
 _AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#)"
 _DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點)"
 _EMAIL_END = r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
 _OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![A-Za-z0-9_.%+-])[a-z0-9][A-Za-z0-9_.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:"
                                + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
-# a local part or a domain in other scripts: "张伟@例子.中国", "josé.garcía@correo.es"; a domain
-# label is Latin or Chinese, so "x@ctrip.com三天都没回复" ends at ".com"
+# a local part or a domain in other scripts: "张伟@例子.中国", "françois.lefèvre@orange.fr"; a domain
+# label is Latin or Chinese, so "wu@mail.example三天没回复" ends at ".example"
 _LATIN = "A-Za-z0-9\u00c0-\u024f"
 _UNICODE_EMAIL = re.compile(r"(?:(?<![" + _LATIN + r"._%+-])[" + _LATIN + r"][" + _LATIN + r"._%+-]*"
                             r"|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
@@ -555,8 +568,8 @@ _UNICODE_EMAIL = re.compile(r"(?:(?<![" + _LATIN + r"._%+-])[" + _LATIN + r"][" 
 # Hong Kong ID A123456(7), XA382715(9); mainland travel permits for HK, Macau, Taiwan, labelled
 _HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
 _GAP = r"(?:[^。!?！？\n.]|\.(?!\s)|(?<=[Nn]o)\.){0,28}?"  # the rest of the sentence ("No." does not end it)
-# (the number may come later in the sentence: "证件类型：港澳通行证，号码C…", "Exit-Entry Permit for
-# HK/Macau: C…", "证件号M…"), and Taiwan compatriot permits (台胞证), eight or ten digits
+# (the number may come later in the sentence: "证件类型：港澳通行证，证件号码C…", "Exit-Entry
+# Permit for Hong Kong and Macau: C…", "證件號M…"), and Taiwan compatriot permits (台胞证), eight or ten digits
 # (spelled out case by case: a case-blind scan costs twice as much on every log line)
 _PERMIT = re.compile(r"(?:通行证|通行證|回乡证|回鄉證|回乡卡|回鄉卡|[Pp]ermit|PERMIT|证件|證件)" + _GAP
                      + r"(?<![A-Za-z0-9])([CHMchm]\d{8}(?:\d{2})?)(?!\d)")
@@ -566,7 +579,7 @@ _TW_PERMIT = re.compile(r"(?:台胞证|台胞證|台胞卡|[Tt]aiwan [Cc]ompatri
 _PASSPORT_GROUPED = re.compile(r"(?<![A-Za-z0-9])([EeGgKkHh][A-Za-z]?[ \-]\d{3,4}[ \-]?\d{3,4})(?!\d)")
 _PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
 # A chat id after its app's name. Between them a label and filler, in Chinese or English ("微信号是",
-# "my WeChat ID is", "WeChat (ID: …)", "QQ number is"). With no explicit label ("ID", "号", ":")
+# "my WeChat ID is", "on WeChat (ID: …)", "my QQ number is"). With no explicit label ("ID", "号", ":")
 # the value must look like an id (a digit, "_", "." or "-" in it), so "WeChat is down" is no id;
 # after "微信" a bare name ("加我微信 zhangsan") is one.
 _SOCIAL = re.compile(
@@ -581,7 +594,7 @@ _NOT_AN_ID = frozenset("private secret same below above here there changed uncha
                        "locked frozen suspended".split())
 _ID_LIKE = re.compile(r"[0-9_.\-]")
 # A bank account after its label, with a number word or "is" between ("户口號碼", "account number is",
-# "Account no."); Hong Kong banks write it in several groups ("012-875-0-012345-6").
+# "Account no."); Hong Kong banks write it in several groups ("004-123456-838").
 _ACCOUNT_LABELLED = re.compile(
     r"(?i)(?:银行账号|銀行帳號|账号|帳號|帳戶|账户|户口|戶口|account|acct\.?)"
     r"(?:\s*(?:号码|號碼|号|號|是|为|為|係|:|：|#|(?<![a-z])(?:no\.?|number|num|is|was)(?![a-z])))*\s*"
@@ -626,7 +639,7 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
             while True:
                 while a > 0 and t[a - 1] in _LOCAL_CHARS and i - a < 64:
                     a -= 1
-                if a > 5 and low[a - 5:a] == " dot " and t[a - 6] in _LOCAL_CHARS:  # "tom dot baker at ..."
+                if a > 5 and low[a - 5:a] == " dot " and t[a - 6] in _LOCAL_CHARS:  # "anna dot schmidt at ..."
                     a -= 5
                 else:
                     break
@@ -673,7 +686,7 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
-# A role address names a desk, not a person ("support@…", "billing@…", "visa-service@…"): the
+# A role address names a desk, not a person ("support@…", "billing@…", "customer-service@…"): the
 # company's own, or a shop's, is not personal data. The local part is a role word, or words
 # joined by "-" or "_" that end in one; at a public mailbox provider it is still someone's.
 _ROLE_WORDS = frozenset(
