@@ -335,8 +335,9 @@ _BLDG = (r"(?:附?" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM
          + r"(?:之(?:\d+|" + _CN_NUM + r"{1,3}))?"
          + r"(?:(?<=[楼樓层層座])[A-Za-z](?![A-Za-z0-9])(?!" + _BLDG_SUFFIX + r"))?"
          + r"(?:(?:\d{2,4}|" + _CN_DIGIT + r"{3,4})(?![0-9A-Za-z])(?!" + _CN_NUM + r")(?!" + _BLDG_SUFFIX + r"))?)")
-# Section, lane and alley, then the house number ("四段二一六巷三弄五號", "三百九十八号", "十九号附一号")
-_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4})段)?(?:(?:\d+|" + _CN_NUM + r"{1,5})[巷弄])*"
+# Section (by number or by direction: "四段", "北段"), lane and alley, then the house number
+# ("四段二一六巷三弄五號", "三百九十八号", "十九号附一号")
+_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4}|[东南西北中東])段)?(?:(?:\d+|" + _CN_NUM + r"{1,5})[巷弄])*"
              r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7})[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
              r"(?:-\d{1,4}(?:-\d{1,4})?(?!\d))?")
 _ZH_ADDRESS = re.compile(
