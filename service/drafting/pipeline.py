@@ -263,9 +263,9 @@ class _Drafter:
                 raise ModelError(f"model {again.model} did not return a valid draft twice: "
                                  f"{str(second)[:300]}") from None
 
-    def _sections(self, m: _ModelSections) -> tuple[Sections, list[Finding]]:
+    def _sections(self, m: _ModelSections) -> tuple[Sections, list[Finding], dict[str, list[Finding]]]:
         """The draft from the model's answer: its words checked for what only the service may
-        write (findings with offsets into each section, kept in `self._local`), the remedy and
+        write (findings with offsets into each section: the third value), the remedy and
         questions rendered from the catalogue, the contact from the policy."""
         lang, p = self.lang, self.policy
         facts = self._slot_facts()
@@ -291,7 +291,6 @@ class _Drafter:
                     continue
                 rendered.append(p.render(item.text(lang), tier=self.t.severity, facts=self._catalogue_facts()))
         join = "" if lang.startswith("zh") else " "
-        self._local = local
         sections = Sections(apology=words["apology"], restatement=words["restatement"],
                             remedy=join.join(rendered),
                             close=join.join(x for x in (words["close"], contact_line(
@@ -301,16 +300,19 @@ class _Drafter:
                             emergency=self.emergency,  # the policy's numbers first, whatever the model said
                             greeting=greeting_for(self.root, lang, self.req.tone,
                                                   self.req.customer_name or self.t.entities.customer_name))
-        return sections, general
+        return sections, general, local
 
     # ------------------------------------------------------------ checking
 
-    def check(self, sections: Sections, general: list[Finding] = ()) -> tuple[str, dict, list]:
+    def check(self, sections: Sections, general: list[Finding] = (),
+              local: dict[str, list[Finding]] | None = None) -> tuple[str, dict, list]:
+        """The draft's text and its review. `general`: findings with no place in the text (an
+        unknown id); `local`: findings in the model's words, by section, offsets into it."""
         p = self.policy
         signature = f"{p.contact.name(self.lang)}\n{p.company.name(self.lang)}"
         text = compose_text(sections, channel=self.req.channel, lang=self.lang, signature=signature)
         extra = list(general)
-        local = getattr(self, "_local", {}) if general is not None else {}
+        local = local or {}
         cursor = 0
         for key in ("apology", "restatement", "close"):
             part = getattr(sections, key)
@@ -346,6 +348,7 @@ class _Drafter:
 
         model_id, fallback, repaired, reason = "offline", False, False, None
         general: list[Finding] = []
+        local: dict[str, list[Finding]] = {}
         if self.on_event is not None:
             self.on_event("triage", self.t.model_dump())
         if self.client is None:
@@ -357,7 +360,7 @@ class _Drafter:
                 except TimeoutError:
                     raise ModelUnavailable(f"no model answered within the deadline of "
                                            f"{self.settings.draft_deadline_s:g} s") from None
-                sections, general = self._sections(answer)
+                sections, general, local = self._sections(answer)
                 first = answer
             except ModelUnavailable as e:
                 if self.req.require_model:
@@ -365,7 +368,7 @@ class _Drafter:
                 log.warning("every model failed, using the offline drafter: %s", e.message)
                 sections, model_id, fallback = self.offline(), "offline", True
                 reason = "no model answered"
-        text, body, findings = self.check(sections, general)
+        text, body, findings = self.check(sections, general, local)
         if not body["passed"] and model_id != "offline":
             repaired = True
             # what goes back to the model is masked like the ticket: an answer that echoed
@@ -379,8 +382,8 @@ class _Drafter:
                                            {"role": "user", "content": repair}]
             try:
                 answer, model_id = await asyncio.wait_for(self._ask(messages, models=[model_id]), left())
-                sections, general = self._sections(answer)
-                text, body, findings = self.check(sections, general)
+                sections, general, local = self._sections(answer)
+                text, body, findings = self.check(sections, general, local)
             except (ModelUnavailable, ModelError) as e:
                 log.warning("repair round failed, keeping the first draft: %s", e.message)
             except TimeoutError:
@@ -389,7 +392,6 @@ class _Drafter:
             if broken:  # words the service did not put there never go out: the offline draft does
                 log.warning("model %s still wrote what only the service may write (%s): offline draft",
                             model_id, ", ".join(broken))
-                self._local = {}
                 sections, model_id, fallback = self.offline(), "offline", True
                 reason = "the model's draft still held " + ", ".join(broken) + " after one repair"
                 text, body, findings = self.check(sections)
