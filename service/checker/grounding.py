@@ -546,16 +546,16 @@ def _allowed(policy, triage: Triage, lang: str, rendered, complaint: str | None 
     c = policy.currency
     currencies = {c.symbol.lower(), c.code.lower()} | ({"人民币", "rmb", "￥", "¥"} if c.code == "CNY" else set())
     return tokens.Allowed(numbers=numbers, literals={x for x in literals if x}, rendered=list(rendered),
-                          offers=set(offers), pairs=pairs, said=said - numbers, currencies=currencies)
+                          offers=offers, pairs=pairs, said=said - numbers, currencies=currencies)
 
 
-_OFFERS: dict[tuple[int, str], tuple[frozenset[str], dict]] = {}
+_OFFERS: dict[int, tuple[frozenset[str], dict]] = {}
 
 
 def _catalogue(policy) -> tuple[frozenset[str], dict]:
     """The verbs of giving in the catalogue's texts (every language), and the numbers each goes
     with there, rendered at every tier."""
-    key = (id(policy), "")  # a loaded policy lives as long as the process (load_policy caches it)
+    key = id(policy)  # a loaded policy lives as long as the process (load_policy caches it)
     if key not in _OFFERS:
         texts = [policy.render(r.text(x), tier=t, facts={}) for r in policy.remedies for x in LANGS
                  for t in policy.compensation]

@@ -233,7 +233,7 @@ class Allowed:
     numbers: set[float] = field(default_factory=set)
     literals: set[str] = field(default_factory=set)   # hotline, email, order id, links, dates
     rendered: list[str] = field(default_factory=list)  # catalogue texts placed by the service
-    offers: set[str] = field(default_factory=set)       # verbs of giving the catalogue's texts use
+    offers: frozenset[str] = frozenset()                # verbs of giving the catalogue's texts use
     pairs: dict[str, set[float]] = field(default_factory=dict)  # verb -> the catalogue's numbers for it
     said: set[float] = field(default_factory=set)        # numbers the customer stated (their loss):
     # restated, never promised: allowed only in a sentence that gives nothing
@@ -246,10 +246,15 @@ _ACTS = re.compile(_GIVING.pattern + r"|致电|回电|联系|告诉|答复|更�
 _CLAUSE_END = re.compile(r"[,，、;；。!！?？\n]|\.(?:\s|$)")
 
 
-def _clause(s: str, at: int) -> str:
-    starts = [m.end() for m in _CLAUSE_END.finditer(s, 0, at)]
-    m = _CLAUSE_END.search(s, at)
+def _around(s: str, at: int, ends: re.Pattern) -> str:
+    """The piece of `s` around offset `at` between two of `ends` (a clause or a sentence)."""
+    starts = [m.end() for m in ends.finditer(s, 0, at)]
+    m = ends.search(s, at)
     return s[(starts[-1] if starts else 0):(m.start() if m else len(s))]
+
+
+def _clause(s: str, at: int) -> str:
+    return _around(s, at, _CLAUSE_END)
 
 
 def _giving_words(sk: str, pattern: re.Pattern | None = None) -> list[str]:
@@ -440,10 +445,7 @@ def _verb_of(m: re.Match) -> str | None:
 
 
 def _sentence(s: str, at: int) -> str:
-    starts = [m.end() for m in _SENTENCE_END.finditer(s, 0, at)]
-    a = starts[-1] if starts else 0
-    m = _SENTENCE_END.search(s, at)
-    return s[a:m.start() if m else len(s)]
+    return _around(s, at, _SENTENCE_END)
 
 
 def _given(sentence: str) -> list[str]:
@@ -469,19 +471,23 @@ _FUTURE = re.compile(r"会|将|\bwill\b|'ll\b|\bshall\b|going to")
 def _promising(sentence: str) -> bool:
     """Whether a sentence promises: the company commits, agrees or confirms, or something is
     given in the future tense ("the refund will hit your account...")."""
-    return bool(_commits(sentence) or _AGREE.search(sentence)
-                or _giving_words(sentence) and _FUTURE.search(sentence))
+    return _commits(sentence) or _agrees_or_will_give(sentence)
+
+
+def _agrees_or_will_give(sentence: str) -> bool:
+    return bool(_AGREE.search(sentence) or _giving_words(sentence) and _FUTURE.search(sentence))
 
 
 def _gives(s: str, at: int) -> bool:
     """Whether the sentence around offset `at` of skeleton `s` promises or gives something."""
     sentence = _sentence(s, at)
-    return bool(_given(sentence) or _AGREE.search(sentence) or _giving_words(sentence) and _FUTURE.search(sentence))
+    return bool(_given(sentence)) or _agrees_or_will_give(sentence)
 
 
-def allowed_rendered_spans(s: str, rendered: list[str]) -> list[tuple[int, int]]:
+def _occurrences(s: str, pieces) -> list[tuple[int, int]]:
+    """Where each piece (skeletoned, two characters or more) occurs in skeleton `s`."""
     out = []
-    for piece in rendered:
+    for piece in pieces:
         p = skeleton(piece)[0].strip()
         at = s.find(p) if len(p) >= 2 else -1
         while at >= 0:
@@ -495,17 +501,9 @@ def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
     number words of other values, contacts, accounts, disguised links and deadlines in
     words. Text inside a catalogue rendering or an allowed literal is the service's."""
     s, index = skeleton(text)
-    placed: list[tuple[int, int]] = []
-    for piece in allowed.rendered + sorted(allowed.literals, key=len, reverse=True):
-        p, _ = skeleton(piece)
-        p = p.strip()
-        if len(p) < 2:
-            continue
-        start = s.find(p)
-        while start >= 0:
-            placed.append((start, start + len(p)))
-            start = s.find(p, start + 1)
-    for a, b in allowed_rendered_spans(s, allowed.rendered):
+    rendered = _occurrences(s, allowed.rendered)
+    placed = rendered + _occurrences(s, sorted(allowed.literals, key=len, reverse=True))
+    for a, b in rendered:
         # what the service rendered is blanked (same length, offsets hold): nothing in it is
         # scanned, and its giving words do not colour the customer's sentences around it
         s = s[:a] + " " * (b - a) + s[b:]
@@ -516,8 +514,7 @@ def reply_tokens(text: str, lang: str, allowed: Allowed) -> list[Finding]:
         if b <= a or _inside(placed, a, b) or any(x < b and a < y for x, y in taken):
             return
         taken.append((a, b))
-        out.append(_finding(f"grounding.{kind}" if kind != "deadline" else "grounding.deadline", lang, text,
-                            *_span(index, a, b)))
+        out.append(_finding(f"grounding.{kind}", lang, text, *_span(index, a, b)))
 
     for m in NUMBER_FULL.finditer(s):
         values = values_of(m.group())
