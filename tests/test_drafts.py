@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.web.app import create_app
 from service.settings import Settings
+from builtin import model_answer
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
 os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"  # let respx see litellm's async calls
@@ -29,15 +30,7 @@ EXCHANGE = "签收后15天内出现的质量问题或发错的商品,可以为�
 VOUCHER = "为表歉意,我们可以为您发放¥30优惠券。"
 
 
-def answer(content, model="gpt-4o-mini", prompt_tokens=120, completion_tokens=80) -> httpx.Response:
-    if not isinstance(content, str):
-        content = json.dumps(content, ensure_ascii=False)
-    return httpx.Response(200, json={
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens}})
+answer = model_answer  # one fake completion for every test (builtin.py)
 
 
 def model_of(request) -> str:

@@ -33,7 +33,7 @@ from service.batch.runner import Record, review_record
 from service.batch.judge import Judge
 from service.privacy.masking import mask
 from service.drafting.models import ModelClient
-from builtin import PLAYBOOK, review
+from builtin import PLAYBOOK, model_answer, review
 from service.settings import Settings
 from service.checker.text import to_script, to_simplified
 
@@ -52,13 +52,7 @@ def _params(items):
 
 
 def answer(content) -> httpx.Response:
-    if not isinstance(content, str):
-        content = json.dumps(content, ensure_ascii=False)
-    return httpx.Response(200, json={
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 300, "completion_tokens": 90, "total_tokens": 390}})
+    return model_answer(content, prompt_tokens=300, completion_tokens=90)
 
 
 @pytest.fixture(scope="module")

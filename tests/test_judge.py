@@ -9,6 +9,7 @@ import respx
 from service import store
 from service.batch.judge import Judge, estimate_cost
 from service.drafting.models import ModelClient
+from builtin import model_answer
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
 os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
@@ -16,10 +17,7 @@ URL = "https://api.openai.com/v1/chat/completions"
 
 
 def answer(content: str) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 400, "completion_tokens": 50, "total_tokens": 450}})
+    return model_answer(content, prompt_tokens=400, completion_tokens=50)
 
 
 def judge(tmp_path):

@@ -2,7 +2,6 @@
 data, none of the raw values is in the SQLite files (database, WAL, shared memory), the logs,
 or left on disk in uploads."""
 
-import json
 import logging
 import os
 import time
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from service.web.app import create_app
 from service.privacy.masking import luhn_ok
 from service.settings import Settings
+from builtin import model_answer
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
 os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
@@ -43,11 +43,7 @@ ECHO = {"apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添�
 
 
 def completion(content: dict) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": json.dumps(content, ensure_ascii=False)}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}})
+    return model_answer(content, prompt_tokens=100, completion_tokens=50)
 
 
 @respx.mock

@@ -16,13 +16,13 @@ import os
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 import yaml
 from fastapi.testclient import TestClient
 
 from service.checker.tokens import skeleton
+from builtin import model_answer
 from service.settings import Settings
 from service.web.app import create_app
 
@@ -134,11 +134,7 @@ def test_an_obeying_model_gets_no_carrier_into_a_draft(model_client, p, o):
     def reply(request):
         prompt = json.loads(request.content)["messages"][0]["content"]
         sent.append(prompt)
-        content = json.dumps(_answer(o, prompt), ensure_ascii=False)
-        return httpx.Response(200, json={
-            "id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 300, "completion_tokens": 90, "total_tokens": 390}})
+        return model_answer(_answer(o, prompt), prompt_tokens=300, completion_tokens=90)
 
     with respx.mock:
         respx.post(URL).mock(side_effect=reply)

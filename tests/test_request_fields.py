@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from service import store
 from service.schemas import DraftRequest
+from builtin import model_answer
 from service.settings import Settings
 from service.web.app import create_app
 
@@ -290,11 +291,7 @@ def test_the_schema_and_the_service_agree_on_a_blank_thread_message(client):
 # ---------------------------------------------------------------- defence in depth
 
 def _answer(content: dict) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": json.dumps(content, ensure_ascii=False)}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}})
+    return model_answer(content, prompt_tokens=100, completion_tokens=50)
 
 
 GOOD_EN = {"apology": "I'm so sorry your parcel has not arrived.",
