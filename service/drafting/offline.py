@@ -21,7 +21,7 @@ from .triage import Triage
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["compose", "contact_line", "emergency_line", "greeting_for", "Sections"]
+__all__ = ["catalogue_facts", "catalogue_remedy", "compose", "contact_line", "emergency_line", "greeting_for", "Sections"]
 
 from pydantic import BaseModel
 
@@ -161,10 +161,15 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     return sections, template_hash(root, name)
 
 
+def catalogue_facts(triage: Triage) -> dict[str, str | None]:
+    """The ticket's facts a catalogue text may name: the charge a billing ticket states. The
+    product stays the catalogue's own word: triage's product phrase is not reliable enough to
+    put in the policy's sentence ("新的蓝牙耳机左耳"); a model's words may name it by slot."""
+    return {"charged": triage.entities.amount if triage.scenario == "billing" else None, "product": None}
+
+
 def catalogue_remedy(policy: Policy, ids, triage: Triage, lang: str) -> str:
-    """The catalogue's texts for `ids`, with the policy's numbers and the charge a billing
-    ticket states; the product stays the catalogue's own word."""
-    e = triage.entities
-    facts = {"charged": e.amount if triage.scenario == "billing" else None, "product": None}
+    """The catalogue's texts for `ids`, with the policy's numbers and the ticket's facts."""
+    facts = catalogue_facts(triage)
     join = "" if lang.startswith("zh") else " "
     return join.join(policy.render(policy.remedy(i).text(lang), tier=triage.severity, facts=facts) for i in ids)

@@ -31,7 +31,7 @@ from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
 from . import fields
-from .offline import Sections, compose, contact_line, emergency_line, greeting_for
+from .offline import Sections, catalogue_facts, compose, contact_line, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
 from .triage import Triage, triage
@@ -188,7 +188,7 @@ class _Drafter:
     def _render_prompt(self) -> list[dict]:
         p, lang = self.policy, self.lang
         language = LANGUAGES[lang].name
-        remedies, asks = _catalogue(p, lang, self.t.severity, self._catalogue_facts())
+        remedies, asks = _catalogue(p, lang, self.t.severity, catalogue_facts(self.t))
         system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
                             lang=lang, channel=self.req.channel, remedies=remedies, asks=asks)
         e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name"})
@@ -210,12 +210,6 @@ class _Drafter:
         e = self.t.entities
         return {"order_id": fields.order_id(self.req.order_id or e.order_id), "date": e.date,
                 "amount": e.amount, "product": e.product}
-
-    def _catalogue_facts(self) -> dict[str, str | None]:
-        e = self.t.entities
-        # the product stays the catalogue's own word: triage's product phrase is not reliable
-        # enough to put in the policy's sentence ("新的蓝牙耳机左耳"); the model's words may name it
-        return {"charged": e.amount if self.t.scenario == "billing" else None, "product": None}
 
     def _outbound(self, text: str) -> str:
         """Customer text as it may leave for an external model: personal data masked unless
@@ -289,7 +283,7 @@ class _Drafter:
                 if item is None:
                     general.append(unknown_choice(kind, item_id, lang))
                     continue
-                rendered.append(p.render(item.text(lang), tier=self.t.severity, facts=self._catalogue_facts()))
+                rendered.append(p.render(item.text(lang), tier=self.t.severity, facts=catalogue_facts(self.t)))
         join = "" if lang.startswith("zh") else " "
         sections = Sections(apology=words["apology"], restatement=words["restatement"],
                             remedy=join.join(rendered),
