@@ -395,3 +395,123 @@ def test_chat_id_look_alikes_are_left_alone(text):
 ])
 def test_bank_account_kinds(text, value, kind):
     assert _found_whole(text, value, kind), find_pii(text)
+
+
+# ---------------------------------------------------------------- values after their label
+# (the kinds set 4 showed; examples written here, none is the set's text)
+def _masked_whole(text: str, value: str) -> bool:
+    """The whole value lies inside spans find_pii returns (of any type)."""
+    s = text.index(value)
+    spans = find_pii(text)
+    return all(any(a <= i < b for _, a, b in spans) for i in range(s, s + len(value)) if not text[i].isspace())
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Discord: moonfox#2231 if you need me", "moonfox#2231"),  # a platform's id with its tag
+    ("PTT ID: rainyday88，我在板上問過", "rainyday88"),
+    ("我蝦皮帳號是 amy_shop_0417", "amy_shop_0417"),
+    ("淘宝账号 tb_55201934 昵称小雨", "tb_55201934"),
+    ("钉钉号 ding_chen2024，采购单找我", "ding_chen2024"),
+    ("賴：wen_ting_520 比較快", "wen_ting_520"),
+    ("Cash App $mikeshop please", "$mikeshop"),
+    ("username on your app: rosa_p_1988 — it is locked", "rosa_p_1988"),
+    ("小红书 @甜甜圈日记 那篇是我发的", "@甜甜圈日记"),
+    ("V信LiuM_0915，加的时候备注一下", "LiuM_0915"),
+    ("find me on Threads @ana.bakes.nyc", "@ana.bakes.nyc"),
+])
+def test_ids_after_a_platform_name(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "LINE is down again on my phone",  # an app named, no id after it
+    "the WeChat mini program keeps crashing",
+    "I wrote =@SUM(B2:B9) in the sheet",  # a formula, not a handle
+    "你们的抖音直播间说有优惠",
+])
+def test_a_platform_named_without_an_id_masks_nothing(text):
+    assert [s for s in find_pii(text) if s[0] == "SOCIAL"] == [], find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("my profile is facebook.com/lin.wei.5521 if it helps", "facebook.com/lin.wei.5521"),
+    ("https://www.linkedin.com/in/tom-baker-7a2b19", "https://www.linkedin.com/in/tom-baker-7a2b19"),
+    ("I posted as u/tired_parent_77 on reddit", "u/tired_parent_77"),
+])
+def test_profile_links_are_social_ids(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Canadian PR card no. RA4410927 for the form", "RA4410927"),
+    ("NY driver license 518 223 907, pickup tomorrow", "518 223 907"),
+    ("UK driving licence number MORGA753116SM9IJ", "MORGA753116SM9IJ"),
+    ("BRP number ZX1234567 for the landlord", "ZX1234567"),
+    ("NINO QQ 12 34 56 C for payroll", "QQ 12 34 56 C"),
+    ("Macao ID 5/123456/7 please", "5/123456/7"),
+    ("身分證 B22030\n4718 按到換行", "B22030\n4718"),
+    ("我是澳門居民，有證件嗎？號碼M33219087", "M33219087"),
+])
+def test_ids_and_permits_after_their_label(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("sort code 40-11-62, account 51239876", "40-11-62"),
+    ("Acc: 77120934 Sort: 30-90-89", "77120934"),
+    ("退款匯到 玉山 0808-9812-3345-61 戶名王小明", "0808-9812-3345-61"),
+    ("HSBC 004-552193-882 is my account", "004-552193-882"),
+])
+def test_bank_accounts_after_a_label_or_a_banks_name(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("手机 138—2211—4567 白天在", "138—2211—4567"),  # em dashes
+    ("電話0912\n-334-556", "0912\n-334-556"),  # a line break
+    ("call me back on six one seven, five five five, zero one four two", "six one seven, five five five, zero one four two"),
+    ("有事打6123-4876", "6123-4876"),  # Hong Kong, after 打
+])
+def test_phones_by_their_digits(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "tracking 9400 1112 0206 1882 3391 04 (USPS)",  # a phone-shaped piece of a longer number
+    "free from a landline: 0800 028 1234",
+    "統一編號53912876（公司）開發票",
+    "我是在2026-11-05 14:30下单的iPhone 15 Pro",  # a date and "iPhone" is no phone word
+])
+def test_numbers_that_are_not_a_persons_phone(text):
+    assert [s for s in find_pii(text) if s[0] == "PHONE"] == [], find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("address is RR 3 Box 92, Pikeville, KY 41501 — the driver knows", "RR 3 Box 92, Pikeville, KY 41501"),
+    ("address Rua do Campo, No. 12, Edf. Wa Lok, 3 andar B, Macau", "Rua do Campo, No. 12, Edf. Wa Lok, 3 andar B, Macau"),
+    ("ship it to 1150 Rue Saint-Denis, Apt 3, Montréal, QC H2X 3J6", "1150 Rue Saint-Denis, Apt 3, Montréal, QC H2X 3J6"),
+    ("寄到新竹縣竹北市光明十一路二段66號5樓，謝謝", "新竹縣竹北市光明十一路二段66號5樓"),  # a road named by a number
+    ("取件地址：香港仔石排灣邨碧雲樓12樓1203室", "香港仔石排灣邨碧雲樓12樓1203室"),  # a public estate (邨)
+])
+def test_addresses_after_their_label_in_any_format(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("邮箱lili艾特126点com", "lili艾特126点com"),
+    ("mail me: chen.yu@gmail。com", "chen.yu@gmail。com"),
+    ("信箱 amy_lin 小老鼠 gmail.com", "amy_lin 小老鼠 gmail.com"),
+    ("new address: аnna.k@outlооk.com", "аnna.k@outlооk.com"),  # Cyrillic а and о
+    ("invoice to accounts@brightleaf-studio.co.uk please", "accounts@brightleaf-studio.co.uk"),
+])
+def test_more_email_kinds(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+def test_a_piece_of_a_text_is_masked_as_it_reads_in_the_whole():
+    from service.privacy.masking import mask_spans, mask_within
+    whole = "我的QQ邮箱 5520193847@qq.com 收不到邮件"
+    assert "5520193847" not in mask_within(whole, "我的QQ邮箱 5520193847@qq")
+    reply = "Passport: EA 2817 365, please check"
+    masked, findings = mask_spans(reply, [{"start": 0, "end": 8}])  # a finding on "Passport" alone
+    assert "2817" not in masked.replace("…7365", "") and masked[findings[0]["start"]:findings[0]["end"]] == "Passport"

@@ -184,3 +184,24 @@ def test_pii_heldout_recall_and_precision():
                   f"\n      text: {f['text']!r}")
 
     assert not failing, "held-out PII detection below threshold: " + "; ".join(failing)
+
+
+# ---------------------------------------------------------------- the later independent sets
+# pii_heldout2/3/4.jsonl were each written by a session that never saw the masker. Their first
+# figures (before their misses were studied) are in README.md: set 2 0.54, set 3 0.80, set 4
+# 0.91. Each has since been studied, so these hold the fixes in place; they do not measure
+# how the masker generalises (a new set does).
+@pytest.mark.parametrize("name", ["pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl"])
+def test_later_independent_sets_are_masked(name):
+    rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
+    gold = hit = 0
+    missed = []
+    for row in rows:
+        found = find_pii(row["text"])
+        for e in row["entities"]:
+            gold += 1
+            if any(s < e["end"] and e["start"] < t for _, s, t in found):
+                hit += 1
+            else:
+                missed.append((row["id"], e["type"], e["value"]))
+    assert gold >= 250 and hit / gold >= 0.99, missed

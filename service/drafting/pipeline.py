@@ -26,7 +26,7 @@ from ..checker.languages import LANGUAGES
 from ..checker.text import script_counts, to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
-from ..privacy.masking import mask
+from ..privacy.masking import mask, mask_within
 from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
@@ -197,8 +197,8 @@ class _Drafter:
         # masked like the ticket they came from
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
                           triage=self.t,
-                          slots=self._outbound(fields.data_line(slots)) if slots else "",
-                          entities=self._outbound(fields.data_line(e)) if e else "",
+                          slots=self._outbound(fields.data_line(self._outbound_facts(slots))) if slots else "",
+                          entities=self._outbound(fields.data_line(self._outbound_facts(e))) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
@@ -218,6 +218,13 @@ class _Drafter:
             return text
         keep = tuple(x for x in (self.req.order_id, self.t.entities.order_id) if x)
         return mask(text, keep) or text
+
+    def _outbound_facts(self, facts: dict) -> dict:
+        """Facts cut from the message, masked as they read in it (a cut may run through a value)."""
+        if self.settings.model_input == "allow":
+            return facts
+        keep = tuple(x for x in (self.req.order_id, self.t.entities.order_id) if x)
+        return {k: mask_within(self.req.message, v, keep) if isinstance(v, str) else v for k, v in facts.items()}
 
     def _outbound_thread(self) -> list:
         return [m.model_copy(update={"text": self._outbound(m.text)}) for m in self.req.thread]
@@ -433,8 +440,11 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner:
     request = req.model_dump()
     request["message"] = mask(request["message"], keep)
     request["thread"] = [{"role": m["role"], "text": mask(m["text"], keep)} for m in request["thread"]]
-    # JSON columns are masked as JSON text and stored as that text (no parse and re-dump)
-    triage_ = mask(json.dumps(d["triage"], ensure_ascii=False), keep)
+    # JSON columns are masked as JSON text and stored as that text (no parse and re-dump); the
+    # triage's facts are pieces of the message, masked as they read in it
+    facts = {k: mask_within(req.message, v, keep) if isinstance(v, str) else v
+             for k, v in d["triage"]["entities"].items()}
+    triage_ = mask(json.dumps({**d["triage"], "entities": facts}, ensure_ascii=False), keep)
     store.save_draft(settings.db_path, {
         "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],
         "channel": d["channel"], "tone": req.tone, "scenario": d["triage"]["scenario"],

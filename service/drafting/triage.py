@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
 from ..checker.text import detect_lang, fold, normalize
+from ..privacy.masking import find_pii
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
@@ -172,7 +173,10 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | None,
               customer_name: str | None, keyword: str | None, clause: str | None) -> Entities:
     if not order_id:
-        m = _ORDER.search(message) or _LONG_ID.search(message)
+        # a number is the order's only if it is no one's phone, QQ, ID or passport ("passport # A0391…")
+        personal = find_pii(message)
+        m = next((x for x in (*_ORDER.finditer(message), *_LONG_ID.finditer(message))
+                  if not any(s < x.end("id") and x.start("id") < e for _, s, e in personal)), None)
         order_id = m.group("id") if m else None
     product = None
     m = c.product_re.search(norm)

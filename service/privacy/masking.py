@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["mask", "mask_spans", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
+__all__ = ["mask", "mask_spans", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
 TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL")
 
@@ -129,11 +129,16 @@ def _fold_table() -> dict[int, int]:
     table.update({0x3000: 0x20, 0x00A0: 0x20})
     # invisible characters that split a number ("137\u200b6120\u200b9988") read as a space
     table.update({c: 0x20 for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
+    # dashes of every width read as "-" ("139—2018—7736")
+    table.update({c: 0x2D for c in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63)})
+    # Cyrillic and Greek letters that look Latin ("rоbert@оutlook.com" with Cyrillic о)
+    table.update({ord(a): ord(b) for a, b in zip("аеорсухіјѕАВЕКМНОРСТХοα", "aeopcyxijsABEKMHOPCTXoa")})
     return table
 
 
 _FOLD = _fold_table()
-_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2060\ufeff]")
+_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2010-\u2015\u2060\u2212\ufe58\ufe63\ufeff"
+                         r"\u0391-\u03c9\u0400-\u045f]")
 # A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
 # more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
 # house and floor numbers ("五零二室"), which the address recogniser reads as they are.
@@ -142,7 +147,7 @@ _CN_RUN = re.compile(r"[零〇一幺二两三四五六七八九](?:[ \-]?[零〇
 # A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
 # below is run only around these (a window 3 characters wider to the left for "+", "(" and the
 # letters of a Taiwan ID or passport, 2 to the right for an ID's X and the boundary after it).
-_CLUSTER = re.compile(r"\d(?:[ ()+.\-]{0,3}\d){6,}")
+_CLUSTER = re.compile(r"\d(?:[ ()+.\-]{0,3}\d|\n[ \-]?\d){6,}")
 _PASSPORT_WORDS = ("护照", "護照", "assport", "ASSPORT")
 _DIGIT = re.compile(r"\d")
 
@@ -205,14 +210,18 @@ _NO_PLUS_CC = re.compile(
 # when the clause around it speaks of phoning ("手機係…", "打返俾我", "…係我手機") and not of a
 # hotline. A code such as "CT-91234567" or a date such as "20240815" is not one.
 _HK_LOCAL = re.compile(r"(?<![0-9A-Za-z])(?<![A-Za-z][\-_#/])([235679]\d{3}[ \-]?\d{4})" + _R)
-_PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
-                        r"短信|短訊|whatsapp|signal|phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
+_PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|手提|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
+                        r"打(?=\s?[\d+(]|\s?$)|我的号码|我的號碼|(?<![a-z])my (?:phone |mobile |cell )?number|reach me|"
+                        r"短信|短訊|whatsapp|signal|(?<!i)phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
 _HOTLINE_CUE = re.compile(r"(?i)热线|熱線|专线|專線|客服电话|客服電話|hotline|helpline|toll[ \-]free")
 # an amount: a currency before the number or a unit after it ("¥ 6123 4567", "6234 5678 元")
 _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£￥]|HKD|RMB|USD|NTD|CNY)\s?\Z")
 _UNIT_AFTER = re.compile(r"\s?(?:元|圆|圓|蚊|块|塊|港元|港幣|港币|dollars?|HKD|RMB|USD)")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]|\.(?:\s|$)")
+
+
+_DATE_START = re.compile(r"(?:19|20)\d{2}[\-/.]\d{1,2}[\-/.]\d{1,2}(?!\d)")
 
 
 def _phone_cue(t: str, s: int, e: int) -> bool:
@@ -235,7 +244,7 @@ def _phone_cue(t: str, s: int, e: int) -> bool:
 _LABELS = {
     "id": ["身份证", "身份證", "身分證", "证件", "證件", "id card", "identity card", "national id", "identity", "id",
            "ssn", "social security", "social security number"],
-    "order": ["订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "包裹", "发票", "發票", "流水", "交易",
+    "order": ["统一编号", "統一編號", "統編", "税号", "稅號", "tax id", "vat", "订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "包裹", "发票", "發票", "流水", "交易",
               "工单", "工單", "售后", "售後", "退款单", "退货单", "退貨單", "型号", "型號", "货号", "貨號", "序列", "序号",
               "序號", "批次", "券", "order", "tracking", "track", "waybill", "invoice", "ticket", "case", "reference",
               "ref", "transaction", "txn", "sku", "model", "serial", "imei", "parcel", "shipment", "rma", "batch",
@@ -244,7 +253,7 @@ _LABELS = {
              "賬號", "账户", "帳戶", "card", "account", "acct", "iban"],
     # a company's number: not the customer's (before "phone", so that "客服电话" reads as one)
     "hotline": ["热线", "熱線", "专线", "專線", "客服电话", "客服電話", "hotline", "helpline", "toll free", "toll-free"],
-    "phone": ["电话", "電話", "手机", "手機", "联系方式", "聯絡方式", "联系", "聯絡", "致电", "回电", "回電", "打给", "打給",
+    "phone": ["电话", "電話", "手机", "手機", "手提", "联系方式", "聯絡方式", "联系", "聯絡", "致电", "回电", "回電", "打给", "打給",
               "拨打", "撥打", "回拨", "回撥", "telephone", "phone", "mobile", "cell", "tel", "call", "whatsapp", "text",
               "reach", "contact",
               # "my number is ...", "我的號碼係 ...": a number of one's own is a phone number
@@ -325,7 +334,7 @@ _CN_NUM = "[一二三四五六七八九十百千零〇两]"
 _UNIT_SUFFIX = r"(?:特别行政区|特別行政區|自治区|自治區|自治州|省|市|区|區|县|縣|州|盟|旗|镇|鎮|乡|鄉|街道)"
 _ROAD_SUFFIX = r"(?:大道|大街|路|街|道|巷|弄|胡同)"
 _ESTATE_SUFFIX = (r"(?:小区|小區|社区|社區|花园|花園|家园|家園|公寓|大厦|大廈|广场|廣場|苑|新村|村|园|園|大楼|大樓|"
-                  r"宿舍|山庄|山莊|公馆|公館)")
+                  r"宿舍|山庄|山莊|公馆|公館|邨|屋邨|屋苑)")
 # Building, phase, entrance, block, floor and flat: "3号楼", "三期", "六门", "W6区", "十二樓之三",
 # "十五楼C" (a flat letter after the floor), and a flat number left bare at the end, in digits
 # or read out in Chinese digits ("七栋六零一", "一单元一零零二").
@@ -343,7 +352,7 @@ _HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4}|[东南西北中東])段)?(?:(?:\
 _ZH_ADDRESS = re.compile(
     r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r"){0,5}"
     r"(?:" + _N + r"{1,8}?" + _ROAD_SUFFIX + r"(?<!知道)(?<!味道)(?<!频道)(?<!頻道)(?<!渠道)(?<!通道)(?<!报道)(?<!報道)"
-    r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!一路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
+    r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
     r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
     r"|" + _N + r"{1,8}?" + _ESTATE_SUFFIX + _BLDG + r"+"
     # an estate named without a suffix, then its block and more ("將軍澳新都城二期三座二十五樓D室")
@@ -363,7 +372,7 @@ _WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
 _NOT_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Will|And|But|So|The|It|This|That|"
              r"Call|Phone|Email|Tel|Order|Regards|Best|Cheers|Sorry|Hi|Hello)\b)")
 # a district, city or region, up to three in a row ("Wan Chai, Hong Kong", "Haidian District, Beijing")
-_CITY = _NOT_CITY + r"[A-Z][a-z'’]+(?:\s[A-Z][a-z'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei City")
+_CITY = _NOT_CITY + r"[A-Z][a-zà-ÿ'’]+(?:\s[A-Z][a-zà-ÿ'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei City")
 _EN_ADDRESS = re.compile(
     r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:-\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
     + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
@@ -421,6 +430,8 @@ def _hotline(value: str) -> bool:
     elif _CC1.match(value):
         d = d[3:] if d.startswith("001") else d[1:]
     if len(d) == 10 and d[:3] in ("400", "800"):
+        return True
+    if d[:4] in ("0800", "0808") and 9 <= len(d) <= 11:  # UK and Taiwan freephone
         return True
     return len(d) == 10 and (d[:3] == "900" or d[0] == "8" and d[1] == d[2])
 
@@ -507,6 +518,16 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
                     d = _digits(m.group(1))
                     if _label(t, m.start()) is None and _phone_cue(t, m.start(), m.end()) and not _date8(d):
                         add(("PHONE", m.start(1), m.end(1), 5))
+        # whatever the separators ("0910 -617 -283" after a zero-width space, "4 1 5 - 5 5 5 - 0 1 6 3"),
+        # a cluster whose digits are a mobile number, or a number of phone length where the text
+        # speaks of phoning, is a phone
+        if 8 <= nd <= 15 and not (a and t[a - 1].isascii() and t[a - 1].isalnum()) and not _DATE_START.match(t, a):
+            d = _digits(c.group())
+            label = _label(t, a)
+            if label not in ("order", "hotline", "card", "id") and not _hotline(c.group()) and not _date8(d):
+                if (_MOBILE_SHAPE.fullmatch(d) or label == "phone"
+                        or nd <= 13 and _phone_cue(t, a, b) and not _HOTLINE_CUE.search(t, max(0, a - 20), a)):
+                    add(("PHONE", a, b, 9))
     if any(w in t for w in _PASSPORT_WORDS):
         for m in _PASSPORT_LABELLED.finditer(t):
             if _label(t, m.start(1)) not in ("order", "phone", "card") and not _date8(_digits(m.group(1))):
@@ -549,13 +570,15 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 
 # ---------------------------------------------------------------- written around the recognisers
 
-_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|#")
+_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|#|"
+                    r"艾特|老鼠|[vV]信|威信|薇信|扣扣|抖音|快手|小红书|小紅書|微博|支付宝|支付寶|电报|電報|whatsapp|instagram|"
+                    r"tiktok|twitter|facebook|\big\b|\btg\b|\bvx\b|\bwx\b")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
 # "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
 # and a full stop may end the sentence after it ("... at fastmail dot com."); a dot with a space
 # after it but none before ("at Harrods. The") ends a sentence, not a domain.
-_AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#)"
-_DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點)"
+_AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#|\s*(?:艾特|小老鼠|老鼠)\s*)"
+_DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點|。)"
 _EMAIL_END = r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
 _OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![A-Za-z0-9_.%+-])[a-z0-9][A-Za-z0-9_.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:"
                                + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
@@ -584,7 +607,7 @@ _PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
 # the value must look like an id (a digit, "_", "." or "-" in it), so "WeChat is down" is no id;
 # after "微信" a bare name ("加我微信 zhangsan") is one.
 _SOCIAL = re.compile(
-    r"(?i)(?<![A-Za-z])(?:微信|weixin|wechat|qq|line|telegram|skype)(?![A-Za-z])"
+    r"(?i)(?:微信|(?<![A-Za-z])(?:weixin|wechat|qq|line|telegram|skype)(?![A-Za-z]))"
     r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|:|：|#|=|\(|（|"
     r"(?<![A-Za-z])(?:id|is|was|number|no|num|handle|username|user name|account|name)(?![A-Za-z])\.?)){0,4})\s*"
     r"(@?(?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}|\d{5,11})(?![A-Za-z0-9_])")
@@ -601,6 +624,25 @@ _ACCOUNT_LABELLED = re.compile(
     r"(?:\s*(?:号码|號碼|号|號|是|为|為|係|:|：|#|(?<![a-z])(?:no\.?|number|num|is|was)(?![a-z])))*\s*"
     r"(\d[\d \-]{4,28}\d)(?!\d)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
+
+
+# a number read out in English words ("four one five, five five five, zero one nine one")
+_DIGIT_WORD = re.compile(r"zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple")
+_SPOKEN_DIGITS = re.compile(
+    r"(?i)(?<![a-z])(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+    r"(?:[\s,\-]+(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){5,}(?![a-z])")
+# a street with its kind first (French, Spanish, Italian, Portuguese): "1150 Rue Sherbrooke Ouest,
+# Apt 804, Montréal, QC H3A 2R7", "Calle de Alcalá 45, 28014 Madrid"
+_ROMANCE_KIND = r"(?:Rue|Avenue|Av\.|Boulevard|Boul\.|Bd|Chemin|Allée|Impasse|Calle|C/|Avenida|Avda\.?|Via|Viale|Piazza|Rua|Praça|Route)"
+_ROMANCE_HINT = re.compile(r"(?<![A-Za-z])" + _ROMANCE_KIND + r"\s")
+_ROMANCE_NAME = r"(?:(?:de|du|des|la|le|les|del|della|da|do|dos|d'|l')\s*)*[A-ZÀ-Ý][\w'’\-]+(?:\s+(?:(?:de|du|des|la|le|del|della|da|do)\s+)*[A-ZÀ-Ý][\w'’\-]+){0,3}"
+_ROMANCE_ADDRESS = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?,?\s+" + _ROMANCE_KIND + r"\s+" + _ROMANCE_NAME
+    + r"|" + _ROMANCE_KIND + r"\s+" + _ROMANCE_NAME + r",?\s+\d{1,5}[A-Za-z]?(?![0-9]))"
+    r"(?:\s+(?:Ouest|Est|Nord|Sud))?"
+    r"(?:,?\s*(?:" + _UNIT + r"|#\s?[A-Za-z0-9-]+))?"
+    r"(?:,\s*(?:\d{4,5}\s+)?" + _CITY + r"){0,3}"
+    r"(?:,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|,?\s*\d{4,5}(?!\d))?")
 
 
 def _iban_ok(value: str) -> bool:
@@ -621,7 +663,7 @@ _PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit", "证件", "證件")
 _TW_PERMIT_WORDS = ("台胞", "taiwan")
 
 
-def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
+def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     """What the number and address recognisers above do not see: obfuscated and non-ASCII
     emails, Hong Kong IDs and travel permits, passports written in groups, labelled chat ids
     (WeChat, QQ, LINE), labelled bank accounts and valid IBANs. Each runs only where a cheap
@@ -629,7 +671,8 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
     found: list[tuple[str, int, int, int]] = []
     add = found.append
     low = t.lower()
-    if "[at]" in low or "(at)" in low or "（at）" in low or "#" in t or "@ " in t or " @" in t:
+    if ("[at]" in low or "(at)" in low or "（at）" in low or "#" in t or "@ " in t or " @" in t or "艾特" in t
+            or "老鼠" in t or "@" in t and "。" in t):
         for m in _OBFUSCATED_EMAIL.finditer(t):
             add(("EMAIL", m.start(), m.end(), 1))  # (a plain email found above goes first)
     i = low.find(" at ")
@@ -680,6 +723,14 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
             # shorter one is still typed CARD, as tests/data/pii_labelled.jsonl has it.
             account = 15 <= len(d) <= 19 and not luhn_ok(d)
             add(("ACCOUNT", m.start(1), m.end(1), 2 if account else 3))
+    for m in (_SPOKEN_DIGITS.finditer(t) if len(named.get("spoken", ())) >= 7 else ()):
+        words = _DIGIT_WORD.findall(m.group().lower())
+        n = sum(2 if w == "triple" else 1 for w in words)  # "double five" is two digits
+        if n >= 7 and (_label(t, m.start()) == "phone" or _phone_cue(t, m.start(), m.end())):
+            add(("PHONE", m.start(), m.end(), 4))
+    if "romance" in named and _ROMANCE_HINT.search(t):
+        for m in _ROMANCE_ADDRESS.finditer(t):
+            add(("ADDRESS", m.start(), m.end(), 6))
     if _IBAN_HINT.search(t):
         for m in _IBAN.finditer(t):
             if _iban_ok(m.group(1)):
@@ -688,13 +739,14 @@ def _more_spans(t: str) -> list[tuple[str, int, int, int]]:
 
 
 # A role address names a desk, not a person ("support@…", "billing@…", "customer-service@…"): the
-# company's own, or a shop's, is not personal data. The local part is a role word, or words
+# company's own, or a shop's, is not personal data. A desk a customer's own business has
+# ("accounts@", "finance@", "office@", "admin@") is the customer's, and is masked. The local part is a role word, or words
 # joined by "-" or "_" that end in one; at a public mailbox provider it is still someone's.
 _ROLE_WORDS = frozenset(
     "service services support help helpdesk info information contact contacts enquiry enquiries inquiry "
-    "inquiries billing sales care customercare customerservice cs kefu noreply donotreply admin office "
-    "webmaster postmaster hostmaster abuse security privacy marketing press media hr jobs careers "
-    "recruitment feedback complaints orders returns refunds invoice invoices accounts finance".split())
+    "inquiries billing sales care customercare customerservice cs kefu noreply donotreply webmaster postmaster "
+    "hostmaster abuse security privacy feedback complaint complaints order orders return returns refund "
+    "refunds".split())
 _FREE_MAIL = frozenset("gmail googlemail outlook hotmail live msn yahoo ymail icloud me mac aol proton protonmail pm qq "
                        "foxmail 163 126 yeah sina sohu 139 189 aliyun netvigator gmx yandex".split())
 _ROLE_LOCAL = re.compile(r"(?i)(?:[a-z0-9]+[_\-])*([a-z]+)")
@@ -709,17 +761,226 @@ def _role_address(value: str) -> bool:
     return bool(r) and r.group(1).lower() in _ROLE_WORDS
 
 
+# Values after their label -----------------------------------------------------------------------
+# Whatever a value's format, a label right before it says what it is: "身分證字號K2598 00370",
+# "港澳通行证C 6209 8175", "Macau ID 1/584027/3", "收款账户变更为 3100 1598 …", "V信Lmy_0712",
+# "抖音号meimei_daily", "IG：@lulu.bakes.tw". The recognisers above know the formats; this one
+# knows the labels, so a format nobody listed is still masked when it is labelled. Between label
+# and value only punctuation and number words ("号码", "number", "is", "changed to").
+_VALUE_LABELS = {
+    "ID": ["身份证", "身份證", "身分證", "身分证", "身份证明", "身份證明", "证件", "證件", "证件号", "證件號", "證號", "证号", "hkid",
+           "hk id", "hong kong id", "macau id", "macao id", "taiwan id", "national id", "resident id", "identity card",
+           "id card", "id number", "id no", "ssn", "social security", "ni number", "national insurance", "nric",
+           # travel and residence permits, driving licences
+           "通行证", "通行證", "回乡证", "回鄉證", "回乡卡", "回鄉卡", "台胞证", "台胞證", "居留证", "居留證", "居住证",
+           "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "permit", "driver's license",
+           "driver's licence", "drivers license", "drivers licence", "driving licence", "driving license",
+           "licence number", "license number", "licence no", "license no", "driver license", "driver licence",
+           "social", "nino", "ni", "pr card", "green card", "brp", "residence card", "居留卡", "绿卡", "綠卡"],
+    "PASSPORT": ["护照", "護照", "passport"],
+    "ACCOUNT": ["银行账号", "銀行帳號", "银行账户", "銀行帳戶", "收款账户", "收款帳戶", "收款账号", "收款帳號", "账号", "帳號",
+                "賬號", "账户", "帳戶", "賬戶", "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number",
+                "account no", "acct", "acc", "bank account", "iban", "bsb", "sort code", "sort", "fps", "轉數快",
+                "识别码", "識別碼"],
+    # a bank's name before a long number: "國泰世華 0125-0808-7731-29", "HSBC 004-123456-838"
+    "BANK": ["银行", "銀行", "bank", "工行", "建行", "农行", "農行", "中行", "招行", "交行", "中银", "中銀", "匯豐", "汇丰",
+             "恒生", "渣打", "东亚", "東亞", "国泰世华", "國泰世華", "中信", "中國信託", "中国信托", "玉山", "台新", "富邦",
+             "兆豐", "兆丰", "合庫", "華南", "永豐", "郵局", "邮局", "hsbc", "chase", "barclays", "lloyds", "natwest",
+             "santander", "citi", "citibank", "wells fargo", "monzo", "revolut", "dbs", "ocbc", "boc"],
+}
+_HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威信", "薇信", "qq", "扣扣", "line", "telegram", "tg",
+                  "电报", "電報", "whatsapp", "skype", "signal", "viber", "kakao", "kakaotalk", "支付宝", "支付寶", "alipay",
+                  "微博", "weibo", "小红书", "小紅書", "抖音", "douyin", "快手", "tiktok", "instagram", "insta", "ig",
+                  "twitter", "facebook", "fb", "threads", "脸书", "臉書", "discord", "wechat", "weixin", "wxid",
+                  "ptt", "钉钉", "釘釘", "钉钉号", "dingtalk", "淘宝", "淘寶", "蝦皮", "虾皮", "shopee", "闲鱼", "閒魚",
+                  "賴", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
+                  # a login on any site: its value must look like an id
+                  "账号", "帳號", "賬號", "username", "user name", "user id", "userid", "login", "用户名", "用戶名"]
+_VALUE_FILLER = ["号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
+                 "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
+                 "帳號", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
+                 "user name", "account", "name", "changed to", "now", "me", "on", "at"]
+_VALUE_GAP = r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + _reversed_words(_VALUE_FILLER) + r")*"
+_VALUE_LABEL_BEFORE = re.compile(
+    _VALUE_GAP + "(?:" + "|".join(f"(?P<{k}>{_reversed_words(w)})" for k, w in
+                                  [*_VALUE_LABELS.items(), ("SOCIAL", _HANDLE_LABELS)]) + ")")
+# a number-like value: letters, then digits in groups (a group after a space starts with a
+# digit), maybe a check digit in brackets: "K2598 00370", "1/584027/3", "Y278775 8", "7165432(1)"
+_ID_VALUE = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,5}-?|[A-Z]{1,2} )?\d(?:[0-9A-Za-z]|[\-/.](?=[0-9A-Za-z])|[ \n](?=\d))*"
+                       r"(?: ?\([0-9A-Za-z]\)| [A-Z])?(?![0-9A-Za-z])")
+# a chat or social id: "@lulu.bakes.tw", "hk_ivyng_88", "459201837", "@吃货小王的日常"
+_HANDLE_VALUE = re.compile(r"[@$]?[A-Za-z0-9][A-Za-z0-9_.\-]{1,40}[A-Za-z0-9_](?:#\d{4})?"
+                           r"|@[\w\u4e00-\u9fff\u3400-\u4dbf]{2,24}")
+# a profile link ("linkedin.com/in/…", "facebook.com/profile.php?id=…") or a Reddit user
+_PROFILE_LINK = re.compile(
+    r"(?i)(?:https?://)?(?:www\.|m\.|mobile\.)?(?:facebook|fb|instagram|linkedin|twitter|x|tiktok|weibo|threads|"
+    r"xiaohongshu|douyin|youtube|reddit|github|pinterest|snapchat)\.com/(?!(?:help|about|legal|privacy|policies|"
+    r"terms|business|home|explore|login|search|hashtag|share)\b)[^\s,，。;；)）\]】>\"'“”]{2,80}"
+    r"|(?<![\w/])u/[A-Za-z0-9_\-]{3,20}(?![\w/])")
+# an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns")
+_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}(?![\w@(])")  # ("@SUM(A1)" is a formula)
+_PHONE_LIKE = re.compile(r"\+?\d+(?:[\-.]\d+)+")
+_STOP_WORDS = frozenset("me us you him her them it is was the a an and or to at on in my your our if for of with "
+                        "please pls thanks thank ok okay but so".split())
+
+
+_GENERIC_NUMBER_BEFORE = re.compile(r"(?i)(?:号码|號碼|证号|證號|number|no\.?)\s*[:：#]?\s*\Z")
+_VALUE_NOUN_KIND = {w: k for k, words in _VALUE_LABELS.items() for w in words if k not in ("ACCOUNT", "BANK")}
+_VALUE_NOUN = re.compile("(?i)" + "|".join(re.escape(w) for w in sorted(_VALUE_NOUN_KIND, key=len, reverse=True)))
+
+
+_GROUP_BEFORE = re.compile(r"(?<!\d)\d{1,4}[ \-]\Z")
+_GROUP_AFTER = re.compile(r"[ \-]\d{1,4}(?!\d)")
+
+
+def _IN_LONGER_RUN(t: str, s: int, e: int) -> bool:
+    """A short digit group touches the number on either side: it is a piece of a longer grouped number."""
+    return bool(_GROUP_BEFORE.search(t, max(0, s - 6), s) or _GROUP_AFTER.match(t, e))
+
+
+def _label_automaton():
+    import ahocorasick  # one pass over the text finds every label (a regex of ninety names costs 4x)
+
+    a = ahocorasick.Automaton()
+    for w in _HANDLE_LABELS:
+        a.add_word(w, ("handle", w))
+    for w in ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "send", "mail",
+              "post"):
+        a.add_word(w, ("address", w))
+    for k, words in _VALUE_LABELS.items():
+        for w in words:
+            a.add_word(w, ("value", w))
+    for w in ("号码", "號碼", "证号", "證號", "number", "no"):
+        a.add_word(w, ("value", w))
+    for w in ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"):
+        a.add_word(w, ("spoken", w))
+    for w in ("rue", "avenue", "av.", "boulevard", "boul.", "bd", "chemin", "allée", "impasse", "calle", "c/", "avenida",
+              "avda", "via", "viale", "piazza", "rua", "praça", "route"):
+        a.add_word(w, ("romance", w))
+    a.make_automaton()
+    return a
+
+
+_LABEL_AC = _label_automaton()
+
+
+def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
+    """The labels in lower-cased text by kind, each as (end offset, word); an English word only
+    on its own (not "line" of "online", "ig" of "big")."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for last, (kind, w) in _LABEL_AC.iter(low):
+        end, start = last + 1, last + 1 - len(w)
+        if w.isascii() and ((start and low[start - 1].isascii() and low[start - 1].isalpha())
+                            or (end < len(low) and low[end].isascii() and low[end].isalpha())):
+            continue
+        out.setdefault(kind, []).append((end, w))
+    return out
+
+
+_LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "用户名", "用戶名"])
+_VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + "|".join(
+    (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
+    for w in sorted(_VALUE_FILLER, key=len, reverse=True)) + r")*")
+_HANDLE_BEFORE = re.compile(r"[A-Za-z0-9_.@$]")
+# a few words, then a colon: "username on your site: kimberly_r_1990", "LINE (personal): …"
+_WORDS_THEN_COLON = re.compile(r"(?:\s*\(?[a-z']{1,10}\)?){1,4}\s*[:：]\s*")
+
+
+def _value_label(t: str, start: int) -> str | None:
+    m = _VALUE_LABEL_BEFORE.match(t[max(0, start - 30):start][::-1].lower())
+    return m.lastgroup if m else None
+
+
+# An address after its label, to the end of its sentence (a Chinese one to the end of its clause):
+# whatever its country's format ("address is RR 2 Box 148, Hazard, KY 41701", "address Rua de
+# Pedro Coutinho, No. 27, …, Macau"), if it holds a number.
+_ADDRESS_LABEL = re.compile(
+    r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
+    r"|(?<![a-z])(?:ship|deliver|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
+    r"|地址|住址|寄到|寄去|寄往|送到|送去|送往)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+)")
+# (never over a quote or a backslash: masking runs on JSON text too, and must not cut its strings)
+_ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$)")
+# a full stop ends the address unless it ends an abbreviation ("No. 27", "Edf. Hoi Fu", "St. Mary")
+_FULL_STOP = re.compile(r"(?<![A-Za-z])([A-Za-z]+)\.\s")
+_ABBREVIATIONS = frozenset("no edf ed st rd ave apt blk bldg fl flr dr ln sec mt ft av bd blvd ste rm twr lvl n s e w "
+                           "ne nw se sw dist".split())
+_ADDRESS_TAIL_ZH = re.compile(r"[^\n。！？!?；;，,\s\"\\]{6,60}")
+def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
+    found: list[tuple[str, int, int, int]] = []
+    add = found.append
+    if "@" in t:
+        for m in _AT_HANDLE.finditer(t):
+            add(("SOCIAL", m.start(), m.end(), 8))
+    if ".com/" in t or "u/" in t:
+        for m in _PROFILE_LINK.finditer(t):
+            add(("SOCIAL", m.start(), m.end(), 7))
+    for m in (_ID_VALUE.finditer(t) if "value" in named else ()):
+        d = len(_digits(m.group()))
+        if d < 4 or d > 34:
+            continue
+        start = m.start()
+        kind = _value_label(t, start)
+        if kind is None and _GENERIC_NUMBER_BEFORE.search(t, max(0, start - 8), start):
+            # "能用回乡证实名吗？号码H60218834": a bare "number" label, its noun just before
+            nouns = _VALUE_NOUN.findall(t, max(0, start - 40), start)
+            kind = _VALUE_NOUN_KIND.get(nouns[-1].lower()) if nouns else None
+        if kind is None and not t[start].isdigit():  # "Macau ID 1/584027/3": the letters were the label's
+            start = next(i for i in range(start, m.end()) if t[i].isdigit())
+            kind = _value_label(t, start)
+        if kind in (None, "SOCIAL") or _label(t, start) == "order":
+            continue
+        if kind == "BANK":  # a bank's name says a long number is an account
+            if d < 10:
+                continue
+            kind = "ACCOUNT"
+        if kind == "PASSPORT" and d < 4 or kind != "PASSPORT" and d < 6:
+            continue  # (a German passport has as few as four digits: "C4X9R2F71")
+        add((kind, start, m.end(), 8))
+    low = t.lower()
+    for lm in (_ADDRESS_LABEL.finditer(t) if "address" in named else ()):
+        at = lm.end()
+        tail = (_ADDRESS_TAIL_ZH if at < len(t) and "\u4e00" <= t[at] <= "\u9fff" else _ADDRESS_TAIL_EN).match(t, at)
+        if tail is None:
+            continue
+        end = tail.end()
+        for stop in _FULL_STOP.finditer(t, at, end):
+            if stop.group(1).lower() not in _ABBREVIATIONS:
+                end = stop.start() + len(stop.group(1))
+                break
+        if end - at >= 6 and _DIGIT.search(t, at, end):
+            add(("ADDRESS", at, end, 9))
+    for end, word in named.get("handle", ()):  # each app name, then its value
+        g = _WORDS_THEN_COLON.match(low, end) or _VALUE_GAP_AFTER.match(low, end)
+        v = _HANDLE_VALUE.match(t, g.end())
+        if not v or (v.start() and _HANDLE_BEFORE.match(t, v.start() - 1)):
+            continue
+        value = v.group().rstrip("._-")
+        bare = value.lstrip("@$")
+        if (value.lower() in _STOP_WORDS or value.lower() in _NOT_AN_ID or len(bare) < (5 if bare.isascii() else 2)
+                or _PHONE_LIKE.fullmatch(value)):
+            continue  # an id is five characters or more; "1-800-555-0100" after "line is" is a number
+        # an English app name is an everyday word too ("LINE is down", "my fb friends"), and a
+        # login is any site's: the value must look like an id; after a Chinese app name a bare
+        # name is one ("加我微信 zhangsan")
+        if (word.isascii() or word in _LOGIN_LABELS) and not (value[0] in "@$" or _ID_LIKE.search(value)):
+            continue
+        add(("SOCIAL", v.start(), v.start() + len(value), 8))
+    return found
+
+
 def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
     of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
-    if not text or not (_DIGIT.search(text) or "@" in text or _NEEDS_FOLD.search(text)
-                        or _CN_RUN.search(text) or _WORDY.search(text)
-                        or not text.isascii() and _ZH_HINT.search(text)):  # "…路三百九十八号", no digit
+    if not text:
         return []
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
+    named = _labels_in(t.lower())
+    if not (_DIGIT.search(t) or "@" in t or named or _CN_RUN.search(t) or _WORDY.search(t)
+            or not t.isascii() and _ZH_HINT.search(t)):  # "…路三百九十八号", no digit
+        return []
     if _CN_RUN.search(t):
         t = _CN_RUN.sub(lambda m: m.group().translate(_CN_DIGITS), t)
-    candidates = _spans(t) + _more_spans(t)
+    candidates = _spans(t) + _more_spans(t, named) + _labelled_values(t, named)
     if not candidates:
         return []
     kept = {_norm(k) for k in keep if k}
@@ -729,6 +990,8 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
             continue
         if kind == "EMAIL" and _role_address(t[s:e]):
             continue
+        if kind == "PHONE" and t[s] not in "+(" and _IN_LONGER_RUN(t, s, e):
+            continue  # "tracking 9400 1112 0206 1882 3391 04": a piece of a longer number
         if any(s < b and a < e for _, a, b in taken):
             continue
         taken.append((kind, s, e))
@@ -760,22 +1023,55 @@ def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
     return "".join(out)
 
 
+def mask_within(whole: str | None, part: str | None, keep: tuple[str, ...] = ()) -> str | None:
+    """`part`, a piece cut from `whole`, masked as it reads inside `whole`: a value the cut runs
+    through ("1029384756@qq" of an email) or that lost its label ("EA 2817 365" without
+    "Passport:") is still masked, whole tag for a piece of it."""
+    if not part or not whole:
+        return mask(part, keep)
+    i = whole.find(part)
+    if i < 0:
+        return mask(part, keep)
+    j = i + len(part)
+    out, pos = [], 0
+    for kind, s, e in find_pii(whole, keep):
+        if s < j and i < e:
+            a, b = max(s, i) - i, min(e, j) - i
+            out.append(part[pos:a])
+            out.append(_tag(kind, whole[s:e].translate(_FOLD)))
+            pos = b
+    out.append(part[pos:])
+    return mask("".join(out), keep)
+
+
 def mask_spans(reply, findings: list[dict], keep: tuple[str, ...] = ()) -> tuple[str | None, list[dict]]:
-    """The reply with personal data masked, and the findings' offsets moved to match: each
-    stretch between finding boundaries is masked on its own."""
+    """The reply with personal data masked, and the findings' offsets moved to match. Personal
+    data is found in the whole reply (a finding's edge may fall inside a value, or between a
+    label and its value); an offset inside a masked value moves to the edge of its tag."""
     if not isinstance(reply, str):
         return None, findings
-    cuts = sorted({0, len(reply), *(x for f in findings if f.get("start") is not None
-                                     for x in (f["start"], f["end"]))})
-    new_at = {}
-    out = []
-    pos = 0
-    for a, b in zip(cuts, cuts[1:]):
-        new_at[a] = pos
-        piece = mask(reply[a:b], keep) or ""
-        out.append(piece)
-        pos += len(piece)
-    new_at[len(reply)] = pos
-    moved = [dict(f, start=new_at[f["start"]], end=new_at[f["end"]]) if f.get("start") is not None else f
-             for f in findings]
-    return "".join(out), moved
+    spans = find_pii(reply, keep)
+    if not spans:
+        return reply, findings
+    out, pos, starts, ends = [], 0, [], []
+    for kind, s, e in spans:
+        out.append(reply[pos:s])
+        tag = _tag(kind, reply[s:e].translate(_FOLD))
+        at = sum(map(len, out))
+        starts.append((s, e, at, at + len(tag)))
+        out.append(tag)
+        pos = e
+    out.append(reply[pos:])
+
+    def moved(x: int, edge: str) -> int:
+        shift = 0
+        for s, e, a, b in starts:
+            if x <= s:
+                break
+            if x < e:
+                return a if edge == "start" else b
+            shift = b - e
+        return x + shift
+
+    return "".join(out), [dict(f, start=moved(f["start"], "start"), end=moved(f["end"], "end"))
+                          if f.get("start") is not None else f for f in findings]
