@@ -59,6 +59,38 @@ NOT_FLAGGED = [
     "买了这件商品就没办法参加满减了",
     # the agent owning a mistake
     "非常抱歉,是小妹刚才给您看错了",
+    # a question about the cause, not a verdict; a fallback referral after the remedy
+    "您觉得是物流那边的原因吗?",
+    "请问是厂家的问题吗",
+    "退款已经原路退回了,如未到账请联系发卡银行",
+    # a hedged no, a term of a rule, a no followed by what the customer needs
+    "这个颜色可能改不成功的哦",
+    "估计是不能退的哦",
+    "注销以后半年内无法重新注册的哦",
+    "这个不能退哦 您是想换个尺码吗?",
+    # an effort offered for "anything else", or with what happens if it fails
+    "还有其他问题您随时找我,我会尽力帮您解决的",
+    "我们尽量帮您把包裹截回来,如果没有截住,麻烦您到时拒签",
+    # a promise that waits on the customer's own step; a named day
+    "您提交后我们会尽快审核的哦",
+    "这边已反馈站点,12号后为您派送",
+    # reassurance about who or how, not an outcome; a guarantee whose start is out of view
+    "I can assure you our team reads every message.",
+    "I promise we never want a customer to feel ignored.",
+    "...guaranteed. Seat maps change when the aircraft does.",
+    # advice for next time; a no with the way forward in the next sentence
+    "For future reference, you can pick seats in the app when you book.",
+    "We don't have an ETA for the fix yet. You can use the web version in the meantime.",
+    # a promise waiting on the details asked for; a standing promise about opening hours
+    "full name and postcode. I'll get this sorted for you once we have them.",
+    "Our team is online 24/7 and answers as quickly as we can.",
+]
+
+# Not this category, whatever else the reply holds.
+NOT_FLAGGED_AS = [
+    # a wait explained by what the agent will do or where things stand
+    ("我们会尽快为您补发新的配件。请您耐心等待。", "negative_wording"),
+    ("包裹目前显示正常。请您耐心等待。", "negative_wording"),
 ]
 
 FLAGGED = [
@@ -99,12 +131,34 @@ FLAGGED = [
     ("Please DM us the 6-digit code we just texted you.", "sensitive_data_request"),
     ("我核实后会尽快为您处理", "vague_promise"),
     ("您放心,肯定给您全额退款", "over_promise"),
+    # the cause put elsewhere without 是X的问题; an apology is no alternative to a refusal
+    ("不是我们这边的原因哦", "blame_shifting"),
+    ("放心,我们会尽力的", "vague_promise"),
+    ("I promise you'll have the replacement tomorrow.", "over_promise"),
+    # an accusation denied, the answer insisted on
+    ("Hi, selling your details is not something we do.", "defensive_language"),
+    ("Our agents would never lie to a customer.", "defensive_language"),
+    ("The information on your statement is correct.", "defensive_language"),
+    ("You're getting the same reply because nothing has changed.", "defensive_language"),
+    # a no in the passive, no options, a link instead of an answer
+    ("Sorry, the delivery address can't be changed after dispatch.", "negative_wording"),
+    ("Unfortunately we could not offer any alternatives for that date.", "negative_wording"),
+    ("Please visit our help page for more information: https://example.com/help", "negative_wording"),
+    # the cause put on a partner or a franchise
+    ("Sorry, this is a restriction from the rights holders.", "blame_shifting"),
+    ("Individual restaurants set their own prices for delivery.", "blame_shifting"),
+    ("发货时间提前不了的哦 给您带来不便了", "negative_wording"),
 ]
 
 
 @pytest.mark.parametrize("reply", NOT_FLAGGED)
 def test_real_phrasing_that_is_not_a_problem_is_not_flagged(reply):
     assert flags(reply) == set(), reply
+
+
+@pytest.mark.parametrize("reply,category", NOT_FLAGGED_AS)
+def test_real_phrasing_that_is_not_this_problem_is_not_flagged_as_it(reply, category):
+    assert category not in flags(reply), reply
 
 
 @pytest.mark.parametrize("reply,category", FLAGGED)
