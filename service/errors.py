@@ -67,6 +67,17 @@ class Forbidden(TactfulError):
     code = "forbidden"
 
 
+class BadHost(TactfulError):
+    """A Host header that is not loopback, in loopback mode (DNS rebinding)."""
+    status = 400
+    code = "bad_host"
+
+
+class CrossOrigin(Forbidden):
+    """A state-changing request from another site, in loopback mode."""
+    code = "cross_origin"
+
+
 class RateLimited(TactfulError):
     status = 429
     code = "rate_limited"

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse
 
+from ..errors import BadHost, CrossOrigin, TactfulError
+
 __all__ = ["LoopbackGuard", "LOCAL_NAMES", "is_local_host"]
 
 LOCAL_NAMES = {"localhost"}  # names besides loopback addresses (and *.localhost)
@@ -41,9 +43,8 @@ def is_local_host(value: str) -> bool:
         return False
 
 
-def _refuse(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "status": status, "error": {"code": code, "message": message}},
-                        status_code=status)
+def _refuse(error: TactfulError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status)
 
 
 class LoopbackGuard:
@@ -56,13 +57,13 @@ class LoopbackGuard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())
                    if k in (b"host", b"origin", b"sec-fetch-site")}
         if not is_local_host(headers.get("host", "")):
-            response = _refuse(400, "bad_host", "this service answers on loopback names only "
-                                                "(127.0.0.1, localhost); bind it elsewhere with keys on")
+            response = _refuse(BadHost("this service answers on loopback names only (127.0.0.1, localhost); "
+                                       "bind it elsewhere with keys on"))
             return await response(scope, receive, send)
         if scope["method"] in _CHANGES:
             origin = headers.get("origin")
             cross = headers.get("sec-fetch-site") == "cross-site"
             if cross or (origin is not None and (origin == "null" or not is_local_host(urlsplit(origin).netloc))):
-                response = _refuse(403, "cross_origin", "requests from another site are refused")
+                response = _refuse(CrossOrigin("requests from another site are refused"))
                 return await response(scope, receive, send)
         await self.app(scope, receive, send)
