@@ -18,6 +18,7 @@ like batches and drafts, another key gets 404 for them, and `admin` sees them al
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +33,9 @@ __all__ = ["events", "router"]
 
 events = APIRouter(prefix="/v1/connectors", tags=["connectors"])  # the helpdesk's signature, no key
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])  # an API key with the draft scope
+
+# a row id: SQLite's integers are 64-bit, a larger number would not even reach the query
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A delivery's id")]
 
 _EVENT_BODY = {"requestBody": {"required": True, "description": "The helpdesk's own webhook body, as it sends it.",
                                "content": {"application/json": {"schema": {"type": "object"}}}}}
@@ -72,13 +76,13 @@ def list_deliveries(request: Request, who: CallerDep, state: DeliveryState | Non
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryOut, responses=error_responses(404),
             summary="One delivery")
-def get_delivery(delivery_id: int, request: Request, who: CallerDep) -> dict:
+def get_delivery(delivery_id: DeliveryId, request: Request, who: CallerDep) -> dict:
     return outbox.get_delivery(request.app.state.settings.db_path, delivery_id, owner=who.sees)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut, responses=error_responses(404, 409),
              summary="Retry a failed delivery now")
-def retry_delivery(delivery_id: int, request: Request, who: CallerDep) -> dict:
+def retry_delivery(delivery_id: DeliveryId, request: Request, who: CallerDep) -> dict:
     """Only a failed delivery (409 otherwise). Its note is posted if it was made (after looking
     for it in the conversation, so that it is never posted twice), else it is drafted again."""
     return outbox.retry(request.app.state.settings.db_path, delivery_id, owner=who.sees)
