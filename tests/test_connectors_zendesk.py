@@ -5,6 +5,8 @@ as a private comment through PUT /api/v2/tickets/{id}.json with basic auth."""
 
 import base64
 import json
+import textwrap
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from helpdesks import SECRET, FakeZendesk, Webhooks, fast_settings
 from service import store
 from service.connectors import accounts
+from service.connectors.zendesk import TRIGGER_BODY
 from service.web.app import create_app
 
 
@@ -55,6 +58,19 @@ def test_a_requesters_comment_comes_back_as_an_internal_note(hooks, zendesk):
     request = hooks.client.get(f"/v1/drafts/{d['draft_id']}").json()["request"]
     assert request["message"] == "你好\n\n我的订单20261103886已经一周没发货了,太慢了!"
     assert request["channel"] == "email" and request["customer_name"] == "王小明"
+
+
+def test_the_trigger_body_in_the_readme_is_the_one_the_connector_reads(hooks, zendesk):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert textwrap.indent(TRIGGER_BODY, "   ") in readme  # step 4 of "Connect your helpdesk"
+    filled = {"{{ticket.id}}": "502", "{{ticket.updated_at_with_timestamp}}": "2026-11-02T08:15Z",
+              "{{ticket.requester.id}}": "9001", "{{current_user.id}}": "9001"}
+    body = TRIGGER_BODY
+    for placeholder, value in filled.items():
+        body = body.replace(placeholder, value)
+    zendesk.customer_comments(502, "耳机坏了")
+    assert hooks.send(json.loads(body)).json()["accepted"] == 1
+    hooks.wait("posted")
 
 
 def test_an_update_by_an_agent_or_by_tactful_is_ignored(hooks, zendesk):
