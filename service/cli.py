@@ -8,6 +8,7 @@
     tactful eval run             [--config F] [--model offline|mock|ID] [--baseline F] [--record DIR]
     tactful eval compare A B
     tactful keys create|list|revoke
+    tactful connector add|list|remove|work|deliveries|retry    helpdesk connectors
     tactful serve                [--host H] [--port P] [--workers N]
 
 A text argument is always text ("-" reads stdin); files are read only through the --*file
@@ -112,6 +113,37 @@ def _parser() -> argparse.ArgumentParser:
     kr = ksub.add_parser("revoke", help="revoke a key at once")
     kr.add_argument("id", help="the key id (the part after tk_)")
 
+    c = sub.add_parser("connector", help="helpdesk connectors: accounts, the outbox worker, deliveries")
+    csub = c.add_subparsers(dest="connector_command", required=True)
+    ca = csub.add_parser("add", help="answer a helpdesk account's webhooks with private notes")
+    ca.add_argument("name", help="the helpdesk: chatwoot or zendesk")
+    ca.add_argument("--account", required=True,
+                    help="the helpdesk's account: Chatwoot's account id, Zendesk's subdomain")
+    ca.add_argument("--base-url", help="where the helpdesk is, e.g. https://chat.example.com "
+                                       "(Zendesk: https://SUBDOMAIN.zendesk.com by default)")
+    ca.add_argument("--token", help="the API token tactful posts notes with")
+    ca.add_argument("--token-file", help="read the API token from this file instead")
+    ca.add_argument("--secret", help="the webhook's signing secret (made for you when left out)")
+    ca.add_argument("--secret-file", help="read the signing secret from this file instead")
+    ca.add_argument("--email", help="the API user's email (Zendesk)")
+    ca.add_argument("--inbox", action="append", default=[], metavar="ID",
+                    help="draft only for this inbox (Chatwoot; repeatable; default: every inbox)")
+    ca.add_argument("--owner", metavar="KEY_ID", help="the API key whose drafts and deliveries these are")
+    ca.add_argument("--replace", action="store_true", help="replace the account if it is configured already")
+    cl = csub.add_parser("list", help="the configured accounts (never a token or secret)")
+    cl.add_argument("--json", action="store_true")
+    cr = csub.add_parser("remove", help="stop answering an account's webhooks")
+    cr.add_argument("name")
+    cr.add_argument("--account", required=True)
+    csub.add_parser("work", help="work the outbox in this process until stopped (besides or instead of "
+                                 "`tactful serve`'s own worker)")
+    cd = csub.add_parser("deliveries", help="notes to post back, newest first")
+    cd.add_argument("--state", choices=["pending", "drafting", "posting", "posted", "skipped", "failed"])
+    cd.add_argument("--limit", type=int, default=50)
+    cd.add_argument("--json", action="store_true")
+    ct = csub.add_parser("retry", help="retry a failed delivery now")
+    ct.add_argument("id", type=int)
+
     i = sub.add_parser("init", help="write an editable copy of the built-in rubric, policy and prompts")
     i.add_argument("dir", help="a new or empty folder")
 
@@ -130,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     install_log_masking()
     try:
         return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval, "keys": _keys,
-                "init": _init, "serve": _serve}[args.command](args)
+                "init": _init, "serve": _serve, "connector": _connector}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
         return 2
@@ -517,6 +549,89 @@ def _keys(args) -> int:
     else:
         k = auth.revoke_key(path, args.id)
         print(f"key {k['id']} ({k['name']}) revoked at {k['revoked_at']}")
+    return 0
+
+
+def _secret_arg(value: str | None, file: str | None, what: str) -> str | None:
+    """A secret given on the command line or, better (shell history, ps), in a file."""
+    if value is not None and file is not None:
+        raise InputError(f"give the {what} or the {what} file, not both", field=what)
+    if file is not None:
+        return Path(file).read_text(encoding="utf-8").strip()
+    return value
+
+
+def _connector(args) -> int:
+    from . import store
+    from .settings import get_settings
+
+    settings = get_settings()
+    path = settings.db_path
+    store.migrate(path)
+    command = args.connector_command
+    if command == "work":
+        return _connector_work(settings)
+    from .connectors import accounts, outbox
+
+    if command == "add":
+        token = _secret_arg(args.token, args.token_file, "token")
+        if not token:
+            raise InputError("--token (or --token-file) is required: the API token tactful posts notes with",
+                             field="token")
+        account, made = accounts.add_account(
+            path, args.name, args.account, token=token, base_url=args.base_url,
+            secret=_secret_arg(args.secret, args.secret_file, "secret"), email=args.email, inboxes=args.inbox,
+            owner=args.owner, replace=args.replace)
+        shown = accounts.public(account)
+        print(f"{account.key} added: {account.base_url}"
+              + (f", inboxes {', '.join(account.inboxes)}" if account.inboxes else "")
+              + (f", owned by key {account.owner}" if account.owner else ""))
+        print(f"Webhook URL: https://<this tactful server>{shown['webhook']}")
+        if made:
+            print("The webhook secret, made for this account (copy it now; it is not shown again):")
+            print(made)
+    elif command == "list":
+        rows = accounts.list_accounts(path)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        for r in [] if args.json else rows:
+            print(f"{r['connector']}/{r['account']}  {r['base_url']}  inboxes {','.join(r['inboxes']) or 'all'}  "
+                  f"owner {r['owner'] or '-'}  webhook {r['webhook']}")
+        if not rows and not args.json:
+            print("no helpdesk accounts yet: tactful connector add chatwoot --account ID --base-url URL --token T")
+    elif command == "remove":
+        accounts.remove_account(path, args.name, args.account)
+        print(f"{args.name}/{args.account} removed; its webhooks are now refused (404)")
+    elif command == "deliveries":
+        rows = outbox.list_deliveries(path, state=args.state, limit=args.limit)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        for r in [] if args.json else rows:
+            print(f"{r['id']:>6}  {r['state']:<8}  {r['connector']}/{r['account']} conversation {r['conversation_id']}  "
+                  f"attempts {r['attempts']}  {r['updated_at']}" + (f"  {r['last_error']}" if r["last_error"] else ""))
+    else:
+        r = outbox.retry(path, args.id)
+        print(f"delivery {r['id']} is {r['state']} again, due now")
+    return 0
+
+
+def _connector_work(settings) -> int:
+    """The outbox worker in this process, until SIGINT or SIGTERM (it finishes the delivery in
+    hand; one killed outright is taken up again by the next worker once its lease runs out)."""
+    import asyncio
+    import signal
+    import threading
+
+    from .connectors.worker import Worker
+    from .drafting.models import ModelClient
+
+    playbook = _playbook(settings).load()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = Worker(settings, playbook, ModelClient.from_settings(settings))
+    print(f"tactful connector worker {worker.name}: working {settings.db_path}", file=sys.stderr, flush=True)
+    asyncio.run(worker.run(stop))
     return 0
 
 

@@ -12,13 +12,17 @@ each with its status in one body shape, the CLI prints its message and exits 2.
     ├── RateLimited         (429) over the key's limits (Retry-After says when to come back)
     ├── RubricError         (500) a rule or policy file is invalid (path and reason)
     ├── ModelError          (502) a model answered, but not with a usable draft
-    └── ModelUnavailable    (503) no model could be reached
+    ├── ModelUnavailable    (503) no model could be reached
+    └── HelpdeskError       (502) a helpdesk refused a call (a bad token, no such ticket): not retried
+        └── HelpdeskUnavailable (503) a helpdesk did not answer, or asked to wait (429, 5xx, a
+                                timeout): retried with backoff (Retry-After says how long)
 """
 
 from __future__ import annotations
 
 __all__ = ["first_problem", "TactfulError", "InputError", "TooLarge", "Unsupported", "Unauthorized", "Forbidden", "NotFound", "Conflict",
-           "RateLimited", "RubricError", "ModelError", "ModelUnavailable"]
+           "RateLimited", "RubricError", "ModelError", "ModelUnavailable", "HelpdeskError",
+           "HelpdeskUnavailable"]
 
 
 class TactfulError(Exception):
@@ -113,6 +117,30 @@ class ModelError(TactfulError):
 class ModelUnavailable(TactfulError):
     status = 503
     code = "model_unavailable"
+
+
+class HelpdeskError(TactfulError):
+    """A helpdesk's answer to a connector's call that retrying will not change (401, 403, 404,
+    422...). `status_code` is the helpdesk's HTTP status (None: no answer at all)."""
+
+    status = 502
+    code = "helpdesk_error"
+
+    def __init__(self, message: str, *, status_code: int | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class HelpdeskUnavailable(HelpdeskError):
+    """A helpdesk call worth retrying: 429, 5xx, a timeout or a refused connection.
+    `retry_after`: the seconds the helpdesk asked for (None when it did not say)."""
+
+    status = 503
+    code = "helpdesk_unavailable"
+
+    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after
 
 
 def first_problem(error) -> str:

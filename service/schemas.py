@@ -304,7 +304,45 @@ class FeedbackOut(BaseModel):
     agent: str | None
 
 
-_ERROR_TEXT = {404: "No such resource", 409: "The resource's state does not allow this",
+# ---------------------------------------------------------------- connectors
+
+DeliveryState = Literal["pending", "drafting", "posting", "posted", "skipped", "failed"]
+
+
+class ConnectorEventOut(BaseModel):
+    ok: Literal[True] = True
+    accepted: int = Field(description="Customer messages stored, each to be drafted for after its conversation's "
+                                      "quiet period.")
+    duplicates: int = Field(description="Messages stored before (a redelivery): ignored.")
+    ignored: int = Field(description="1 when the event asks for no draft (an agent's message, a note, a bot's, "
+                                     "another event type), else 0.")
+
+
+class DeliveryOut(BaseModel):
+    """One note to post back to a helpdesk: a burst of customer messages in one conversation."""
+
+    id: int
+    connector: str
+    account: str
+    conversation_id: str
+    ticket_url: str | None = Field(description="Where an agent opens the conversation in the helpdesk.")
+    state: DeliveryState = Field(description="pending (waiting for the conversation to go quiet), drafting, "
+                                             "posting, posted, skipped (nothing new to answer), failed (parked: "
+                                             "retry it by hand).")
+    attempts: int = Field(description="Calls to the helpdesk made for it since it was last retried.")
+    last_error: str | None
+    draft_id: str | None = Field(description="The stored draft the note carries (GET /v1/drafts/{id}).")
+    remote_id: str | None = Field(description="The helpdesk's id of the posted note.")
+    events: int = Field(description="The customer messages it answers.")
+    next_attempt_at: str | None = Field(description="When a worker takes it up next (open deliveries only).")
+    created_at: str
+    updated_at: str
+    posted_at: str | None
+    owner: str | None
+
+
+_ERROR_TEXT = {401: "The webhook is not signed with the account's secret", 404: "No such resource",
+               409: "The resource's state does not allow this",
                502: "The model answered, but not with a usable draft",
                503: "No model could be reached (only when the caller required a model)"}
 

@@ -28,7 +28,7 @@ __all__ = ["Settings", "get_settings", "DEFAULTS"]
 DEFAULTS = Path(__file__).parent / "defaults"
 
 PREFIX = "TACTFUL_"
-_CHOICES = {"auth": ("auto", "on", "off"), "model_input": ("mask", "allow")}
+_CHOICES = {"auth": ("auto", "on", "off"), "model_input": ("mask", "allow"), "connector_worker": ("on", "off")}
 
 
 @dataclass
@@ -72,6 +72,17 @@ class Settings:
     model_input: str = "mask"  # personal data in tickets sent to a model: "mask" or "allow"
     draft_deadline_s: float = 45.0  # the whole model phase of a draft; then the offline drafter answers
 
+    # Helpdesk connectors (service/connectors): webhooks in, private notes out, through an outbox.
+    connector_worker: str = "on"  # "on": `tactful serve` works the outbox too; "off": only `tactful connector work`
+    connector_quiet_s: float = 3.0  # a conversation is drafted once it has been quiet this long...
+    connector_quiet_max_s: float = 30.0  # ...or this long after the first message of a burst, whichever comes first
+    connector_lease_s: float = 120.0  # a claimed delivery is the worker's this long; then another worker may take it
+    connector_attempts: int = 6  # calls to the helpdesk for one delivery before it is parked as failed
+    connector_backoff_s: float = 1.0  # first backoff; doubles, full jitter, capped by connector_backoff_cap_s
+    connector_backoff_cap_s: float = 60.0
+    connector_timeout_s: float = 10.0  # one call to a helpdesk
+    connector_poll_s: float = 0.5  # how often an idle worker looks for due deliveries
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
@@ -84,6 +95,14 @@ class Settings:
                                  f"not {getattr(self, name)!r}", field=f"{PREFIX}{name.upper()}")
         if self.policy_path is None:
             self.policy_path = self.rubric_dir / "policy.yaml"
+        # a worker whose lease ran out while its call to the helpdesk was still open could be
+        # overtaken by another: every call must end well inside the lease
+        if self.connector_lease_s < 2 * self.connector_timeout_s:
+            raise InputError(f"{PREFIX}CONNECTOR_LEASE_S ({self.connector_lease_s:g}) must be at least twice "
+                             f"{PREFIX}CONNECTOR_TIMEOUT_S ({self.connector_timeout_s:g})",
+                             field=f"{PREFIX}CONNECTOR_LEASE_S")
+        if self.connector_attempts < 1:
+            raise InputError(f"{PREFIX}CONNECTOR_ATTEMPTS must be at least 1", field=f"{PREFIX}CONNECTOR_ATTEMPTS")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -110,7 +129,10 @@ _KINDS = {"host": str, "port": int, "keep_alive_s": int, "header_timeout_s": flo
           "auth": str, "model": str, "fallback_models": str, "api_base": str,
           "model_timeout_s": float, "model_max_tokens": int, "model_retries": int,
           "model_backoff_s": float, "model_backoff_cap_s": float, "model_input": str,
-          "draft_deadline_s": float}
+          "draft_deadline_s": float, "connector_worker": str, "connector_quiet_s": float,
+          "connector_quiet_max_s": float, "connector_lease_s": float, "connector_attempts": int,
+          "connector_backoff_s": float, "connector_backoff_cap_s": float, "connector_timeout_s": float,
+          "connector_poll_s": float}
 
 
 def _parse(name: str, raw: str):

@@ -105,6 +105,44 @@ def m008_owners(db: sqlite_utils.Database) -> None:
         db[table].create_index(["owner", "created_at"])
 
 
+@migrations()
+def m009_connectors(db: sqlite_utils.Database) -> None:
+    # Helpdesk connectors (service/connectors). An account is one helpdesk account tactful
+    # answers for: where its API is, its credentials and the secret its webhooks are signed with
+    # (kept here because both are needed in the clear: never logged, never shown by the API).
+    db["connector_accounts"].create({
+        "connector": str, "account": str, "base_url": str, "email": str, "token": str, "secret": str,
+        "inboxes": str, "owner": str, "created_at": str,
+    }, pk=("connector", "account"))
+    # The outbox. One row per note to post: a burst of messages in one conversation is one
+    # delivery, drafted once. `due_at`, `lease_until`: unix seconds. `uid` is the marker the note
+    # carries, so that a worker that may have posted it already can find it before posting again.
+    db["connector_deliveries"].create({
+        "id": int, "uid": str, "connector": str, "account": str, "conversation_id": str,
+        "ticket_url": str, "owner": str, "state": str, "attempts": int, "posts": int,
+        "first_at": float, "due_at": float, "lease_until": float, "lease_owner": str,
+        "last_error": str, "draft_id": str, "note": str, "remote_id": str, "message_ids": str,
+        "created_at": str, "updated_at": str, "posted_at": str,
+    }, pk="id", not_null={"uid", "connector", "account", "conversation_id", "state"},
+       defaults={"attempts": 0, "posts": 0})
+    db["connector_deliveries"].create_index(["state", "due_at"])
+    db["connector_deliveries"].create_index(["connector", "account", "conversation_id", "state"])
+    db["connector_deliveries"].create_index(["owner", "created_at"])
+    # What the webhooks brought, one row per inbound message, UNIQUE by the helpdesk's own
+    # delivery or message id: a redelivered event is the same row, and is ignored. `text` is
+    # the customer's words as sent until the draft is made, then masked like a stored draft.
+    db["connector_events"].create({
+        "id": int, "connector": str, "account": str, "delivery_key": str, "conversation_id": str,
+        "message_id": str, "text": str, "customer_name": str, "channel": str, "received_at": str,
+        "delivery": int,
+    }, pk="id", not_null={"connector", "account", "delivery_key", "conversation_id"},
+       foreign_keys=[("delivery", "connector_deliveries", "id")])
+    db["connector_events"].create_index(["connector", "account", "delivery_key"], unique=True)
+    db["connector_events"].create_index(["delivery"])
+    # The helpdesk ticket a draft answers, so that a page can link back to it.
+    db["drafts"].add_column("ticket_url", str)
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""

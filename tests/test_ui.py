@@ -19,7 +19,7 @@ from builtin import RUBRIC
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"/": "agent", "/review": "review", "/batches": "batches"}
+PAGES = {"/": "agent", "/review": "review", "/batches": "batches", "/connectors": "connectors"}
 TYPES = {".css": "text/css", ".js": "text/javascript", ".json": "application/json", ".svg": "image/svg+xml"}
 ASSETS = sorted(p.name for p in UI_DIR.iterdir() if p.suffix in TYPES)
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -163,6 +163,9 @@ def test_every_value_the_api_returns_has_a_label():
     for tier, spec in policy["severity"].items():
         assert {f"tier.{tier}", f"within.{spec['respond_within']}", f"escalate.{spec['escalate_to']}"} <= keys
     assert {f"state.{s}" for s in ("queued", "running", "done", "failed", "cancelled")} <= keys
+    from service.connectors.outbox import STATES  # the helpdesk notes page shows a delivery's state
+
+    assert {f"state.{s}" for s in STATES} <= keys
     assert {f"severity.{s}" for s in ("error", "warning", "info")} <= keys
     assert {f"section.{s}" for s in ("apology", "restatement", "remedy", "close")} <= keys
     assert {f"channel.{c}" for c in ("chat", "email", "social", "phone")} <= keys

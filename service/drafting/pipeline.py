@@ -425,15 +425,19 @@ async def draft_reply(req: DraftRequest, settings: Settings, playbook: Playbook,
 
 
 async def create_draft(req: DraftRequest, settings: Settings, playbook: Playbook,
-                       client: ModelClient | None, on_event=None, owner: str | None = None) -> dict:
+                       client: ModelClient | None, on_event=None, owner: str | None = None,
+                       ticket_url: str | None = None) -> dict:
     """A checked draft, stored with personal data masked, owned by `owner` (the calling API
-    key's id; None with auth off)."""
+    key's id; None with auth off). `ticket_url`: the helpdesk ticket it answers, when a
+    connector asked for it (service/connectors)."""
     draft = await draft_reply(req, settings, playbook, client, on_event)
-    await asyncio.to_thread(_save, settings, playbook.policy, req, draft, owner)  # SQLite off the event loop
+    # SQLite off the event loop
+    await asyncio.to_thread(_save, settings, playbook.policy, req, draft, owner, ticket_url)
     return draft
 
 
-def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner: str | None = None) -> None:
+def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner: str | None = None,
+          ticket_url: str | None = None) -> None:
     """Store the draft with personal data masked in everything that came from the customer."""
     keep = tuple(x for x in (req.order_id, d["triage"]["entities"].get("order_id"), policy.contact.email,
                              policy.contact.hotline) if x)
@@ -454,5 +458,5 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner:
         "subject": d["subject"], "review": mask(json.dumps(d["review"], ensure_ascii=False), keep),
         "passed": int(d["review"]["passed"]), "score": d["review"]["score"],
         "repaired": int(d["repaired"]), "usage": d["usage"], "latency_ms": d["usage"]["latency_ms"],
-        "owner": owner,
+        "owner": owner, "ticket_url": ticket_url,
     })

@@ -26,9 +26,14 @@ def _unescape(m: re.Match) -> str:
     return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
+_SECRET_PARAM = re.compile(r"([?&](?:secret|token|api_access_token)=)[^&\s\"']+", re.I)
+
+
 def _text(value: str) -> str:
     if "\\u" in value:
         value = _ESCAPE.sub(_unescape, value)
+    if "=" in value:
+        value = _SECRET_PARAM.sub(r"\1[REDACTED]", value)
     return mask(value) or value
 
 

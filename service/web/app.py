@@ -23,7 +23,7 @@ from .deps import PlaybookDep
 from .guard import LoopbackGuard
 from ..errors import TactfulError, TooLarge
 from ..privacy.logs import install_log_masking
-from .routes import batches, drafts, reviews
+from .routes import batches, connectors, drafts, reviews
 from .routes import ui  # the browser UI: /, /review, /batches (not in the OpenAPI schema)
 from ..schemas import NOT_BLANK, ErrorBody
 from ..settings import Settings, get_settings
@@ -121,10 +121,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             settings.host)
         app.state.jobs = JobRunner(settings)
         app.state.jobs.start()  # resumes jobs a stopped process left running
+        app.state.connector_worker = None
+        if settings.connector_worker == "on":  # the helpdesk outbox; deliveries are leased, so any
+            from ..connectors.worker import WorkerThread  # number of processes may work it
+
+            app.state.connector_worker = WorkerThread(settings, app.state.playbook, app.state.models)
+            app.state.connector_worker.start()
         log.info("tactful ready: model %s, database %s, API keys %s",
                  ", ".join(app.state.models.models) if app.state.models else "offline",
                  settings.db_path, "required" if app.state.auth else "off (loopback)")
         yield
+        if app.state.connector_worker is not None:
+            app.state.connector_worker.stop()
         app.state.jobs.stop()
 
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files shipped
@@ -189,6 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reviews.router, dependencies=[Depends(require("review"))])
     app.include_router(drafts.router, dependencies=[Depends(require("draft"))])
     app.include_router(batches.router, dependencies=[Depends(require("batch"))])
+    app.include_router(connectors.router, dependencies=[Depends(require("draft"))])
+    app.include_router(connectors.events)  # no key: the helpdesk signs its webhooks (connectors/base.py)
     app.include_router(ui.router)  # pages need no key; they call /v1 with the user's key
     # pages, scripts, reports and results compress 4-10x; event streams are left alone
     app.add_middleware(GZipMiddleware, minimum_size=1024)

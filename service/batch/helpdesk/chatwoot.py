@@ -34,7 +34,7 @@ from ..records import Record, Source
 from .common import (READ_ERRORS, Bad, Conversation, Message, body_text, channel_of, describe, each, ident,
                      kind, load_document, timestamp)
 
-__all__ = ["read", "DESCRIPTION"]
+__all__ = ["read", "DESCRIPTION", "CHANNELS"]
 
 DESCRIPTION = "Chatwoot conversations: the messages API JSON ({\"payload\": [...]}) or conversations with messages"
 EXPECTED = ('a Chatwoot export: the messages API response {"payload": [message, ...]}, '
@@ -42,7 +42,7 @@ EXPECTED = ('a Chatwoot export: the messages API response {"payload": [message, 
 
 _TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template",
           "incoming": "incoming", "outgoing": "outgoing", "activity": "activity", "template": "template"}
-_CHANNELS = {
+CHANNELS = {
     "channel::webwidget": "chat", "channel::email": "email", "channel::api": "chat",
     "channel::facebookpage": "social", "channel::twitterprofile": "social", "channel::twitter": "social",
     "channel::instagram": "social", "channel::whatsapp": "social", "channel::line": "social",
@@ -77,7 +77,7 @@ def _channel(conv: dict) -> str | None:
                   conv.get("channel"),
                   (conv.get("inbox") or {}).get("channel_type") if isinstance(conv.get("inbox"), dict) else None):
         if value:
-            return channel_of(value, _CHANNELS)
+            return channel_of(value, CHANNELS)
     return None
 
 
@@ -100,7 +100,7 @@ def _conversation(conv: Any, k: int, number) -> list[Record]:
 def _messages(messages: list, meta: dict | None, number) -> Iterator[Record]:
     """The messages API response: messages of one conversation (or several, by conversation_id)."""
     convs: dict[str, Conversation] = {}
-    channel = channel_of(meta.get("channel"), _CHANNELS) if meta and meta.get("channel") else None
+    channel = channel_of(meta.get("channel"), CHANNELS) if meta and meta.get("channel") else None
     for j, m in enumerate(messages, 1):
         cid = (ident(m.get("conversation_id")) if isinstance(m, dict) else None) or "#1"
         c = convs.get(cid)

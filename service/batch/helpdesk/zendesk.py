@@ -43,13 +43,13 @@ from ..records import BOM, Codec, Record, Source, raw_lines
 from .common import (READ_ERRORS, Bad, Conversation, Message, body_text, channel_of, describe, each, ident,
                      kind, parse_document, parse_json_line, timestamp)
 
-__all__ = ["read", "DESCRIPTION"]
+__all__ = ["read", "DESCRIPTION", "CHANNELS"]
 
 DESCRIPTION = "Zendesk tickets with comments: Tickets or Ticket Comments API JSON, or the JSON export (a ticket a line)"
 EXPECTED = ('a Zendesk export: {"tickets": [...]} with each ticket\'s "comments", a list of tickets, '
             '{"comments": [...]} (the Ticket Comments API) or JSON lines with one ticket a line')
 
-_CHANNELS: dict[Any, str] = {
+CHANNELS: dict[Any, str] = {
     0: "web", 4: "email", 29: "chat",  # via ids, for exports that give numbers
     "web_form": "web", "dropbox": "web", "help_center": "web", "email": "email", "mail": "email",
     "chat": "chat", "chat_transcript": "chat", "web_widget": "chat", "native_messaging": "chat",
@@ -199,7 +199,7 @@ def _ticket(ticket: Any, k: int, number: Callable[[], int], users: dict, extra: 
     via = ticket.get("via") if isinstance(ticket.get("via"), dict) else None
     if via is None and opening is not None and isinstance(opening.get("via"), dict):
         via = opening["via"]
-    conv.channel = channel_of(via.get("channel"), _CHANNELS) if via else None
+    conv.channel = channel_of(via.get("channel"), CHANNELS) if via else None
     requester = ident(ticket.get("requester_id"))
     opener = None
     if requester is None and not any(role == "end-user" for _, role in users.values()) and opening is not None:

@@ -1,4 +1,5 @@
 """The browser UI, served by the API's own process: `/` (agents), `/review`, `/batches` (QA),
+`/connectors` (the notes posted to connected helpdesks),
 the static assets under `/ui/`, and `/ui/config` (categories, their colours and labels).
 
 Everything lives in `service/ui/`: three Jinja2 pages on one base, one CSS file, plain ES
@@ -42,7 +43,8 @@ SECURITY_HEADERS = {
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".json": "application/json; charset=utf-8", ".svg": "image/svg+xml"}
 _ASSET = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(css|js|json|svg)$")
-PAGES = {"agent": "agent.html", "review": "review.html", "batches": "batches.html"}
+PAGES = {"agent": "agent.html", "review": "review.html", "batches": "batches.html",
+         "connectors": "connectors.html"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +73,11 @@ def review_page() -> HTMLResponse:
 @router.api_route("/batches", methods=["GET", "HEAD"])
 def batches_page() -> HTMLResponse:
     return _page("batches")
+
+
+@router.api_route("/connectors", methods=["GET", "HEAD"])
+def connectors_page() -> HTMLResponse:
+    return _page("connectors")
 
 
 @router.get("/ui/config")

@@ -115,7 +115,22 @@ function showPartial(sections, lang) {
   preview.textContent = text;
 }
 
-function showDraft(d) {
+/** Open a stored draft (/?draft=ID: the helpdesk notes page links here): its text as stored,
+ *  with personal data masked, reviewed again in place, and a link to its helpdesk ticket. */
+async function openStored(id) {
+  try {
+    const d = await api(`/v1/drafts/${encodeURIComponent(id)}`);
+    showError(null);
+    draft = { ...d, fallback: Boolean(d.fallback), repaired: Boolean(d.repaired) };
+    ticket = (d.request && d.request.message) || null;
+    message.value = ticket || "";
+    showDraft(draft, { stored: true });
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function showDraft(d, { stored = false } = {}) {
   $("#draft-empty").hidden = true;
   $("#draft-body").hidden = false;
   $("#draft-body").dataset.draftId = d.id;
@@ -125,7 +140,8 @@ function showDraft(d) {
   $("#subject").value = d.subject || "";
   renderMeta(d);
   renderTriage(d.triage);
-  checker.setText(d.text, d.review);
+  // a stored draft's text is masked: its review's offsets are of the text before, so review again
+  checker.setText(d.text, stored ? null : d.review);
   for (const b of $$("[data-action]")) b.disabled = false;
 }
 
@@ -137,6 +153,10 @@ function renderMeta(d) {
     d.fallback ? h("span", { class: "warn" }, t("draft.fallback")) : null,
     d.repaired ? h("span", {}, t("draft.repaired")) : null,
     h("span", { class: "lang-tag" }, tOr(`langname.${d.lang}`, d.lang)),
+    // built by the server from the configured helpdesk address; checked once more here
+    typeof d.ticket_url === "string" && /^https?:\/\//i.test(d.ticket_url)
+      ? h("a", { href: d.ticket_url, target: "_blank", rel: "noopener noreferrer", class: "ticket-link" }, t("draft.open_ticket"))
+      : null,
   ].filter(Boolean));
 }
 
@@ -188,4 +208,6 @@ for (const b of $$("[data-action]")) {
     }
   });
 }
+const stored = new URLSearchParams(location.search).get("draft");
+if (stored) await openStored(stored);
 document.documentElement.dataset.ready = "true"; // for tests and scripts: the page is wired up

@@ -1,0 +1,415 @@
+"""Fake helpdesks for the connector tests: each a real HTTP server on 127.0.0.1 (a free port), in a
+thread of the test process, written from the helpdesk's documented API and webhook payloads:
+ids, nesting, HTML bodies, its authentication and its error answers (401, 404, 429 with
+Retry-After, 5xx). Nothing here reaches beyond loopback.
+
+    with FakeChatwoot(token="t0ken") as cw:
+        event = cw.customer_says(10, "耳机坏了")          # the message, and Chatwoot's webhook body
+        headers = cw.sign(body, secret)                  # the webhook's signature headers
+        cw.fault("post", 429, retry_after=1)             # the next note post answers 429 (then as usual)
+        cw.stall("post")                                 # store notes, then hold the answers until released
+        cw.notes(10)                                     # the private notes in conversation 10
+
+A new helpdesk's fake is a subclass of FakeHelpdesk: its routes, the shape of its objects, and
+`sign`. Faults, stalls, the request log and the server's life are shared here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from datetime import datetime, timezone
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "wait_for", "fast_settings", "Webhooks", "SECRET"]
+
+SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
+
+
+def fast_settings(tmp_path, **overrides):
+    """Settings for connector tests: a quiet period of 0.1 s, quick polls and short backoffs."""
+    from service.settings import Settings
+
+    values = dict(db_path=tmp_path / "tactful.db", data_dir=tmp_path, model="", connector_quiet_s=0.1,
+                  connector_quiet_max_s=1.0, connector_poll_s=0.02, connector_timeout_s=2.0, connector_lease_s=5.0,
+                  connector_backoff_s=0.02, connector_backoff_cap_s=0.2, connector_attempts=4)
+    return Settings(**(values | overrides))
+
+
+class Webhooks:
+    """A helpdesk's side of the app: signed events in, deliveries watched through the API."""
+
+    def __init__(self, client, fake, connector: str, account: str, headers: dict | None = None):
+        self.client, self.fake, self.connector, self.account = client, fake, connector, account
+        self.key_headers = headers or {}
+
+    def send(self, event, *, headers: dict | None = None, raw: bytes | None = None, query: str = "", **sign):
+        body = raw if raw is not None else json.dumps(event, ensure_ascii=False).encode()
+        signed = self.fake.sign(body, SECRET, **sign) if headers is None else headers
+        return self.client.post(f"/v1/connectors/{self.connector}/{self.account}/events{query}",
+                                content=body, headers=signed)
+
+    def deliveries(self, **params) -> list[dict]:
+        r = self.client.get("/v1/connectors/deliveries", params=params, headers=self.key_headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def wait(self, state: str, n: int = 1, timeout: float = 15) -> list[dict]:
+        return wait_for(lambda: (lambda d: d if len(d) >= n else None)(self.deliveries(state=state)),
+                        timeout, what=f"{n} delivery(ies) {state}")
+
+
+def wait_for(predicate, timeout: float = 15.0, every: float = 0.02, what: str = "condition"):
+    """Poll until `predicate()` is truthy; its value. AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class FakeHelpdesk:
+    """The shared part: a Starlette app under uvicorn on port 0, a log of every request, scripted
+    faults per operation, and stalled answers."""
+
+    def __init__(self):
+        self.requests: list[dict] = []  # {"op", "method", "path", "headers", "json"}
+        self._faults: dict[str, deque] = {}
+        self._lock = threading.Lock()
+        self._stalling: set[str] = set()  # ops whose answers are held (a post: after it is stored)
+        self._release = threading.Event()
+        self.stalled = threading.Event()  # an answer is being held now
+        self._ids = itertools.count(1000)
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ life
+
+    def routes(self) -> list[Route]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "FakeHelpdesk":
+        config = uvicorn.Config(Starlette(routes=self.routes()), host="127.0.0.1", port=0, log_level="warning",
+                                lifespan="off", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # a thread, not the main one
+        self.thread = threading.Thread(target=self.server.run, name=type(self).__name__, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, 10, what=f"{type(self).__name__} to start")
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._release.set()
+        if self.server:
+            self.server.should_exit = True
+        if self.thread:
+            self.thread.join(10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------------------ scripting
+
+    def fault(self, op: str, status: int, *, times: int = 1, retry_after: str | float | None = None,
+              body: dict | None = None) -> None:
+        """The next `times` calls of `op` ("post", "get") answer `status` instead."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self._lock:
+            self._faults.setdefault(op, deque()).extend([(status, headers, body)] * times)
+
+    def fail_forever(self, op: str, status: int = 503) -> None:
+        self.fault(op, status, times=10_000)
+
+    def heal(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def stall(self, op: str = "post") -> None:
+        """Answers to `op` are held until `release()`: a post is stored as usual first, so the
+        helpdesk has the note and the caller never hears so; a get is held before it is read."""
+        self._release.clear()
+        self.stalled.clear()
+        self._stalling.add(op)
+
+    def release(self) -> None:
+        self._stalling.clear()
+        self._release.set()
+
+    def calls(self, op: str) -> list[dict]:
+        return [r for r in self.requests if r["op"] == op]
+
+    async def _enter(self, request: Request, op: str) -> tuple[Response | None, object]:
+        """Log the request; the scripted fault's answer if one is due (else None), and the body."""
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.requests.append({"op": op, "at": time.monotonic(), "method": request.method, "path": request.url.path,
+                              "query": dict(request.query_params), "headers": dict(request.headers), "json": body})
+        with self._lock:
+            due = self._faults.get(op)
+            fault = due.popleft() if due else None
+        if fault:
+            status, headers, fault_body = fault
+            return JSONResponse(fault_body or {"error": f"fake {status}"}, status_code=status, headers=headers), body
+        return None, body
+
+    async def _held(self, op: str, response: Response | None = None) -> Response | None:
+        """An answer to `op`, held while `op` is stalled."""
+        if op in self._stalling:
+            self.stalled.set()
+            while not self._release.is_set():
+                await asyncio.sleep(0.02)
+        return response
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+
+# ---------------------------------------------------------------------- Chatwoot
+
+class FakeChatwoot(FakeHelpdesk):
+    """Chatwoot's Application API for messages (api_access_token), and its webhook bodies.
+
+    GET  /api/v1/accounts/{account_id}/conversations/{conversation_id}/messages
+         -> {"meta": {...}, "payload": [message, ...]}, the latest 20, oldest first
+    POST /api/v1/accounts/{account_id}/conversations/{conversation_id}/messages
+         {"content", "message_type": "outgoing", "private": true} -> the message
+    401 {"errors": ["You need to sign in or sign up before continuing."]} without the token;
+    404 {"error": "Resource could not be found"} for a conversation that does not exist.
+    """
+
+    def __init__(self, *, token: str = "cw-token", account_id: int = 1, inbox_id: int = 3):
+        super().__init__()
+        self.token, self.account_id, self.inbox_id = token, account_id, inbox_id
+        self.conversations: dict[int, list[dict]] = {}
+
+    def routes(self) -> list[Route]:
+        path = "/api/v1/accounts/{account_id:int}/conversations/{conversation_id:int}/messages"
+        return [Route(path, self._messages, methods=["GET", "POST"])]
+
+    def _message(self, conversation_id: int, content: str, message_type: int, *, private: bool = False,
+                 sender: dict | None = None) -> dict:
+        return {"id": self.next_id(), "content": content, "account_id": self.account_id, "inbox_id": self.inbox_id,
+                "conversation_id": conversation_id, "message_type": message_type, "created_at": int(time.time()),
+                "updated_at": datetime.now(timezone.utc).isoformat(), "private": private, "status": "sent",
+                "source_id": None, "content_type": "text", "content_attributes": {},
+                "sender_type": (sender or {}).get("type", "contact").capitalize() if sender else None,
+                "sender_id": (sender or {}).get("id"), "external_source_ids": {}, "sender": sender}
+
+    def customer_says(self, conversation_id: int, content: str, *, name: str = "王小明",
+                      channel: str = "Channel::WebWidget", account_id: int | None = None) -> dict:
+        """A customer's message in a conversation, and the message_created webhook body for it
+        (the documented payload: id, content, message_type "incoming", sender of type contact,
+        inbox, conversation with its id and channel, account)."""
+        sender = {"id": 14, "name": name, "avatar": "", "type": "contact"}
+        m = self._message(conversation_id, content, 0, sender=sender)
+        self.conversations.setdefault(conversation_id, []).append(m)
+        return {
+            "event": "message_created", "id": m["id"], "content": content,
+            "created_at": datetime.now(timezone.utc).isoformat(), "message_type": "incoming",
+            "content_type": "text", "private": False, "content_attributes": {}, "source_id": None,
+            "sender": sender, "inbox": {"id": self.inbox_id, "name": "Acme Support"},
+            "conversation": {
+                "additional_attributes": {"browser": {"browser_name": "Chrome"}, "referer": "http://localhost/"},
+                "can_reply": True, "channel": channel, "id": conversation_id, "inbox_id": self.inbox_id,
+                "contact_inbox": {"id": 12, "contact_id": 14, "inbox_id": self.inbox_id, "source_id": "405f1d30"},
+                "messages": [m], "meta": {"sender": sender | {"email": None, "phone_number": None},
+                                          "assignee": {"id": 1, "name": "John", "type": "user"}},
+                "status": "open", "unread_count": 1, "timestamp": m["created_at"]},
+            "account": {"id": self.account_id if account_id is None else account_id, "name": "Acme Inc"},
+        }
+
+    def agent_says(self, conversation_id: int, content: str) -> dict:
+        m = self._message(conversation_id, content, 1, sender={"id": 1, "name": "John", "type": "user"})
+        self.conversations.setdefault(conversation_id, []).append(m)
+        return m
+
+    def event_of(self, message: dict, event: str = "message_created") -> dict:
+        """The webhook body Chatwoot sends for a message it stored (an agent's, a note)."""
+        kinds = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
+        return {"event": event, "id": message["id"], "content": message["content"],
+                "message_type": kinds[message["message_type"]], "private": message["private"],
+                "sender": message["sender"], "inbox": {"id": self.inbox_id, "name": "Acme Support"},
+                "conversation": {"id": message["conversation_id"], "inbox_id": self.inbox_id,
+                                 "channel": "Channel::WebWidget"},
+                "account": {"id": self.account_id, "name": "Acme Inc"}}
+
+    @staticmethod
+    def sign(body: bytes, secret: str, timestamp: int | None = None) -> dict:
+        """The headers of a signed Chatwoot webhook: sha256=HMAC(secret, "{timestamp}.{body}")."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return {"Content-Type": "application/json", "X-Chatwoot-Signature": f"sha256={digest}",
+                "X-Chatwoot-Timestamp": ts, "X-Chatwoot-Delivery": f"delivery-{ts}-{len(body)}"}
+
+    def notes(self, conversation_id: int) -> list[dict]:
+        return [m for m in self.conversations.get(conversation_id, []) if m["private"]]
+
+    async def _messages(self, request: Request) -> Response:
+        op = "post" if request.method == "POST" else "get"
+        fault, body = await self._enter(request, op)
+        if request.headers.get("api_access_token") != self.token:
+            return JSONResponse({"errors": ["You need to sign in or sign up before continuing."]}, status_code=401)
+        if fault is not None:
+            return fault
+        if request.path_params["account_id"] != self.account_id:
+            return JSONResponse({"error": "Resource could not be found"}, status_code=404)
+        conversation_id = request.path_params["conversation_id"]
+        if conversation_id not in self.conversations:
+            return JSONResponse({"error": "Resource could not be found"}, status_code=404)
+        messages = self.conversations[conversation_id]
+        if op == "get":
+            await self._held("get")
+            return JSONResponse({"meta": {"labels": [], "additional_attributes": {},
+                                          "contact": {"id": 14, "name": "王小明"}, "assignee": None},
+                                 "payload": messages[-20:]})
+        if not isinstance(body, dict) or not body.get("content"):
+            return JSONResponse({"error": "content is missing"}, status_code=422)
+        kind = {"outgoing": 1, "incoming": 0}.get(body.get("message_type", "outgoing"), 1)
+        m = self._message(conversation_id, body["content"], kind, private=bool(body.get("private")),
+                          sender={"id": 7, "name": "tactful bot", "type": "user"})
+        messages.append(m)
+        return await self._held("post", JSONResponse(m))
+
+
+# ---------------------------------------------------------------------- Zendesk
+
+class FakeZendesk(FakeHelpdesk):
+    """Zendesk's Tickets and Ticket Comments APIs (basic auth `{email}/token:{api_token}`).
+
+    GET /api/v2/tickets/{id}/comments.json[?include=users&sort_order=desc]
+        -> {"comments": [...], "users": [...] (with include=users), "next_page": null,
+            "previous_page": null, "count": n}; a comment: id, type "Comment", author_id, body,
+            html_body, plain_body, public, attachments, audit_id, via {"channel", "source"},
+            created_at, metadata
+    PUT /api/v2/tickets/{id}.json {"ticket": {"comment": {"html_body"|"body", "public"}}}
+        -> {"ticket": {...}, "audit": {"id", "ticket_id", "events": [{"id", "type": "Comment", ...}]}}
+    401 {"error": "Couldn't authenticate you"}; 404 {"error": "RecordNotFound", "description": "Not found"}.
+    """
+
+    REQUESTER, AGENT, API_USER = 9001, 42, 77
+
+    def __init__(self, *, email: str = "bot@acme.example", token: str = "zd-token"):
+        super().__init__()
+        self.email, self.token = email, token
+        self.tickets: dict[int, list[dict]] = {}
+        self.users = {self.REQUESTER: {"id": self.REQUESTER, "name": "王小明", "role": "end-user"},
+                      self.AGENT: {"id": self.AGENT, "name": "Li Na", "role": "agent"},
+                      self.API_USER: {"id": self.API_USER, "name": "tactful", "role": "agent"}}
+
+    def routes(self) -> list[Route]:
+        return [Route("/api/v2/tickets/{ticket_id:int}/comments.json", self._comments, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}.json", self._update, methods=["PUT"])]
+
+    def _comment(self, author_id: int, html: str, plain: str, public: bool, channel: str = "web") -> dict:
+        """`body` as typed; `plain_body` as Zendesk derives it from the HTML (paragraphs apart)."""
+        cid = self.next_id()
+        return {"id": cid, "type": "Comment", "author_id": author_id, "body": plain, "html_body": html,
+                "plain_body": "\n\n".join(line for line in plain.split("\n") if line.strip()), "public": public, "attachments": [], "audit_id": cid + 1,
+                "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
+                "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "metadata": {"system": {}}}
+
+    def customer_comments(self, ticket_id: int, text: str, *, channel: str = "web") -> dict:
+        """A public comment by the requester (its html_body as Zendesk renders one), and the body
+        the README's trigger sends for the update."""
+        paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n"))
+        html = f'<div class="zd-comment" dir="auto">{paragraphs}</div>'
+        self.tickets.setdefault(ticket_id, []).append(self._comment(self.REQUESTER, html, text, True, channel))
+        return self.trigger_body(ticket_id, self.REQUESTER)
+
+    def agent_replies(self, ticket_id: int, text: str) -> dict:
+        html = f'<div class="zd-comment" dir="auto"><p>{text}</p></div>'
+        self.tickets.setdefault(ticket_id, []).append(self._comment(self.AGENT, html, text, True))
+        return self.trigger_body(ticket_id, self.AGENT)
+
+    def trigger_body(self, ticket_id: int, current_user: int) -> dict:
+        return {"ticket_id": str(ticket_id), "updated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "requester_id": str(self.REQUESTER), "current_user_id": str(current_user)}
+
+    @staticmethod
+    def sign(body: bytes, secret: str, timestamp: str | None = None, invocation: str | None = None) -> dict:
+        """The headers of a Zendesk webhook: base64(HMAC-SHA256(secret, timestamp + body))."""
+        ts = timestamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        digest = base64.b64encode(hmac.new(secret.encode(), ts.encode() + body, hashlib.sha256).digest()).decode()
+        headers = {"Content-Type": "application/json", "X-Zendesk-Webhook-Signature": digest,
+                   "X-Zendesk-Webhook-Signature-Timestamp": ts, "X-Zendesk-Webhook-Id": "01HWEBHOOK"}
+        if invocation:
+            headers["X-Zendesk-Webhook-Invocation-Id"] = invocation
+        return headers
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [c for c in self.tickets.get(ticket_id, []) if not c["public"]]
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.email}/token:{self.token}".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    async def _comments(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
+        if fault is not None:
+            return fault
+        await self._held("get")
+        comments = self.tickets.get(request.path_params["ticket_id"])
+        if comments is None:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        page = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
+        body = {"comments": page[:100], "next_page": None, "previous_page": None, "count": len(comments)}
+        if "users" in request.query_params.get("include", ""):
+            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in comments}) if i in self.users]
+        return JSONResponse(body)
+
+    async def _update(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
+        if fault is not None:
+            return fault
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        comment = ((body or {}).get("ticket") or {}).get("comment") if isinstance(body, dict) else None
+        if not isinstance(comment, dict) or not (comment.get("html_body") or comment.get("body")):
+            return JSONResponse({"error": "RecordInvalid", "description": "Record validation errors",
+                                 "details": {"base": [{"description": "Comment: cannot be blank"}]}}, status_code=422)
+        html = comment.get("html_body") or f"<p>{comment['body']}</p>"
+        plain = comment.get("body") or _strip_tags(html)
+        c = self._comment(self.API_USER, html, plain, bool(comment.get("public", True)), channel="api")
+        self.tickets[ticket_id].append(c)
+        audit = {"id": c["audit_id"], "ticket_id": ticket_id, "created_at": c["created_at"], "author_id": self.API_USER,
+                 "events": [{"id": c["id"], "type": "Comment", "author_id": self.API_USER, "body": plain,
+                             "html_body": html, "public": c["public"], "attachments": [], "audit_id": c["audit_id"]}]}
+        return await self._held("post", JSONResponse({"ticket": {"id": ticket_id, "status": "open",
+                                                                "updated_at": c["created_at"]}, "audit": audit}))
+
+
+def _strip_tags(html: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", html).strip()
