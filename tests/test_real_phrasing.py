@@ -17,6 +17,10 @@ def flags(reply: str) -> set[str]:
 
 
 NOT_FLAGGED = [
+    # a notice tied to an event the customer will see
+    "发票开具之后我们会短信告知您的哦",
+    "退款到账以后系统会短信通知您",
+    "包裹有最新物流更新会通知到您的",
     # questions and invitations
     "请问您是通过什么渠道下的单呢?",
     "不知道您是在哪个页面看到的活动呢?",
