@@ -219,8 +219,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         top = max(whole, key=whole.get)
         safety_score = whole.get("safety_emergency", 0.0)
         clauses = segments(message)
-        if rule_scenario not in ("inquiry", "other", "safety_emergency") and whole[rule_scenario] >= RULE_KEEP:
-            top = rule_scenario  # a keyword the classifier does not rule out names the problem
+        if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
+                whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])):
+            top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
         found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(whole[top], 3))}
         if len(clauses) > 1:
             for clause in clauses:
@@ -279,6 +280,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3))
+
+
+def _marked(norm: str, at: int) -> bool:
+    """Whether the keyword at `at` is in a negated or reported part of the message."""
+    from .triage_model import _spans
+
+    return any(s <= at < e for s, e, _ in _spans(norm))
 
 
 def _severity_from_signals(signals: list[str]) -> str:
