@@ -108,7 +108,7 @@ ZH = {
         "我想给你们的包装提点意见 太浪费了", "不用了 谢谢", "测试一下", "哈哈哈好的", "我找到了 不好意思打扰了",
         "帮我转人工", "我想加盟你们 找谁", "你们招人吗", "想合作 有对接人吗", "东西收到了 很满意",
         "祝你们生意兴隆", "好吧 那就这样吧", "ok", "你是机器人吗", "别再给我发促销短信了 烦", "帮我把账号注销掉",
-        "发票抬头想改成公司的", "把我从你们的邮件列表里删掉", "不想收到你们的推送了 怎么关",
+        "发票抬头想改成公司的", "想把赠品换个颜色", "麻烦把订单备注改一下", "我想把收件人名字改成我老公的", "把我从你们的邮件列表里删掉", "不想收到你们的推送了 怎么关",
     ],
 }
 
@@ -247,7 +247,8 @@ EN = {
         "the agent yesterday was super patient, just wanted to say thanks", "never mind, its fine now", "cool thanks", "your packaging uses way too much plastic, just feedback",
         "no thanks", "test", "lol ok", "found it, sorry to bother you", "can i talk to a human", "are you hiring", "i want to partner with you, who do i contact",
         "arrived, very happy with it", "break a leg with the launch guys", "ok", "are you a bot",
-        "stop sending me marketing texts", "please take me off your mailing list", "i want my account and data deleted",
+        "stop sending me marketing texts", "i'd like to switch the size on my order to a medium",
+        "please change the name on the gift card", "i would like to add a gift note to my order", "please take me off your mailing list", "i want my account and data deleted",
         "keep getting newsletters even after opting out, make it stop", "please update the company name on my receipt",
     ],
 }

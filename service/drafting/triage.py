@@ -224,9 +224,17 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
         found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(whole[top], 3))}
         if len(clauses) > 1:
-            for clause in clauses:
+            own = [x for x in clauses if not _reported(x)]  # "客服说无质量问题": their words, not a complaint
+            tops = {}
+            for clause in own:
                 p = model.proba(clause, prepared=True)
-                best = max(p, key=p.get)
+                tops[clause] = max(p, key=p.get), p
+            if len(own) < len(clauses) and own and top not in {b for b, _ in tops.values()}:
+                best, p = max(tops.values(), key=lambda bp: bp[1][bp[0]] if bp[0] != "other" else 0)
+                if best != "other":  # the message's top came from the quoted words only
+                    top = best
+                    found = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(p[top], 3))}
+            for clause, (best, p) in tops.items():
                 if len(_DIGITS.sub("", clause)) >= 4:  # "订单20261101208" says nothing of a danger
                     safety_score = max(safety_score, p.get("safety_emergency", 0.0))
                 if best not in found and p[best] >= CLAUSE_ISSUE and best != "other":
@@ -273,13 +281,29 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         clause = _clause(message, s, e)
     elif message.strip():  # no keyword: the first clause of the message
         clause = _clause(message, 0, 0)
+    entities = _entities(message, norm, c, playbook.rubric, order_id, customer_name, keyword, clause)
+    if scenario == "billing" and ("billing" not in keyword_at or _marked(norm, keyword_at["billing"][0])):
+        # a billing case lets a reply repeat the ticket's amount as the charge to refund; the
+        # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
+        entities = entities.model_copy(update={"amount": None})
     return Triage(lang=lang, scenario=scenario, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
-                  entities=_entities(message, norm, c, playbook.rubric, order_id, customer_name,
-                                     keyword, clause),
+                  entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3))
+
+
+def _reported(clause: str) -> bool:
+    """Whether a clause is only what someone else said (the merchant's, an agent's words)."""
+    from .triage_model import _spans
+
+    marked = set()
+    for s, e, mark in _spans(clause):
+        if mark == "q":
+            marked.update(range(s, e))
+    content = [i for i, ch in enumerate(clause) if ch.isalnum()]
+    return bool(marked) and sum(i in marked for i in content) >= 0.6 * len(content)
 
 
 def _marked(norm: str, at: int) -> bool:
