@@ -97,7 +97,8 @@ def test_each_agent_turn_is_reviewed_and_each_conversation_scored(tmp_path, in_p
 
 def test_channel_changes_what_a_turn_is_asked_for(tmp_path, in_process):
     def turn(channel):
-        msgs = [("x", "customer", "我买的耳机右边没声音,怎么办", "", "", channel),
+        # a question, not a complaint ("右边没声音" is a defect reported: its chat owes a close)
+        msgs = [("x", "customer", "请问这款耳机支持换新吗", "", "", channel),
                 ("x", "agent", "可以的,这款耳机支持换新,您在订单页点申请换货就行。", "A", "", channel)]
         return run_cli(in_process, tmp_path, conversation_csv(msgs))[0]
 

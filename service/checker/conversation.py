@@ -188,7 +188,9 @@ def _complains(playbook: Playbook, text: str, lang: str | None) -> bool:
     from ..drafting.triage import triage
 
     try:
-        t = triage(text, playbook, lang=lang)
+        # the keyword rules only: reviewing stays light (no classifier is trained on this path),
+        # and whether an apology is owed was tuned on what the rules call a complaint
+        t = triage(text, playbook, lang=lang, use_model=False)
     except TactfulError:
         return False
     if t.scenario in playbook.rubric.conversation.not_complaints:

@@ -106,15 +106,36 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
 
 def emergency_line(playbook: Playbook, triage: Triage, lang: str) -> str | None:
     """The safety line that opens a reply (the policy's emergency numbers), from the same
-    template the offline drafter uses; None for any other scenario."""
-    if triage.scenario != "safety_emergency":
-        return None
+    template the offline drafter uses; when triage is unsure there is no danger, the
+    "if anyone is hurt" line; None otherwise."""
     root = playbook.prompt_dir
+    if triage.scenario != "safety_emergency":
+        if not triage.safety_uncertain:
+            return None
+        return _caution(playbook, triage, lang)
     src = _source_lang(root, lang, triage.scenario)
     ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm",
                    customer_name=None, order_id=None)
     line = str(module(root, f"offline/{src}/{triage.scenario}.j2", ctx).emergency())
     return to_script(line, lang) if lang != src else line
+
+
+def _caution(playbook: Playbook, triage: Triage, lang: str) -> str:
+    root = playbook.prompt_dir
+    src = _source_lang(root, lang, triage.scenario)
+    ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm", customer_name=None, order_id=None)
+    line = str(module(root, f"offline/{src}/parts.j2", ctx).caution())
+    return to_script(line, lang) if lang != src else line
+
+
+# the further issues that get a line of their own (a question or "other" is answered by the close)
+_OWN_LINE = {"safety_emergency", "account_security", "billing", "outage", "defective_or_wrong_item",
+             "late_or_lost_parcel", "poor_service"}
+
+
+def further_issues(triage: Triage) -> list[str]:
+    """The message's issues after the primary one that a draft answers line by line."""
+    return [i.scenario for i in triage.issues if i.scenario != triage.scenario and i.scenario in _OWN_LINE]
 
 
 def contact_line(playbook: Playbook, triage: Triage, *, lang: str, channel: str, tone: str) -> str:
@@ -142,11 +163,21 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     if channel == "phone":
         close = str(parts.readback(scenario)) + close
     emergency = str(scenario.emergency()) if hasattr(scenario, "emergency") else None
+    if not emergency and triage.safety_uncertain:
+        emergency = str(parts.caution())
+    restatement = str(parts.restatement(scenario))
+    further = further_issues(triage)
+    if further:  # a further issue's line names no amount: the ticket's figure is the primary's fact
+        plain = dict(ctx, e=ctx["e"].model_copy(update={"amount": None, "clause": None, "keyword": None}))
+    for other in further:  # several problems: one line each
+        other_src = _source_lang(root, lang, other)
+        if other_src == src:
+            restatement += (" " if src == "en" else "") + str(parts.also(module(root, f"offline/{src}/{other}.j2", plain).problem()))
     sections = Sections(
         emergency=emergency or None,
         greeting=str(parts.greeting()),
         apology=str(parts.apology(scenario)),
-        restatement=str(parts.restatement(scenario)),
+        restatement=restatement,
         remedy=str(scenario.remedy()),
         close=close,
         subject=str(scenario.subject()) if channel == "email" else None,
@@ -157,7 +188,8 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     ids = playbook.policy.offline.get(triage.scenario)
     if ids:  # the policy's own remedies, in each language as the policy writes them
         asked = [i for t in triage.topics for i in playbook.policy.offline_topics.get(t, ())]
-        sections.remedy = catalogue_remedy(playbook.policy, list(dict.fromkeys([*ids, *asked])), triage, lang)
+        more = [playbook.policy.offline[o][0] for o in further if playbook.policy.offline.get(o)]
+        sections.remedy = catalogue_remedy(playbook.policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
     return sections, template_hash(root, name)
 
 

@@ -21,7 +21,7 @@ from ..privacy.masking import find_pii
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["Triage", "TriageRules", "triage", "load_triage_rules", "SCENARIOS"]
+__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "SCENARIOS"]
 
 SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
              "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
@@ -41,6 +41,11 @@ class _TriageSpec(BaseModel):
     escalate_to_medium: list[str]
     product_after: list[str]
     topics: dict[str, list[str]] = {}
+    # phrases that hold a keyword but not its meaning ("fire stick", "down payment"): blanked
+    # before the keywords are matched
+    idioms: list[str] = []
+    # the guides' severity signals, by name (repeat_contact, money_taken, public_threat, ...)
+    signals: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class TriageRules:
     spec: _TriageSpec
     automaton: ahocorasick.Automaton  # keyword -> (kind, scenario)
     product_re: re.Pattern
+    idioms: ahocorasick.Automaton | None = None
 
 
 @functools.cache
@@ -75,9 +81,20 @@ def load_triage_rules(path: Path) -> TriageRules:
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("topic", topic))
+    for signal, keywords in spec.signals.items():
+        for k in keywords:
+            for word in expand(k):
+                entries.setdefault(fold(word), []).append(("signal", signal))
     for word, values in entries.items():
         automaton.add_word(word, (word, values))
     automaton.make_automaton()
+    idioms = None
+    if spec.idioms:
+        idioms = ahocorasick.Automaton()
+        for k in spec.idioms:
+            for word in expand(k):
+                idioms.add_word(fold(word), fold(word))
+        idioms.make_automaton()
     after = "|".join(re.escape(fold(w)) for w in sorted(spec.product_after, key=len, reverse=True))
     # Chinese: a short run of ideographs up to punctuation or a verb. English: up to four words,
     # ending before a verb or punctuation ("my new space heater started..." -> "space heater").
@@ -90,7 +107,7 @@ def load_triage_rules(path: Path) -> TriageRules:
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
           r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
     product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
-    return TriageRules(spec, automaton, product_re)
+    return TriageRules(spec, automaton, product_re, idioms)
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -113,47 +130,149 @@ class Entities(BaseModel):
     clause: str | None = None  # the clause around them, for restating the problem
 
 
+class Issue(BaseModel):
+    scenario: str
+    text: str  # the clause it was read from (normalised: folded, simplified)
+    score: float  # the classifier's probability of the scenario for that clause
+
+
 class Triage(BaseModel):
     lang: str
-    scenario: str
+    scenario: str  # the primary issue: the one a single-scenario reply answers
     severity: str
     respond_within: str
     escalate_to: str
     entities: Entities
     topics: list[str] = []  # what the message asks about (triage.yaml), in the order it says it
+    issues: list[Issue] = []  # every problem the message raises, the primary first
+    signals: list[str] = []  # the guides' severity signals found (triage.yaml `signals`)
+    safety: bool = False  # a danger to someone: the emergency line comes first
+    safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
+    safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
+
+
+# Safety from the classifier: called at SAFETY_CALL or above; from SAFETY_UNSURE up to it the
+# draft carries the emergency numbers "if anyone is hurt" (bench/triage_bench.py sets them).
+SAFETY_CALL = 0.9
+SAFETY_UNSURE = 0.3
+# A clause adds an issue of its own when the classifier gives it at least this probability.
+CLAUSE_ISSUE = 0.85
+# A keyword's scenario stays the primary one unless the classifier gives it less than this
+# (a negated or quoted keyword, an idiom: "没有质量问题", "客服说无质量问题").
+RULE_KEEP = 0.05
+_DIGITS = re.compile(r"[\d\W_]+")
+_URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
+_TIER = {t: i for i, t in enumerate(TIERS)}
+_NOT_HURT = re.compile(r"(?:没有?人|没|無人|没有|沒有?人|no ?one|nobody|not|wasn'?t|isn'?t|nobody was|no one was|"
+                       r"幸好人没事|人没事)\W{0,3}\w{0,6}$")
 
 
 def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_id: str | None = None,
-           customer_name: str | None = None) -> Triage:
-    """Read a message with the playbook's triage rules; its policy sets the severity tiers."""
+           customer_name: str | None = None, use_model: bool = True) -> Triage:
+    """Read a message with the playbook's triage rules and its classifier; its policy sets
+    the severity tiers. The keyword rules are a floor: a keyword danger is always a danger."""
     c, policy = playbook.triage_rules, playbook.policy
     lang = lang or detect_lang(message)
     norm = normalize(message, "zh-Hant" if lang == "zh-Hant" else lang).text
+    if c.idioms is not None:  # "fire stick", "down payment": blanked, offsets kept
+        chars = list(norm)
+        for end, word in c.idioms.iter(norm):
+            start = end - len(word) + 1
+            if (start == 0 or not _ascii_word(norm[start - 1])) and (end + 1 >= len(norm) or not _ascii_word(norm[end + 1])):
+                chars[start:end + 1] = " " * len(word)
+        matched = "".join(chars)
+    else:
+        matched = norm
     first: dict[str, int] = {}
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
     topics: list[str] = []
-    for end, (word, values) in c.automaton.iter(norm):
+    signals: list[str] = []
+    for end, (word, values) in c.automaton.iter(matched):
         start = end - len(word) + 1
-        if _ascii_word(word[0]) and start > 0 and _ascii_word(norm[start - 1]):
+        if _ascii_word(word[0]) and start > 0 and _ascii_word(matched[start - 1]):
             continue  # "sue" inside "issue"; but "去12315投诉" keeps its keyword
-        if _ascii_word(word[-1]) and end + 1 < len(norm) and _ascii_word(norm[end + 1]):
+        if _ascii_word(word[-1]) and end + 1 < len(matched) and _ascii_word(matched[end + 1]):
             continue
-        for kind, name in values:  # name: a scenario's or a topic's
+        for kind, name in values:  # name: a scenario's, a topic's or a signal's
             if kind == "scenario":
                 first.setdefault(name, start)
                 keyword_at.setdefault(name, (start, end + 1))
             elif kind == "topic":
                 if name not in topics:
                     topics.append(name)
+            elif kind == "signal":
+                if name == "injury" and _NOT_HURT.search(matched[max(0, start - 12):start]):
+                    continue  # "没有人受伤", "no one was hurt"
+                if name not in signals:
+                    signals.append(name)
             else:
                 escalate.add(kind)
-    scenario = next((s for s in c.spec.scenarios if s in first), "other")
-    severity = c.spec.scenarios[scenario].severity
+    rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
+
+    issues: list[Issue] = []
+    safety_score = 0.0
+    if use_model:
+        from .triage_model import load_model, prepare, segments
+
+        model = load_model(playbook.rubric_dir, playbook.cache_dir)
+        whole = model.proba(message)
+        top = max(whole, key=whole.get)
+        safety_score = whole.get("safety_emergency", 0.0)
+        clauses = segments(message)
+        if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
+                whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])):
+            top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
+        found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(whole[top], 3))}
+        if len(clauses) > 1:
+            own = [x for x in clauses if not _reported(x)]  # "客服说无质量问题": their words, not a complaint
+            tops = {}
+            for clause in own:
+                p = model.proba(clause, prepared=True)
+                tops[clause] = max(p, key=p.get), p
+            if len(own) < len(clauses) and own and top not in {b for b, _ in tops.values()}:
+                best, p = max(tops.values(), key=lambda bp: bp[1][bp[0]] if bp[0] != "other" else 0)
+                if best != "other":  # the message's top came from the quoted words only
+                    top = best
+                    found = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(p[top], 3))}
+            for clause, (best, p) in tops.items():
+                if len(_DIGITS.sub("", clause)) >= 4:  # "订单20261101208" says nothing of a danger
+                    safety_score = max(safety_score, p.get("safety_emergency", 0.0))
+                if best not in found and p[best] >= CLAUSE_ISSUE and best != "other":
+                    found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
+                elif best in found and found[best].score < p[best]:
+                    found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
+        if rule_scenario == "safety_emergency" and "safety_emergency" not in found:
+            found["safety_emergency"] = Issue(scenario="safety_emergency", text=_clause(message, *keyword_at["safety_emergency"]) or "",
+                                              score=round(safety_score, 3))
+        if safety_score < SAFETY_CALL and rule_scenario != "safety_emergency":
+            found.pop("safety_emergency", None)  # a danger is called by a keyword or a sure classifier
+        elif "safety_emergency" not in found:
+            found["safety_emergency"] = Issue(scenario="safety_emergency", text=prepare(message).strip()[:200],
+                                              score=round(safety_score, 3))
+        if len(found) > 1:
+            found.pop("other", None)  # "other" is what is left when nothing else is
+        if len(found) > 1 and "inquiry" in found and found["inquiry"].score < 0.9:
+            found.pop("inquiry")  # "请问你们到底什么时候发货": a complaint put as a question
+        issues = list(found.values())
+    safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
+    if safety:
+        scenario = "safety_emergency"
+    elif issues:  # the message's own top class, or its first clause's when that was "other"
+        scenario = issues[0].scenario
+    else:
+        scenario = rule_scenario
+    if issues:  # the primary first, then the others as the message raises them
+        issues.sort(key=lambda i: (i.scenario != scenario, _URGENCY[i.scenario]))
+    else:
+        issues = [Issue(scenario=scenario, text=norm.strip()[:200], score=1.0)]
+    severity = max((c.spec.scenarios[i.scenario].severity for i in issues), key=_TIER.get)
+    raise_to = _severity_from_signals(signals)
     if "escalate_to_severe" in escalate:
-        severity = "severe"
-    elif "escalate_to_medium" in escalate and severity == "minor":
-        severity = "medium"
+        raise_to = "severe"
+    elif "escalate_to_medium" in escalate and raise_to == "minor":
+        raise_to = "medium"
+    severity = max(severity, raise_to, key=_TIER.get)
     tier = policy.severity[severity]
 
     keyword = clause = None
@@ -163,11 +282,47 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         clause = _clause(message, s, e)
     elif message.strip():  # no keyword: the first clause of the message
         clause = _clause(message, 0, 0)
+    entities = _entities(message, norm, c, playbook.rubric, order_id, customer_name, keyword, clause)
+    if scenario == "billing" and ("billing" not in keyword_at or _marked(norm, keyword_at["billing"][0])):
+        # a billing case lets a reply repeat the ticket's amount as the charge to refund; the
+        # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
+        entities = entities.model_copy(update={"amount": None})
     return Triage(lang=lang, scenario=scenario, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
-                  entities=_entities(message, norm, c, playbook.rubric, order_id, customer_name,
-                                     keyword, clause),
-                  topics=topics)
+                  entities=entities,
+                  topics=topics, issues=issues, signals=signals, safety=safety,
+                  safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
+                  safety_score=round(safety_score, 3))
+
+
+def _reported(clause: str) -> bool:
+    """Whether a clause is only what someone else said (the merchant's, an agent's words)."""
+    from .triage_model import _spans
+
+    marked = set()
+    for s, e, mark in _spans(clause):
+        if mark == "q":
+            marked.update(range(s, e))
+    content = [i for i, ch in enumerate(clause) if ch.isalnum()]
+    return bool(marked) and sum(i in marked for i in content) >= 0.6 * len(content)
+
+
+def _marked(norm: str, at: int) -> bool:
+    """Whether the keyword at `at` is in a negated or reported part of the message."""
+    from .triage_model import _spans
+
+    return any(s <= at < e for s, e, _ in _spans(norm))
+
+
+def _severity_from_signals(signals: list[str]) -> str:
+    """The guides: an injury, a legal threat, the media or a public threat make a ticket
+    severe; a repeat contact or money already taken make it at least medium, both severe."""
+    s = set(signals)
+    if s & {"injury", "legal_threat", "media", "public_threat"} or {"repeat_contact", "money_taken"} <= s:
+        return "severe"
+    if s & {"repeat_contact", "money_taken"}:
+        return "medium"
+    return "minor"
 
 
 def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | None,

@@ -22,7 +22,9 @@ def create_review(body: ReviewRequest, playbook: PlaybookDep) -> dict:
         raise InputError("reply is empty", field="reply")
     t = None
     if body.policy:  # the check a draft gets: times, amounts and links the policy holds
-        t = triage(body.complaint or body.reply, playbook, lang=body.lang)
+        # the keyword rules only: the review path stays light, and a ticket's amount is allowed
+        # as a charge only where a billing keyword says so (not a classifier's guess)
+        t = triage(body.complaint or body.reply, playbook, lang=body.lang, use_model=False)
     required = required_parts(playbook, body.reply, body.complaint, body.channel, body.lang)
     return check_reply(playbook, body.reply, complaint=body.complaint, lang=body.lang, triage=t,
                        required=required).to_dict()
