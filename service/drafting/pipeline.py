@@ -27,6 +27,7 @@ from ..checker.text import script_counts, to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
 from ..privacy.masking import mask, mask_within
+from .triage_model import prepare
 from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
@@ -448,7 +449,10 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner:
     # triage's facts are pieces of the message, masked as they read in it
     facts = {k: mask_within(req.message, v, keep) if isinstance(v, str) else v
              for k, v in d["triage"]["entities"].items()}
-    triage_ = mask(json.dumps({**d["triage"], "entities": facts}, ensure_ascii=False), keep)
+    # (each issue's clause is cut from the message as the classifier reads it: folded, simplified)
+    read = prepare(req.message)
+    issues = [{**i, "text": mask_within(read, i.get("text"), keep)} for i in d["triage"].get("issues") or []]
+    triage_ = mask(json.dumps({**d["triage"], "entities": facts, "issues": issues}, ensure_ascii=False), keep)
     store.save_draft(settings.db_path, {
         "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],
         "channel": d["channel"], "tone": req.tone, "scenario": d["triage"]["scenario"],

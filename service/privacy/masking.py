@@ -779,7 +779,8 @@ _VALUE_LABELS = {
            "social", "nino", "ni", "pr card", "green card", "brp", "residence card", "居留卡", "绿卡", "綠卡"],
     "PASSPORT": ["护照", "護照", "passport"],
     "ACCOUNT": ["银行账号", "銀行帳號", "银行账户", "銀行帳戶", "收款账户", "收款帳戶", "收款账号", "收款帳號", "账号", "帳號",
-                "賬號", "账户", "帳戶", "賬戶", "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number",
+                "賬號", "账户", "帳戶", "賬戶", "帐号", "帐户", "银行帐号", "收款帐户",  # (帐: 帳 simplified by OpenCC)
+                "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number",
                 "account no", "acct", "acc", "bank account", "iban", "bsb", "sort code", "sort", "fps", "轉數快",
                 "识别码", "識別碼"],
     # a bank's name before a long number: "國泰世華 0125-0808-7731-29", "HSBC 004-123456-838"
@@ -793,12 +794,12 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "微博", "weibo", "小红书", "小紅書", "抖音", "douyin", "快手", "tiktok", "instagram", "insta", "ig",
                   "twitter", "facebook", "fb", "threads", "脸书", "臉書", "discord", "wechat", "weixin", "wxid",
                   "ptt", "钉钉", "釘釘", "钉钉号", "dingtalk", "淘宝", "淘寶", "蝦皮", "虾皮", "shopee", "闲鱼", "閒魚",
-                  "賴", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
+                  "賴", "赖", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
                   # a login on any site: its value must look like an id
-                  "账号", "帳號", "賬號", "username", "user name", "user id", "userid", "login", "用户名", "用戶名"]
+                  "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名"]
 _VALUE_FILLER = ["号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
-                 "帳號", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
+                 "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
                  "user name", "account", "name", "changed to", "now", "me", "on", "at"]
 _VALUE_GAP = r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + _reversed_words(_VALUE_FILLER) + r")*"
 _VALUE_LABEL_BEFORE = re.compile(
@@ -877,7 +878,7 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
-_LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "用户名", "用戶名"])
+_LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名"])
 _VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + "|".join(
     (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
     for w in sorted(_VALUE_FILLER, key=len, reverse=True)) + r")*")
