@@ -116,11 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("connector", help="helpdesk connectors: accounts, the outbox worker, deliveries")
     csub = c.add_subparsers(dest="connector_command", required=True)
     ca = csub.add_parser("add", help="answer a helpdesk account's webhooks with private notes")
-    ca.add_argument("name", help="the helpdesk: chatwoot or zendesk")
+    ca.add_argument("name", help="the helpdesk: chatwoot, zendesk, zammad, freshdesk or intercom")
     ca.add_argument("--account", required=True,
-                    help="the helpdesk's account: Chatwoot's account id, Zendesk's subdomain")
+                    help="the helpdesk's account: Chatwoot's account id, Zendesk's or Freshdesk's subdomain, "
+                         "Intercom's workspace id, a name of your choice for Zammad")
     ca.add_argument("--base-url", help="where the helpdesk is, e.g. https://chat.example.com "
-                                       "(Zendesk: https://SUBDOMAIN.zendesk.com by default)")
+                                       "(Zendesk, Freshdesk: https://SUBDOMAIN.zendesk.com, .freshdesk.com; "
+                                       "Intercom: https://api.intercom.io, by default)")
     ca.add_argument("--token", help="the API token tactful posts notes with")
     ca.add_argument("--token-file", help="read the API token from this file instead")
     ca.add_argument("--secret", help="the webhook's signing secret (made for you when left out)")
@@ -128,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--email", help="the API user's email (Zendesk)")
     ca.add_argument("--inbox", action="append", default=[], metavar="ID",
                     help="draft only for this inbox (Chatwoot; repeatable; default: every inbox)")
+    ca.add_argument("--admin-id", help="the admin the notes are written as (Intercom)")
     ca.add_argument("--owner", metavar="KEY_ID", help="the API key whose drafts and deliveries these are")
     ca.add_argument("--replace", action="store_true", help="replace the account if it is configured already")
     cl = csub.add_parser("list", help="the configured accounts (never a token or secret)")
@@ -581,7 +584,7 @@ def _connector(args) -> int:
         account, made = accounts.add_account(
             path, args.name, args.account, token=token, base_url=args.base_url,
             secret=_secret_arg(args.secret, args.secret_file, "secret"), email=args.email, inboxes=args.inbox,
-            owner=args.owner, replace=args.replace)
+            owner=args.owner, admin_id=args.admin_id, replace=args.replace)
         shown = accounts.public(account)
         print(f"{account.key} added: {account.base_url}"
               + (f", inboxes {', '.join(account.inboxes)}" if account.inboxes else "")

@@ -143,6 +143,13 @@ def m009_connectors(db: sqlite_utils.Database) -> None:
     db["drafts"].add_column("ticket_url", str)
 
 
+@migrations()
+def m010_connector_admin(db: sqlite_utils.Database) -> None:
+    # The helpdesk's id of the agent notes are written as, for helpdesks whose note call names
+    # one (Intercom's admin_id).
+    db["connector_accounts"].add_column("admin_id", str)
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""
