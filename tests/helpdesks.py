@@ -33,7 +33,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "wait_for", "fast_settings", "Webhooks", "SECRET"]
+__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "wait_for",
+           "fast_settings", "Webhooks", "SECRET"]
 
 SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
 
@@ -413,3 +414,135 @@ def _strip_tags(html: str) -> str:
     import re
 
     return re.sub(r"<[^>]+>", " ", html).strip()
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{line}</p>" for line in text.split("\n"))
+
+
+def _hub_signature(body: bytes, secret: str) -> str:
+    """X-Hub-Signature, as Zammad and Intercom send it: sha1= HMAC-SHA1 of the body."""
+    return "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+
+def _iso_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# ---------------------------------------------------------------------- Zammad
+
+class FakeZammad(FakeHelpdesk):
+    """Zammad's REST API for ticket articles (`Authorization: Token token=...`) and its webhook.
+
+    GET  /api/v1/ticket_articles/by_ticket/{ticket_id}
+         -> [article, ...], oldest first; an article: id, ticket_id, type_id, sender_id, type
+            ("email", "web", "note", ...), sender ("Customer", "Agent", "System"), from, to,
+            subject, content_type ("text/html"), body, internal, created_by_id, created_by
+            (the login), created_at, updated_at, attachments, preferences
+    POST /api/v1/ticket_articles {"ticket_id", "body", "content_type", "type", "internal"} -> 201 the article
+    401 {"error": "Authentication required"}; 404 {"error": "Couldn't find Ticket with 'id'=N"};
+    422 {"error": "Need body"} for an article with no body.
+
+    The webhook body (a trigger's "Webhook" action, default payload): {"ticket": {...}, "article": {...}},
+    with X-Hub-Signature (sha1= HMAC-SHA1 of the body with the Signature Token), X-Zammad-Trigger
+    and X-Zammad-Delivery.
+    """
+
+    CUSTOMER, AGENT, API_USER = 5, 3, 9
+    _TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
+    _SENDERS = {"Agent": 1, "Customer": 2, "System": 3}
+
+    def __init__(self, *, token: str = "zm-token"):
+        super().__init__()
+        self.token = token
+        self.tickets: dict[int, dict] = {}  # id -> {"ticket": {...}, "articles": [...]}
+        self.users = {self.CUSTOMER: {"id": self.CUSTOMER, "login": "wang@example.com", "firstname": "王",
+                                      "lastname": "小明", "email": "wang@example.com"},
+                      self.AGENT: {"id": self.AGENT, "login": "li.na@acme.example", "firstname": "Li",
+                                   "lastname": "Na", "email": "li.na@acme.example"},
+                      self.API_USER: {"id": self.API_USER, "login": "tactful", "firstname": "tactful",
+                                      "lastname": "", "email": "tactful@acme.example"}}
+
+    def routes(self) -> list[Route]:
+        return [Route("/api/v1/ticket_articles/by_ticket/{ticket_id:int}", self._by_ticket, methods=["GET"]),
+                Route("/api/v1/ticket_articles", self._create, methods=["POST"])]
+
+    def _ticket(self, ticket_id: int) -> dict:
+        if ticket_id not in self.tickets:
+            now = _iso_now()
+            self.tickets[ticket_id] = {"ticket": {
+                "id": ticket_id, "number": str(31000 + ticket_id), "title": "耳机问题", "group_id": 1,
+                "group": "Users", "state": "open", "priority": "2 normal", "customer_id": self.CUSTOMER,
+                "owner_id": 1, "create_article_type_id": 11, "created_at": now, "updated_at": now,
+                "customer": self.users[self.CUSTOMER]}, "articles": []}
+        return self.tickets[ticket_id]
+
+    def _article(self, ticket_id: int, body: str, sender: str, atype: str, *, internal: bool = False,
+                 by: int | None = None) -> dict:
+        by = by or (self.CUSTOMER if sender == "Customer" else self.AGENT)
+        user = self.users[by]
+        now = _iso_now()
+        article = {"id": self.next_id(), "ticket_id": ticket_id, "type_id": self._TYPES[atype],
+                   "sender_id": self._SENDERS[sender], "type": atype, "sender": sender,
+                   "from": f"{user['firstname']} {user['lastname']}".strip() + f" <{user['email']}>",
+                   "to": "support@acme.example", "subject": "耳机问题", "reply_to": None, "message_id": None,
+                   "content_type": "text/html", "body": body, "internal": internal, "preferences": {},
+                   "created_by_id": by, "updated_by_id": by, "origin_by_id": None, "created_by": user["login"],
+                   "updated_by": user["login"], "created_at": now, "updated_at": now, "attachments": []}
+        t = self._ticket(ticket_id)
+        t["articles"].append(article)
+        t["ticket"]["updated_at"] = now
+        return article
+
+    def customer_writes(self, ticket_id: int, text: str, *, atype: str = "web") -> dict:
+        """A customer's article (HTML, as the web form and email store it) and the webhook body for it."""
+        return self.event_of(self._article(ticket_id, f"<div>{_paragraphs(text)}</div>", "Customer", atype))
+
+    def agent_writes(self, ticket_id: int, text: str, *, internal: bool = False) -> dict:
+        return self.event_of(self._article(ticket_id, f"<div>{text}</div>", "Agent", "note" if internal else "email",
+                                           internal=internal))
+
+    def event_of(self, article: dict) -> dict:
+        ticket = dict(self.tickets[article["ticket_id"]]["ticket"])
+        return {"ticket": ticket, "article": dict(article)}
+
+    @staticmethod
+    def sign(body: bytes, secret: str, delivery: str | None = None) -> dict:
+        return {"Content-Type": "application/json", "User-Agent": "Zammad User Agent",
+                "X-Zammad-Trigger": "tactful drafts", "X-Zammad-Delivery": delivery or f"d-{len(body)}-{time.time()}",
+                "X-Hub-Signature": _hub_signature(body, secret)}
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [a for a in self.tickets.get(ticket_id, {}).get("articles", []) if a["internal"]]
+
+    def _authorized(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Token token={self.token}"
+
+    async def _by_ticket(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        await self._held("get")
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": f"Couldn't find Ticket with 'id'={ticket_id}"}, status_code=404)
+        return JSONResponse(self.tickets[ticket_id]["articles"])
+
+    async def _create(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        body = body if isinstance(body, dict) else {}
+        ticket_id = body.get("ticket_id")
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": f"Couldn't find Ticket with 'id'={ticket_id}"}, status_code=404)
+        if not body.get("body"):
+            return JSONResponse({"error": "Need body"}, status_code=422)
+        article = self._article(ticket_id, body["body"], "Agent", body.get("type", "note"),
+                                internal=bool(body.get("internal")), by=self.API_USER)
+        article["content_type"] = body.get("content_type", "text/plain")
+        return await self._held("post", JSONResponse(article, status_code=201))
