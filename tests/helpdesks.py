@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "wait_for",
+__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "FakeFreshdesk", "wait_for",
            "fast_settings", "Webhooks", "SECRET"]
 
 SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
@@ -546,3 +546,141 @@ class FakeZammad(FakeHelpdesk):
                                 internal=bool(body.get("internal")), by=self.API_USER)
         article["content_type"] = body.get("content_type", "text/plain")
         return await self._held("post", JSONResponse(article, status_code=201))
+
+
+# ---------------------------------------------------------------------- Freshdesk
+
+class FakeFreshdesk(FakeHelpdesk):
+    """Freshdesk's API v2 for tickets, conversations and notes (basic auth `{api_key}:X`).
+
+    GET  /api/v2/tickets/{id}[?include=requester]
+         -> the ticket: id, subject, description (HTML), description_text, requester_id,
+            responder_id, source (1 email, 2 portal, 7 chat...), status, priority, created_at,
+            updated_at, and with include=requester "requester": {"id", "name", "email", ...}
+    GET  /api/v2/tickets/{id}/conversations[?per_page=N&page=P]
+         -> [conversation, ...], oldest first, 30 a page unless per_page (at most 100), with a
+            Link: <...&page=P+1>; rel="next" header while there are more; a conversation: id,
+            ticket_id, user_id, body (HTML), body_text, incoming, private, source, from_email,
+            to_emails, support_email, created_at, updated_at, attachments
+    POST /api/v2/tickets/{id}/notes {"body": html, "private": true} -> 201 the note
+    401 {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."};
+    404 {"code": "not_found"... }: an empty body for an unknown ticket, as Freshdesk answers.
+
+    The webhook body is the one tactful's rule defines (service/connectors/freshdesk.py); the
+    rule sends the account's secret in the X-Tactful-Secret header.
+    """
+
+    REQUESTER, AGENT, API_USER = 8001, 43, 78
+
+    def __init__(self, *, api_key: str = "fd-key"):
+        super().__init__()
+        self.api_key = api_key
+        self.tickets: dict[int, dict] = {}
+        self.conversations: dict[int, list[dict]] = {}
+
+    def routes(self) -> list[Route]:
+        return [Route("/api/v2/tickets/{ticket_id:int}", self._show, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}/conversations", self._list, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}/notes", self._note, methods=["POST"])]
+
+    def customer_creates(self, ticket_id: int, text: str, *, source: int = 2) -> dict:
+        """A new ticket from the portal (its description) and the rule's webhook body."""
+        now = _iso_now()
+        html = f"<div>{_paragraphs(text)}</div>"
+        self.tickets[ticket_id] = {
+            "id": ticket_id, "subject": "耳机问题", "description": html, "description_text": text,
+            "requester_id": self.REQUESTER, "responder_id": None, "source": source, "status": 2, "priority": 1,
+            "type": None, "group_id": None, "created_at": now, "updated_at": now, "due_by": now, "tags": []}
+        self.conversations[ticket_id] = []
+        return self.webhook_body(ticket_id, "")
+
+    def _conversation(self, ticket_id: int, html: str, text: str, *, user: int, incoming: bool,
+                      private: bool = False) -> dict:
+        now = _iso_now()
+        c = {"id": self.next_id(), "ticket_id": ticket_id, "user_id": user, "body": html, "body_text": text,
+             "incoming": incoming, "private": private, "source": 2 if private else 0,
+             "from_email": None if private else ("wang@example.com" if incoming else "support@acme.example"),
+             "to_emails": [], "cc_emails": [], "support_email": None, "created_at": now, "updated_at": now,
+             "attachments": []}
+        self.conversations[ticket_id].append(c)
+        self.tickets[ticket_id]["updated_at"] = now
+        return c
+
+    def customer_replies(self, ticket_id: int, text: str) -> dict:
+        html = f"<div>{_paragraphs(text)}</div>"
+        self._conversation(ticket_id, html, text, user=self.REQUESTER, incoming=True)
+        return self.webhook_body(ticket_id, html)
+
+    def agent_replies(self, ticket_id: int, text: str, *, private: bool = False) -> dict:
+        return self._conversation(ticket_id, f"<div>{text}</div>", text, user=self.AGENT, incoming=False,
+                                  private=private)
+
+    @staticmethod
+    def webhook_body(ticket_id: int, latest: str) -> dict:
+        return {"ticket_id": str(ticket_id), "latest_public_comment": latest}
+
+    @staticmethod
+    def sign(body: bytes, secret: str) -> dict:
+        """What the rule's webhook action sends: JSON, and the secret as a custom header."""
+        return {"Content-Type": "application/json", "X-Tactful-Secret": secret}
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [c for c in self.conversations.get(ticket_id, []) if c["private"]]
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.api_key}:X".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    def _refused(self) -> Response:
+        return JSONResponse({"code": "invalid_credentials",
+                             "message": "You have to be logged in to perform this action."}, status_code=401)
+
+    async def _show(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        await self._held("get")
+        ticket = self.tickets.get(request.path_params["ticket_id"])
+        if ticket is None:
+            return Response(status_code=404)
+        out = dict(ticket)
+        if "requester" in request.query_params.get("include", ""):
+            out["requester"] = {"id": self.REQUESTER, "name": "王小明", "email": "wang@example.com", "mobile": None,
+                                "phone": None}
+        return JSONResponse(out)
+
+    async def _list(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return Response(status_code=404)
+        per_page = min(int(request.query_params.get("per_page", 30)), 100)
+        page = int(request.query_params.get("page", 1))
+        items = self.conversations[ticket_id]
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            headers["Link"] = f'<{self.url}/api/v2/tickets/{ticket_id}/conversations?per_page={per_page}&page={page + 1}>; rel="next"'
+        return JSONResponse(chunk, headers=headers)
+
+    async def _note(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return Response(status_code=404)
+        if not isinstance(body, dict) or not body.get("body"):
+            return JSONResponse({"description": "Validation failed", "errors": [
+                {"field": "body", "message": "It should not be blank", "code": "missing_field"}]}, status_code=400)
+        c = self._conversation(ticket_id, body["body"], _strip_tags(body["body"]), user=self.API_USER,
+                               incoming=False, private=body.get("private", True) is not False)
+        return await self._held("post", JSONResponse(c, status_code=201))

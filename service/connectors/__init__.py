@@ -20,12 +20,13 @@ from __future__ import annotations
 from ..errors import NotFound
 from .base import Connector
 from .chatwoot import Chatwoot
+from .freshdesk import Freshdesk
 from .zammad import Zammad
 from .zendesk import Zendesk
 
 __all__ = ["CONNECTORS", "get_connector", "Connector"]
 
-CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk, Zammad)}
+CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk, Zammad, Freshdesk)}
 
 
 def get_connector(name: str) -> Connector:
