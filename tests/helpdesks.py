@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "FakeFreshdesk", "wait_for",
+__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "FakeFreshdesk", "FakeIntercom", "wait_for",
            "fast_settings", "Webhooks", "SECRET"]
 
 SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
@@ -684,3 +684,133 @@ class FakeFreshdesk(FakeHelpdesk):
         c = self._conversation(ticket_id, body["body"], _strip_tags(body["body"]), user=self.API_USER,
                                incoming=False, private=body.get("private", True) is not False)
         return await self._held("post", JSONResponse(c, status_code=201))
+
+
+# ---------------------------------------------------------------------- Intercom
+
+class FakeIntercom(FakeHelpdesk):
+    """Intercom's Conversations API (`Authorization: Bearer`, `Intercom-Version`) and its webhooks.
+
+    GET  /conversations/{id}
+         -> {"type": "conversation", "id", "created_at", "updated_at", "state", "source": {"type",
+            "id", "delivered_as", "body" (HTML), "author": {"type", "id", "name", "email"}},
+            "contacts": {...}, "conversation_parts": {"type": "conversation_part.list",
+            "conversation_parts": [{"type": "conversation_part", "id", "part_type" (comment, note,
+            assignment, close, open...), "body" (HTML or null), "created_at", "updated_at",
+            "author": {"type": user|admin|bot|team, "id", "name"}}], "total_count"}}
+    POST /conversations/{id}/reply {"message_type": "note", "type": "admin", "admin_id", "body"}
+         -> the conversation, the new part last
+    401 {"type": "error.list", "errors": [{"code": "unauthorized", "message": "Access Token Invalid"}]};
+    404 {"type": "error.list", "errors": [{"code": "not_found", "message": "Resource Not Found"}]}.
+
+    The webhook body: a notification_event whose data.item is the conversation, with only the
+    new parts for conversation.user.replied; X-Hub-Signature, sha1= HMAC-SHA1 of the body with
+    the app's client secret.
+    """
+
+    APP_ID, ADMIN, USER = "ecahpwf5", "814860", "6523d4b5a1e2b3c4d5e6f701"
+
+    def __init__(self, *, token: str = "ic-token"):
+        super().__init__()
+        self.token = token
+        self.conversations: dict[str, dict] = {}
+
+    def routes(self) -> list[Route]:
+        return [Route("/conversations/{conversation_id}", self._show, methods=["GET"]),
+                Route("/conversations/{conversation_id}/reply", self._reply, methods=["POST"])]
+
+    def _user(self) -> dict:
+        return {"type": "user", "id": self.USER, "name": "王小明", "email": "wang@example.com"}
+
+    def _part(self, conv: dict, part_type: str, body: str | None, author: dict) -> dict:
+        now = int(time.time())
+        part = {"type": "conversation_part", "id": str(self.next_id() + 9_000_000), "part_type": part_type,
+                "body": body, "created_at": now, "updated_at": now, "notified_at": now, "assigned_to": None,
+                "author": author, "attachments": [], "external_id": None, "redacted": False}
+        conv["conversation_parts"]["conversation_parts"].append(part)
+        conv["conversation_parts"]["total_count"] += 1
+        conv["updated_at"] = now
+        return part
+
+    def user_starts(self, conversation_id: str, text: str) -> dict:
+        """A new conversation from the Messenger, and the conversation.user.created notification."""
+        now = int(time.time())
+        conv = {"type": "conversation", "id": conversation_id, "created_at": now, "updated_at": now,
+                "waiting_since": now, "state": "open", "open": True, "read": False, "priority": "not_priority",
+                "admin_assignee_id": None, "team_assignee_id": None, "title": None,
+                "source": {"type": "conversation", "id": str(self.next_id() + 400_000_000),
+                           "delivered_as": "customer_initiated", "subject": "", "body": _paragraphs(text),
+                           "author": self._user(), "attachments": [], "url": None, "redacted": False},
+                "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": self.USER}]},
+                "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [], "total_count": 0}}
+        self.conversations[conversation_id] = conv
+        return self.notification("conversation.user.created", conv, [])
+
+    def user_replies(self, conversation_id: str, text: str) -> dict:
+        conv = self.conversations[conversation_id]
+        part = self._part(conv, "comment", _paragraphs(text), self._user())
+        return self.notification("conversation.user.replied", conv, [part])
+
+    def admin_replies(self, conversation_id: str, text: str, *, note: bool = False) -> dict:
+        return self._part(self.conversations[conversation_id], "note" if note else "comment", f"<p>{text}</p>",
+                          {"type": "admin", "id": self.ADMIN, "name": "Li Na", "email": "li.na@acme.example"})
+
+    def bot_replies(self, conversation_id: str, text: str) -> dict:
+        return self._part(self.conversations[conversation_id], "comment", f"<p>{text}</p>",
+                          {"type": "bot", "id": "1", "name": "Fin"})
+
+    def notification(self, topic: str, conv: dict, parts: list[dict], app_id: str | None = None) -> dict:
+        item = {k: v for k, v in conv.items() if k != "conversation_parts"}
+        item["conversation_parts"] = {"type": "conversation_part.list", "conversation_parts": list(parts),
+                                      "total_count": len(parts)}
+        now = int(time.time())
+        return {"type": "notification_event", "app_id": app_id or self.APP_ID,
+                "data": {"type": "notification_event_data", "item": item}, "links": {},
+                "id": f"notif_{self.next_id()}", "topic": topic, "delivery_status": "pending",
+                "delivery_attempts": 1, "delivered_at": 0, "first_sent_at": now, "created_at": now, "self": None}
+
+    @staticmethod
+    def sign(body: bytes, secret: str) -> dict:
+        return {"Content-Type": "application/json", "User-Agent": "Intercom-Webhooks/1.0",
+                "X-Hub-Signature": _hub_signature(body, secret)}
+
+    def notes(self, conversation_id: str) -> list[dict]:
+        conv = self.conversations.get(conversation_id)
+        return [p for p in conv["conversation_parts"]["conversation_parts"] if p["part_type"] == "note"] if conv else []
+
+    def _refused(self, request: Request) -> Response | None:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"type": "error.list", "request_id": "req-1", "errors": [
+                {"code": "unauthorized", "message": "Access Token Invalid"}]}, status_code=401)
+        return None
+
+    def _missing(self) -> Response:
+        return JSONResponse({"type": "error.list", "request_id": "req-2", "errors": [
+            {"code": "not_found", "message": "Resource Not Found"}]}, status_code=404)
+
+    async def _show(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        await self._held("get")
+        conv = self.conversations.get(request.path_params["conversation_id"])
+        return self._missing() if conv is None else JSONResponse(conv)
+
+    async def _reply(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        conv = self.conversations.get(request.path_params["conversation_id"])
+        if conv is None:
+            return self._missing()
+        body = body if isinstance(body, dict) else {}
+        if body.get("type") != "admin" or not body.get("admin_id") or not body.get("body"):
+            return JSONResponse({"type": "error.list", "errors": [
+                {"code": "parameter_invalid", "message": "admin_id, type and body are required"}]}, status_code=400)
+        part_type = "note" if body.get("message_type") == "note" else "comment"
+        self._part(conv, part_type, body["body"], {"type": "admin", "id": str(body["admin_id"]), "name": "tactful"})
+        return await self._held("post", JSONResponse(conv))

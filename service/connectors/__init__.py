@@ -21,12 +21,13 @@ from ..errors import NotFound
 from .base import Connector
 from .chatwoot import Chatwoot
 from .freshdesk import Freshdesk
+from .intercom import Intercom
 from .zammad import Zammad
 from .zendesk import Zendesk
 
 __all__ = ["CONNECTORS", "get_connector", "Connector"]
 
-CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk, Zammad, Freshdesk)}
+CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk, Zammad, Freshdesk, Intercom)}
 
 
 def get_connector(name: str) -> Connector:
