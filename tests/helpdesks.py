@@ -95,6 +95,8 @@ class FakeHelpdesk:
         self._release = threading.Event()
         self.stalled = threading.Event()  # an answer is being held now
         self._ids = itertools.count(1000)
+        self.page_size = 100  # the most a list endpoint gives a page (tests make it small to page)
+        self._clock = itertools.count(1)  # an update sequence, for incremental exports
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
         self.port = 0
@@ -190,6 +192,9 @@ class FakeHelpdesk:
     def next_id(self) -> int:
         return next(self._ids)
 
+    def per_page(self, request: Request, default: int) -> int:
+        return max(1, min(int(request.query_params.get("per_page", default)), self.page_size))
+
 
 # ---------------------------------------------------------------------- Chatwoot
 
@@ -211,7 +216,35 @@ class FakeChatwoot(FakeHelpdesk):
 
     def routes(self) -> list[Route]:
         path = "/api/v1/accounts/{account_id:int}/conversations/{conversation_id:int}/messages"
-        return [Route(path, self._messages, methods=["GET", "POST"])]
+        return [Route(path, self._messages, methods=["GET", "POST"]),
+                Route("/api/v1/accounts/{account_id:int}/conversations", self._list, methods=["GET"])]
+
+    def conversation_of(self, conversation_id: int) -> dict:
+        """A conversation as the list API gives it: id (the display id), inbox_id, status,
+        meta {"sender", "channel", "assignee"}, last_activity_at (unix seconds), timestamp."""
+        messages = self.conversations[conversation_id]
+        last = max(m["created_at"] for m in messages)
+        return {"id": conversation_id, "account_id": self.account_id, "inbox_id": self.inbox_id, "status": "open",
+                "meta": {"sender": {"id": 14, "name": "王小明", "type": "contact"}, "channel": "Channel::WebWidget",
+                         "assignee": {"id": 1, "name": "John", "type": "user"}},
+                "messages": messages[-1:], "unread_count": 0, "last_activity_at": last, "timestamp": last,
+                "created_at": messages[0]["created_at"]}
+
+    async def _list(self, request: Request) -> Response:
+        """GET /api/v1/accounts/{id}/conversations?status=all&page=N: 25 a page, latest activity first."""
+        fault, _ = await self._enter(request, "list")
+        if request.headers.get("api_access_token") != self.token:
+            return JSONResponse({"errors": ["You need to sign in or sign up before continuing."]}, status_code=401)
+        if fault is not None:
+            return fault
+        if request.path_params["account_id"] != self.account_id:
+            return JSONResponse({"error": "Resource could not be found"}, status_code=404)
+        convs = sorted((self.conversation_of(c) for c in self.conversations if self.conversations[c]),
+                       key=lambda c: (c["last_activity_at"], c["id"]), reverse=True)
+        size = min(25, self.page_size)
+        page = int(request.query_params.get("page", 1))
+        return JSONResponse({"data": {"meta": {"mine_count": 0, "unassigned_count": 0, "all_count": len(convs)},
+                                      "payload": convs[(page - 1) * size: page * size]}})
 
     def _message(self, conversation_id: int, content: str, message_type: int, *, private: bool = False,
                  sender: dict | None = None) -> dict:
@@ -286,9 +319,11 @@ class FakeChatwoot(FakeHelpdesk):
         messages = self.conversations[conversation_id]
         if op == "get":
             await self._held("get")
+            before = request.query_params.get("before")
+            older = [m for m in messages if before is None or m["id"] < int(before)]
             return JSONResponse({"meta": {"labels": [], "additional_attributes": {},
                                           "contact": {"id": 14, "name": "王小明"}, "assignee": None},
-                                 "payload": messages[-20:]})
+                                 "payload": older[-min(20, self.page_size):]})
         if not isinstance(body, dict) or not body.get("content"):
             return JSONResponse({"error": "content is missing"}, status_code=422)
         kind = {"outgoing": 1, "incoming": 0}.get(body.get("message_type", "outgoing"), 1)
@@ -319,13 +354,59 @@ class FakeZendesk(FakeHelpdesk):
         super().__init__()
         self.email, self.token = email, token
         self.tickets: dict[int, list[dict]] = {}
+        self.meta: dict[int, dict] = {}  # the ticket objects: id, requester_id, via, status, updated_at
         self.users = {self.REQUESTER: {"id": self.REQUESTER, "name": "王小明", "role": "end-user"},
                       self.AGENT: {"id": self.AGENT, "name": "Li Na", "role": "agent"},
                       self.API_USER: {"id": self.API_USER, "name": "tactful", "role": "agent"}}
 
     def routes(self) -> list[Route]:
         return [Route("/api/v2/tickets/{ticket_id:int}/comments.json", self._comments, methods=["GET"]),
-                Route("/api/v2/tickets/{ticket_id:int}.json", self._update, methods=["PUT"])]
+                Route("/api/v2/tickets/{ticket_id:int}.json", self._update, methods=["PUT"]),
+                Route("/api/v2/incremental/tickets/cursor.json", self._incremental, methods=["GET"])]
+
+    def add(self, ticket_id: int, comment: dict) -> dict:
+        """Add a comment to a ticket (made when it is new) and mark the ticket updated."""
+        self.tickets.setdefault(ticket_id, []).append(comment)
+        now = datetime.now(timezone.utc)
+        meta = self.meta.setdefault(ticket_id, {
+            "id": ticket_id, "url": f"{self.url}/api/v2/tickets/{ticket_id}.json", "subject": "耳机问题",
+            "requester_id": self.REQUESTER, "submitter_id": self.REQUESTER, "assignee_id": self.AGENT,
+            "status": "open", "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+            "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "tags": []})
+        meta.update(updated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"), generated_timestamp=int(now.timestamp()),
+                    _seq=next(self._clock))
+        return comment
+
+    async def _incremental(self, request: Request) -> Response:
+        """GET /api/v2/incremental/tickets/cursor.json?start_time=UNIX | ?cursor=C: the tickets
+        updated after the cursor, oldest update first; after_cursor, end_of_stream."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
+        if fault is not None:
+            return fault
+        q = request.query_params
+        if "cursor" in q:
+            try:
+                after = json.loads(base64.urlsafe_b64decode(q["cursor"].encode()))["seq"]
+            except (ValueError, KeyError):
+                return JSONResponse({"error": "InvalidPaginationParameter", "description": "bad cursor"},
+                                    status_code=400)
+            todo = [m for m in self.meta.values() if m["_seq"] > after]
+        elif "start_time" in q:
+            todo = [m for m in self.meta.values() if m["generated_timestamp"] >= int(q["start_time"])]
+            after = 0
+        else:
+            return JSONResponse({"error": "InvalidPaginationParameter", "description": "start_time or cursor"},
+                                status_code=400)
+        todo.sort(key=lambda m: m["_seq"])
+        page = todo[:self.per_page(request, 1000)]
+        last = page[-1]["_seq"] if page else after
+        cursor = base64.urlsafe_b64encode(json.dumps({"seq": last}).encode()).decode()
+        return JSONResponse({"tickets": [{k: v for k, v in m.items() if k != "_seq"} for m in page],
+                             "after_cursor": cursor, "before_cursor": None,
+                             "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor={cursor}",
+                             "end_of_stream": len(page) == len(todo)})
 
     def _comment(self, author_id: int, html: str, plain: str, public: bool, channel: str = "web") -> dict:
         """`body` as typed; `plain_body` as Zendesk derives it from the HTML (paragraphs apart)."""
@@ -340,12 +421,12 @@ class FakeZendesk(FakeHelpdesk):
         the README's trigger sends for the update."""
         paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n"))
         html = f'<div class="zd-comment" dir="auto">{paragraphs}</div>'
-        self.tickets.setdefault(ticket_id, []).append(self._comment(self.REQUESTER, html, text, True, channel))
+        self.add(ticket_id, self._comment(self.REQUESTER, html, text, True, channel))
         return self.trigger_body(ticket_id, self.REQUESTER)
 
     def agent_replies(self, ticket_id: int, text: str) -> dict:
         html = f'<div class="zd-comment" dir="auto"><p>{text}</p></div>'
-        self.tickets.setdefault(ticket_id, []).append(self._comment(self.AGENT, html, text, True))
+        self.add(ticket_id, self._comment(self.AGENT, html, text, True))
         return self.trigger_body(ticket_id, self.AGENT)
 
     def trigger_body(self, ticket_id: int, current_user: int) -> dict:
@@ -380,10 +461,15 @@ class FakeZendesk(FakeHelpdesk):
         comments = self.tickets.get(request.path_params["ticket_id"])
         if comments is None:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
-        page = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
-        body = {"comments": page[:100], "next_page": None, "previous_page": None, "count": len(comments)}
+        ordered = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
+        size = self.per_page(request, 100)
+        n = int(request.query_params.get("page", 1))
+        page = ordered[(n - 1) * size: n * size]
+        more = n * size < len(ordered)
+        body = {"comments": page, "previous_page": None, "count": len(comments),
+                "next_page": f"{self.url}{request.url.path}?page={n + 1}&per_page={size}" if more else None}
         if "users" in request.query_params.get("include", ""):
-            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in comments}) if i in self.users]
+            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in page}) if i in self.users]
         return JSONResponse(body)
 
     async def _update(self, request: Request) -> Response:
@@ -401,8 +487,8 @@ class FakeZendesk(FakeHelpdesk):
                                  "details": {"base": [{"description": "Comment: cannot be blank"}]}}, status_code=422)
         html = comment.get("html_body") or f"<p>{comment['body']}</p>"
         plain = comment.get("body") or _strip_tags(html)
-        c = self._comment(self.API_USER, html, plain, bool(comment.get("public", True)), channel="api")
-        self.tickets[ticket_id].append(c)
+        c = self.add(ticket_id, self._comment(self.API_USER, html, plain, bool(comment.get("public", True)),
+                                              channel="api"))
         audit = {"id": c["audit_id"], "ticket_id": ticket_id, "created_at": c["created_at"], "author_id": self.API_USER,
                  "events": [{"id": c["id"], "type": "Comment", "author_id": self.API_USER, "body": plain,
                              "html_body": html, "public": c["public"], "attachments": [], "audit_id": c["audit_id"]}]}
@@ -465,7 +551,26 @@ class FakeZammad(FakeHelpdesk):
 
     def routes(self) -> list[Route]:
         return [Route("/api/v1/ticket_articles/by_ticket/{ticket_id:int}", self._by_ticket, methods=["GET"]),
-                Route("/api/v1/ticket_articles", self._create, methods=["POST"])]
+                Route("/api/v1/ticket_articles", self._create, methods=["POST"]),
+                Route("/api/v1/tickets/search", self._search, methods=["GET"])]
+
+    async def _search(self, request: Request) -> Response:
+        """GET /api/v1/tickets/search?query=updated_at:>=ISO&sort_by=updated_at&order_by=asc&expand=true
+        &page=N&per_page=M: with expand=true, the tickets themselves."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        query = request.query_params.get("query", "")
+        since = query.split("updated_at:>=", 1)[1] if "updated_at:>=" in query else "1970-01-01T00:00:00Z"
+        start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        found = sorted((t["ticket"] for t in self.tickets.values()
+                        if datetime.fromisoformat(t["ticket"]["updated_at"].replace("Z", "+00:00")) >= start),
+                       key=lambda t: (t["updated_at"], t["id"]))
+        size = self.per_page(request, 50)
+        page = int(request.query_params.get("page", 1))
+        return JSONResponse(found[(page - 1) * size: page * size])
 
     def _ticket(self, ticket_id: int) -> dict:
         if ticket_id not in self.tickets:
@@ -579,7 +684,8 @@ class FakeFreshdesk(FakeHelpdesk):
         self.conversations: dict[int, list[dict]] = {}
 
     def routes(self) -> list[Route]:
-        return [Route("/api/v2/tickets/{ticket_id:int}", self._show, methods=["GET"]),
+        return [Route("/api/v2/tickets", self._tickets, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}", self._show, methods=["GET"]),
                 Route("/api/v2/tickets/{ticket_id:int}/conversations", self._list, methods=["GET"]),
                 Route("/api/v2/tickets/{ticket_id:int}/notes", self._note, methods=["POST"])]
 
@@ -651,6 +757,32 @@ class FakeFreshdesk(FakeHelpdesk):
                                 "phone": None}
         return JSONResponse(out)
 
+    async def _tickets(self, request: Request) -> Response:
+        """GET /api/v2/tickets?updated_since=ISO&order_by=updated_at&order_type=asc&include=description
+        &per_page=N&page=P: updated at or after updated_since; the description only when included."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        since = datetime.fromisoformat(request.query_params.get("updated_since", "1970-01-01T00:00:00Z")
+                                       .replace("Z", "+00:00"))
+        include = request.query_params.get("include", "")
+        found = sorted((t for t in self.tickets.values()
+                        if datetime.fromisoformat(t["updated_at"].replace("Z", "+00:00")) >= since),
+                       key=lambda t: (t["updated_at"], t["id"]))
+        size = self.per_page(request, 30)
+        page = int(request.query_params.get("page", 1))
+        out = []
+        for t in found[(page - 1) * size: page * size]:
+            t = dict(t)
+            if "description" not in include:
+                t.pop("description", None), t.pop("description_text", None)
+            if "requester" in include:
+                t["requester"] = {"id": self.REQUESTER, "name": "王小明", "email": "wang@example.com"}
+            out.append(t)
+        return JSONResponse(out)
+
     async def _list(self, request: Request) -> Response:
         fault, _ = await self._enter(request, "get")
         if not self._authorized(request):
@@ -660,7 +792,7 @@ class FakeFreshdesk(FakeHelpdesk):
         ticket_id = request.path_params["ticket_id"]
         if ticket_id not in self.tickets:
             return Response(status_code=404)
-        per_page = min(int(request.query_params.get("per_page", 30)), 100)
+        per_page = self.per_page(request, 30)
         page = int(request.query_params.get("page", 1))
         items = self.conversations[ticket_id]
         chunk = items[(page - 1) * per_page: page * per_page]
@@ -716,8 +848,40 @@ class FakeIntercom(FakeHelpdesk):
         self.conversations: dict[str, dict] = {}
 
     def routes(self) -> list[Route]:
-        return [Route("/conversations/{conversation_id}", self._show, methods=["GET"]),
+        return [Route("/conversations/search", self._search, methods=["POST"]),
+                Route("/conversations/{conversation_id}", self._show, methods=["GET"]),
                 Route("/conversations/{conversation_id}/reply", self._reply, methods=["POST"])]
+
+    async def _search(self, request: Request) -> Response:
+        """POST /conversations/search {"query": {"field": "updated_at", "operator": ">", "value"},
+        "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page", "starting_after"}}
+        -> {"type": "conversation.list", "conversations": [...] (without their parts), "total_count",
+        "pages": {"type": "pages", "page", "per_page", "total_pages", "next": {"page", "starting_after"}}}."""
+        fault, body = await self._enter(request, "list")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        body = body if isinstance(body, dict) else {}
+        query = body.get("query") or {}
+        if query.get("field") != "updated_at" or query.get("operator") != ">":
+            return JSONResponse({"type": "error.list", "errors": [{"code": "parameter_invalid",
+                                                                   "message": "unsupported query"}]}, status_code=400)
+        found = sorted((c for c in self.conversations.values() if c["updated_at"] > int(query["value"])),
+                       key=lambda c: (c["updated_at"], c["id"]))
+        pagination = body.get("pagination") or {}
+        size = max(1, min(int(pagination.get("per_page", 20)), self.page_size))
+        start = int(base64.urlsafe_b64decode(pagination["starting_after"]).decode()) if pagination.get(
+            "starting_after") else 0
+        chunk = found[start:start + size]
+        pages = {"type": "pages", "page": start // size + 1, "per_page": size,
+                 "total_pages": max(1, -(-len(found) // size))}
+        if start + size < len(found):
+            pages["next"] = {"page": pages["page"] + 1,
+                             "starting_after": base64.urlsafe_b64encode(str(start + size).encode()).decode()}
+        listed = [{k: v for k, v in c.items() if k != "conversation_parts"} for c in chunk]
+        return JSONResponse({"type": "conversation.list", "conversations": listed, "total_count": len(found),
+                             "pages": pages})
 
     def _user(self) -> dict:
         return {"type": "user", "id": self.USER, "name": "王小明", "email": "wang@example.com"}

@@ -166,8 +166,56 @@ class Intercom(Connector):
         return _note_in(answer, note.marker) if isinstance(answer, dict) else None
 
 
+    # ------------------------------------------------------------------ QA imports (imports.py)
+
+    async def pull(self, get, account: Account, cursor: dict | None, since: float):
+        """Conversations updated since the cursor, oldest update first, each fetched whole:
+
+            POST /conversations/search {"query": {"field": "updated_at", "operator": ">", "value": T - 1},
+                                        "sort": {"field": "updated_at", "order": "ascending"},
+                                        "pagination": {"per_page": 50, "starting_after": …}}
+                 -> {"conversations": [...], "pages": {"next": {"starting_after": …}}}
+            GET  /conversations/{id}       the conversation with its parts (at most 500)
+
+        The cursor is the last update time imported, with the ids seen at it."""
+        from .imports import Page, TimeCursor, seconds_of
+
+        at = TimeCursor(cursor, since)
+        when = lambda c: seconds_of(c.get("updated_at"))  # noqa: E731
+        after = None
+        for _ in range(SEARCH_PAGES_MAX):
+            pagination = {"per_page": SEARCH_PAGE} | ({"starting_after": after} if after else {})
+            answer = await get("POST", "/conversations/search", json={
+                "query": {"field": "updated_at", "operator": ">", "value": at.since - 1},
+                "sort": {"field": "updated_at", "order": "ascending"}, "pagination": pagination})
+            if not isinstance(answer, dict):
+                return
+            items = [c for c in answer.get("conversations") or [] if isinstance(c, dict)]
+            fresh = at.fresh(items, when)
+            docs = []
+            for conv in fresh:
+                cid = digits(conv.get("id"), "conversation.id")
+                docs.append(await get("GET", f"/conversations/{cid}"))
+            docs = [d for d in docs if isinstance(d, dict)]
+            if docs:
+                yield Page(docs, at.advance(fresh, when))
+            pages = answer.get("pages") if isinstance(answer.get("pages"), dict) else {}
+            nxt = pages.get("next") if isinstance(pages.get("next"), dict) else {}
+            after = nxt.get("starting_after")
+            if not after or not isinstance(after, str):
+                return
+
+    def document(self, docs: list[dict], extras: dict) -> dict:
+        """{"conversations": [...]}, as the Intercom batch reader reads them."""
+        return {"conversations": docs}
+
+
 def _note_in(conversation: dict, marker: str) -> str | None:
     for p in reversed(_parts(conversation)):
         if p.get("part_type") == "note" and isinstance(p.get("body"), str) and marker in p["body"]:
             return str(p.get("id"))
     return None
+
+
+SEARCH_PAGE = 50
+SEARCH_PAGES_MAX = 200
