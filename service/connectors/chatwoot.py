@@ -36,6 +36,7 @@ import httpx
 from ..batch.helpdesk.chatwoot import CHANNELS
 from ..batch.helpdesk.common import channel_of
 from ..errors import InputError, Unauthorized
+from .cursors import Page, TimeCursor, seconds_of
 from .note import markdown
 from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
 
@@ -161,7 +162,6 @@ class Chatwoot(Connector):
         The list is read latest first until it reaches the cursor's time, then imported oldest
         first, so that a run stopped at --limit resumes where it stopped. The cursor is the last
         activity time imported, with the ids seen at it."""
-        from .imports import Page, TimeCursor
 
         at = TimeCursor(cursor, since)
         found: list[dict] = []
@@ -216,6 +216,4 @@ CHUNK = 25  # conversations imported between two cursors
 
 
 def _activity(conv: dict) -> float | None:
-    from .imports import seconds_of
-
     return seconds_of(conv.get("last_activity_at", conv.get("timestamp")))

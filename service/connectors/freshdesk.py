@@ -39,6 +39,7 @@ import httpx
 from ..batch.helpdesk.freshdesk import records_of
 from ..errors import InputError
 from .base import Account, Connector, Inbound, Message, Note, digits, thread_of
+from .cursors import Page, TimeCursor, iso, seconds_of
 from .note import html_body
 
 __all__ = ["Freshdesk", "WEBHOOK_BODY"]
@@ -137,7 +138,6 @@ class Freshdesk(Connector):
 
         Freshdesk lists at most 300 pages; a run that gets there stops, and the next one goes on
         from its cursor: the last update time imported, with the ids seen at it."""
-        from .imports import Page, TimeCursor, iso, seconds_of
 
         at = TimeCursor(cursor, since)
         when = lambda t: seconds_of(t.get("updated_at"))  # noqa: E731

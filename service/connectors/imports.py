@@ -33,10 +33,9 @@ import random
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import httpx
 
@@ -45,6 +44,7 @@ from ..errors import HelpdeskError, HelpdeskUnavailable, InputError, TactfulErro
 from . import CONNECTORS, get_connector
 from .accounts import get_account
 from .base import Account
+from .cursors import Page, TimeCursor, iso, seconds_of
 
 __all__ = ["Page", "run_import", "get_cursor", "parse_since", "TimeCursor", "ImportScheduler", "importers",
            "iso", "seconds_of", "DEFAULT_SINCE_DAYS", "RETRY_AFTER_MAX_S"]
@@ -57,70 +57,8 @@ RETRY_AFTER_MAX_S = 300.0  # a longer Retry-After stops the run: the next run go
 Get = Callable[..., Awaitable[Any]]  # get(method, path, params=..., json=...) -> the JSON answer
 
 
-@dataclass
-class Page:
-    docs: list[dict]  # conversations as the helpdesk's API gives them, each with its messages
-    cursor: dict  # where the next run resumes once these are imported
-    extras: dict = field(default_factory=dict)  # what the document needs besides (Zendesk: users)
-
-
 def importers() -> list[str]:
     return sorted(name for name, c in CONNECTORS.items() if hasattr(c, "pull"))
-
-
-# ---------------------------------------------------------------------- time cursors
-
-def iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def seconds_of(value: Any) -> float | None:
-    """A time an API gives (unix seconds or milliseconds, or ISO 8601) as unix seconds."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return value / 1000 if value > 1e11 else float(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
-    return None
-
-
-class TimeCursor:
-    """A cursor on the time a conversation was last updated: `since` (unix seconds, whole),
-    and the ids already imported at exactly that second. Queries ask for >= since; `fresh`
-    leaves out what was seen."""
-
-    def __init__(self, cursor: dict | None, since: float):
-        cursor = cursor or {}
-        self.since = int(cursor.get("since", since))
-        self.seen = {str(i) for i in cursor.get("seen", [])}
-
-    def fresh(self, items: list[dict], when: Callable[[dict], float | None]) -> list[dict]:
-        """The items updated at or after `since` and not seen, oldest first."""
-        out = []
-        for item in items:
-            t = when(item)
-            if t is None or int(t) < self.since or (int(t) == self.since and str(item.get("id")) in self.seen):
-                continue
-            out.append(item)
-        return sorted(out, key=lambda i: (int(when(i)), str(i.get("id"))))
-
-    def advance(self, items: list[dict], when: Callable[[dict], float | None]) -> dict:
-        """The cursor once `items` (oldest first) are imported."""
-        for item in items:
-            t = int(when(item))
-            if t > self.since:
-                self.since, self.seen = t, set()
-            if t == self.since:
-                self.seen.add(str(item.get("id")))
-        return self.to_dict()
-
-    def to_dict(self) -> dict:
-        return {"since": self.since, "seen": sorted(self.seen)}
 
 
 # ---------------------------------------------------------------------- the cursor table

@@ -43,6 +43,7 @@ import httpx
 from ..batch.helpdesk.intercom import records_of
 from ..errors import InputError, Unauthorized
 from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
+from .cursors import Page, TimeCursor, seconds_of
 from .note import html_body
 
 __all__ = ["Intercom", "API_VERSION", "TOPICS"]
@@ -178,7 +179,6 @@ class Intercom(Connector):
             GET  /conversations/{id}       the conversation with its parts (at most 500)
 
         The cursor is the last update time imported, with the ids seen at it."""
-        from .imports import Page, TimeCursor, seconds_of
 
         at = TimeCursor(cursor, since)
         when = lambda c: seconds_of(c.get("updated_at"))  # noqa: E731

@@ -39,6 +39,7 @@ import httpx
 from ..batch.helpdesk.zammad import records_of
 from ..errors import InputError, Unauthorized
 from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
+from .cursors import Page, TimeCursor, iso, seconds_of
 from .note import html_body
 
 __all__ = ["Zammad"]
@@ -136,7 +137,6 @@ class Zammad(Connector):
             GET /api/v1/ticket_articles/by_ticket/{id}              -> [article, ...]
 
         The cursor is the last update time imported, with the ids seen at it."""
-        from .imports import Page, TimeCursor, iso, seconds_of
 
         at = TimeCursor(cursor, since)
         when = lambda t: seconds_of(t.get("updated_at"))  # noqa: E731

@@ -36,6 +36,7 @@ import httpx
 from ..batch.helpdesk.common import channel_of
 from ..batch.helpdesk.zendesk import CHANNELS
 from ..errors import InputError, Unauthorized
+from .cursors import Page
 from .note import html_body
 from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
 
@@ -168,7 +169,6 @@ class Zendesk(Connector):
             GET /api/v2/tickets/{id}/comments.json?include=users&page=N   every comment
 
         The cursor is Zendesk's `after_cursor` of the last page imported."""
-        from .imports import Page
 
         params: dict = {"cursor": cursor["cursor"]} if cursor and cursor.get("cursor") else {"start_time": int(since)}
         while True:
