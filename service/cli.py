@@ -9,6 +9,7 @@
     tactful eval compare A B
     tactful keys create|list|revoke
     tactful connector add|list|remove|work|deliveries|retry    helpdesk connectors
+    tactful import zendesk|chatwoot|intercom|freshdesk|zammad --account A [--since WHEN] [--limit N]
     tactful serve                [--host H] [--port P] [--workers N]
 
 A text argument is always text ("-" reads stdin); files are read only through the --*file
@@ -116,11 +117,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("connector", help="helpdesk connectors: accounts, the outbox worker, deliveries")
     csub = c.add_subparsers(dest="connector_command", required=True)
     ca = csub.add_parser("add", help="answer a helpdesk account's webhooks with private notes")
-    ca.add_argument("name", help="the helpdesk: chatwoot or zendesk")
+    ca.add_argument("name", help="the helpdesk: chatwoot, zendesk, zammad, freshdesk or intercom")
     ca.add_argument("--account", required=True,
-                    help="the helpdesk's account: Chatwoot's account id, Zendesk's subdomain")
+                    help="the helpdesk's account: Chatwoot's account id, Zendesk's or Freshdesk's subdomain, "
+                         "Intercom's workspace id, a name of your choice for Zammad")
     ca.add_argument("--base-url", help="where the helpdesk is, e.g. https://chat.example.com "
-                                       "(Zendesk: https://SUBDOMAIN.zendesk.com by default)")
+                                       "(Zendesk, Freshdesk: https://SUBDOMAIN.zendesk.com, .freshdesk.com; "
+                                       "Intercom: https://api.intercom.io, by default)")
     ca.add_argument("--token", help="the API token tactful posts notes with")
     ca.add_argument("--token-file", help="read the API token from this file instead")
     ca.add_argument("--secret", help="the webhook's signing secret (made for you when left out)")
@@ -128,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--email", help="the API user's email (Zendesk)")
     ca.add_argument("--inbox", action="append", default=[], metavar="ID",
                     help="draft only for this inbox (Chatwoot; repeatable; default: every inbox)")
+    ca.add_argument("--admin-id", help="the admin the notes are written as (Intercom)")
     ca.add_argument("--owner", metavar="KEY_ID", help="the API key whose drafts and deliveries these are")
     ca.add_argument("--replace", action="store_true", help="replace the account if it is configured already")
     cl = csub.add_parser("list", help="the configured accounts (never a token or secret)")
@@ -143,6 +147,17 @@ def _parser() -> argparse.ArgumentParser:
     cd.add_argument("--json", action="store_true")
     ct = csub.add_parser("retry", help="retry a failed delivery now")
     ct.add_argument("id", type=int)
+
+    im = sub.add_parser("import", help="QA: pull a helpdesk's conversations through its API into a batch, "
+                                       "from where the last import of the account stopped")
+    im.add_argument("name", choices=["zendesk", "chatwoot", "intercom", "freshdesk", "zammad"])
+    im.add_argument("--account", required=True, help="the account, as added with `tactful connector add`")
+    im.add_argument("--since", help="start here instead of the stored cursor: 2026-11-01, "
+                                    "2026-11-01T08:00:00Z, unix seconds, 7d or 12h (first import: 30 days)")
+    im.add_argument("--limit", type=int, default=1000, help="at most about this many conversations a run "
+                                                            "(default 1000; the next run goes on)")
+    im.add_argument("--queue", action="store_true", help="leave the batch for `tactful serve` to score")
+    im.add_argument("--json", action="store_true")
 
     i = sub.add_parser("init", help="write an editable copy of the built-in rubric, policy and prompts")
     i.add_argument("dir", help="a new or empty folder")
@@ -162,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     install_log_masking()
     try:
         return {"review": _review, "batch": _batch, "draft": _draft, "eval": _eval, "keys": _keys,
-                "init": _init, "serve": _serve, "connector": _connector}[args.command](args)
+                "init": _init, "serve": _serve, "connector": _connector,
+                "import": _import}[args.command](args)
     except TactfulError as e:
         print(f"tactful: {e.message}", file=sys.stderr)
         return 2
@@ -581,7 +597,7 @@ def _connector(args) -> int:
         account, made = accounts.add_account(
             path, args.name, args.account, token=token, base_url=args.base_url,
             secret=_secret_arg(args.secret, args.secret_file, "secret"), email=args.email, inboxes=args.inbox,
-            owner=args.owner, replace=args.replace)
+            owner=args.owner, admin_id=args.admin_id, replace=args.replace)
         shown = accounts.public(account)
         print(f"{account.key} added: {account.base_url}"
               + (f", inboxes {', '.join(account.inboxes)}" if account.inboxes else "")
@@ -612,6 +628,32 @@ def _connector(args) -> int:
     else:
         r = outbox.retry(path, args.id)
         print(f"delivery {r['id']} is {r['state']} again, due now")
+    return 0
+
+
+def _import(args) -> int:
+    from . import store
+    from .connectors.imports import parse_since, run_import
+    from .settings import get_settings
+
+    settings = get_settings()
+    store.migrate(settings.db_path)
+    result = run_import(settings, args.name, args.account, since=parse_since(args.since), limit=args.limit,
+                        run_job=not args.queue)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return 0
+    job = result["job"]
+    if job is None:
+        print(f"{result['connector']}/{result['account']}: nothing new since the last import")
+        return 0
+    print(f"{result['connector']}/{result['account']}: {result['conversations']} conversations imported "
+          f"into batch {job['id']} ({job['rows_total']} messages)")
+    if job["state"] == "done":
+        print(f"scored: {job['rows_done']} messages, {job['errors']} unreadable; the report: /batches "
+              f"(GET /v1/batches/{job['id']}/report)")
+    else:
+        print(f"batch {job['id']} is {job['state']}: the running tactful serve scores it (/batches)")
     return 0
 
 

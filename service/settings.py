@@ -82,6 +82,9 @@ class Settings:
     connector_backoff_cap_s: float = 60.0
     connector_timeout_s: float = 10.0  # one call to a helpdesk
     connector_poll_s: float = 0.5  # how often an idle worker looks for due deliveries
+    # QA imports (connectors/imports.py): `tactful serve` imports every helpdesk account this
+    # often (seconds) into a batch job; 0 (the default): only `tactful import` does
+    import_interval_s: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -101,6 +104,9 @@ class Settings:
             raise InputError(f"{PREFIX}CONNECTOR_LEASE_S ({self.connector_lease_s:g}) must be at least twice "
                              f"{PREFIX}CONNECTOR_TIMEOUT_S ({self.connector_timeout_s:g})",
                              field=f"{PREFIX}CONNECTOR_LEASE_S")
+        if self.import_interval_s and self.import_interval_s < 60:
+            raise InputError(f"{PREFIX}IMPORT_INTERVAL_S must be 0 (off) or at least 60 seconds",
+                             field=f"{PREFIX}IMPORT_INTERVAL_S")
         if self.connector_attempts < 1:
             raise InputError(f"{PREFIX}CONNECTOR_ATTEMPTS must be at least 1", field=f"{PREFIX}CONNECTOR_ATTEMPTS")
 
@@ -132,7 +138,7 @@ _KINDS = {"host": str, "port": int, "keep_alive_s": int, "header_timeout_s": flo
           "draft_deadline_s": float, "connector_worker": str, "connector_quiet_s": float,
           "connector_quiet_max_s": float, "connector_lease_s": float, "connector_attempts": int,
           "connector_backoff_s": float, "connector_backoff_cap_s": float, "connector_timeout_s": float,
-          "connector_poll_s": float}
+          "connector_poll_s": float, "import_interval_s": float}
 
 
 def _parse(name: str, raw: str):

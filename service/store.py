@@ -143,6 +143,23 @@ def m009_connectors(db: sqlite_utils.Database) -> None:
     db["drafts"].add_column("ticket_url", str)
 
 
+@migrations()
+def m010_connector_admin(db: sqlite_utils.Database) -> None:
+    # The helpdesk's id of the agent notes are written as, for helpdesks whose note call names
+    # one (Intercom's admin_id).
+    db["connector_accounts"].add_column("admin_id", str)
+
+
+@migrations()
+def m011_import_cursors(db: sqlite_utils.Database) -> None:
+    # QA imports (connectors/imports.py): where the next import of a helpdesk account resumes
+    # (the helpdesk's own cursor, or a time and the ids seen at it, as JSON), its last batch job
+    # and how many conversations it has imported in all.
+    db["import_cursors"].create({
+        "connector": str, "account": str, "cursor": str, "last_job": str, "imported": int, "updated_at": str,
+    }, pk=("connector", "account"), defaults={"imported": 0})
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """A connection with WAL and a busy timeout. `shared` connections may be used from more
     than one thread, and only ever under the writer lock."""

@@ -33,7 +33,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "wait_for", "fast_settings", "Webhooks", "SECRET"]
+__all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "FakeFreshdesk", "FakeIntercom", "wait_for",
+           "fast_settings", "Webhooks", "SECRET"]
 
 SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
 
@@ -94,6 +95,8 @@ class FakeHelpdesk:
         self._release = threading.Event()
         self.stalled = threading.Event()  # an answer is being held now
         self._ids = itertools.count(1000)
+        self.page_size = 100  # the most a list endpoint gives a page (tests make it small to page)
+        self._clock = itertools.count(1)  # an update sequence, for incremental exports
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
         self.port = 0
@@ -189,6 +192,9 @@ class FakeHelpdesk:
     def next_id(self) -> int:
         return next(self._ids)
 
+    def per_page(self, request: Request, default: int) -> int:
+        return max(1, min(int(request.query_params.get("per_page", default)), self.page_size))
+
 
 # ---------------------------------------------------------------------- Chatwoot
 
@@ -210,7 +216,35 @@ class FakeChatwoot(FakeHelpdesk):
 
     def routes(self) -> list[Route]:
         path = "/api/v1/accounts/{account_id:int}/conversations/{conversation_id:int}/messages"
-        return [Route(path, self._messages, methods=["GET", "POST"])]
+        return [Route(path, self._messages, methods=["GET", "POST"]),
+                Route("/api/v1/accounts/{account_id:int}/conversations", self._list, methods=["GET"])]
+
+    def conversation_of(self, conversation_id: int) -> dict:
+        """A conversation as the list API gives it: id (the display id), inbox_id, status,
+        meta {"sender", "channel", "assignee"}, last_activity_at (unix seconds), timestamp."""
+        messages = self.conversations[conversation_id]
+        last = max(m["created_at"] for m in messages)
+        return {"id": conversation_id, "account_id": self.account_id, "inbox_id": self.inbox_id, "status": "open",
+                "meta": {"sender": {"id": 14, "name": "王小明", "type": "contact"}, "channel": "Channel::WebWidget",
+                         "assignee": {"id": 1, "name": "John", "type": "user"}},
+                "messages": messages[-1:], "unread_count": 0, "last_activity_at": last, "timestamp": last,
+                "created_at": messages[0]["created_at"]}
+
+    async def _list(self, request: Request) -> Response:
+        """GET /api/v1/accounts/{id}/conversations?status=all&page=N: 25 a page, latest activity first."""
+        fault, _ = await self._enter(request, "list")
+        if request.headers.get("api_access_token") != self.token:
+            return JSONResponse({"errors": ["You need to sign in or sign up before continuing."]}, status_code=401)
+        if fault is not None:
+            return fault
+        if request.path_params["account_id"] != self.account_id:
+            return JSONResponse({"error": "Resource could not be found"}, status_code=404)
+        convs = sorted((self.conversation_of(c) for c in self.conversations if self.conversations[c]),
+                       key=lambda c: (c["last_activity_at"], c["id"]), reverse=True)
+        size = min(25, self.page_size)
+        page = int(request.query_params.get("page", 1))
+        return JSONResponse({"data": {"meta": {"mine_count": 0, "unassigned_count": 0, "all_count": len(convs)},
+                                      "payload": convs[(page - 1) * size: page * size]}})
 
     def _message(self, conversation_id: int, content: str, message_type: int, *, private: bool = False,
                  sender: dict | None = None) -> dict:
@@ -285,9 +319,11 @@ class FakeChatwoot(FakeHelpdesk):
         messages = self.conversations[conversation_id]
         if op == "get":
             await self._held("get")
+            before = request.query_params.get("before")
+            older = [m for m in messages if before is None or m["id"] < int(before)]
             return JSONResponse({"meta": {"labels": [], "additional_attributes": {},
                                           "contact": {"id": 14, "name": "王小明"}, "assignee": None},
-                                 "payload": messages[-20:]})
+                                 "payload": older[-min(20, self.page_size):]})
         if not isinstance(body, dict) or not body.get("content"):
             return JSONResponse({"error": "content is missing"}, status_code=422)
         kind = {"outgoing": 1, "incoming": 0}.get(body.get("message_type", "outgoing"), 1)
@@ -318,13 +354,59 @@ class FakeZendesk(FakeHelpdesk):
         super().__init__()
         self.email, self.token = email, token
         self.tickets: dict[int, list[dict]] = {}
+        self.meta: dict[int, dict] = {}  # the ticket objects: id, requester_id, via, status, updated_at
         self.users = {self.REQUESTER: {"id": self.REQUESTER, "name": "王小明", "role": "end-user"},
                       self.AGENT: {"id": self.AGENT, "name": "Li Na", "role": "agent"},
                       self.API_USER: {"id": self.API_USER, "name": "tactful", "role": "agent"}}
 
     def routes(self) -> list[Route]:
         return [Route("/api/v2/tickets/{ticket_id:int}/comments.json", self._comments, methods=["GET"]),
-                Route("/api/v2/tickets/{ticket_id:int}.json", self._update, methods=["PUT"])]
+                Route("/api/v2/tickets/{ticket_id:int}.json", self._update, methods=["PUT"]),
+                Route("/api/v2/incremental/tickets/cursor.json", self._incremental, methods=["GET"])]
+
+    def add(self, ticket_id: int, comment: dict) -> dict:
+        """Add a comment to a ticket (made when it is new) and mark the ticket updated."""
+        self.tickets.setdefault(ticket_id, []).append(comment)
+        now = datetime.now(timezone.utc)
+        meta = self.meta.setdefault(ticket_id, {
+            "id": ticket_id, "url": f"{self.url}/api/v2/tickets/{ticket_id}.json", "subject": "耳机问题",
+            "requester_id": self.REQUESTER, "submitter_id": self.REQUESTER, "assignee_id": self.AGENT,
+            "status": "open", "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+            "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "tags": []})
+        meta.update(updated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"), generated_timestamp=int(now.timestamp()),
+                    _seq=next(self._clock))
+        return comment
+
+    async def _incremental(self, request: Request) -> Response:
+        """GET /api/v2/incremental/tickets/cursor.json?start_time=UNIX | ?cursor=C: the tickets
+        updated after the cursor, oldest update first; after_cursor, end_of_stream."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
+        if fault is not None:
+            return fault
+        q = request.query_params
+        if "cursor" in q:
+            try:
+                after = json.loads(base64.urlsafe_b64decode(q["cursor"].encode()))["seq"]
+            except (ValueError, KeyError):
+                return JSONResponse({"error": "InvalidPaginationParameter", "description": "bad cursor"},
+                                    status_code=400)
+            todo = [m for m in self.meta.values() if m["_seq"] > after]
+        elif "start_time" in q:
+            todo = [m for m in self.meta.values() if m["generated_timestamp"] >= int(q["start_time"])]
+            after = 0
+        else:
+            return JSONResponse({"error": "InvalidPaginationParameter", "description": "start_time or cursor"},
+                                status_code=400)
+        todo.sort(key=lambda m: m["_seq"])
+        page = todo[:self.per_page(request, 1000)]
+        last = page[-1]["_seq"] if page else after
+        cursor = base64.urlsafe_b64encode(json.dumps({"seq": last}).encode()).decode()
+        return JSONResponse({"tickets": [{k: v for k, v in m.items() if k != "_seq"} for m in page],
+                             "after_cursor": cursor, "before_cursor": None,
+                             "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor={cursor}",
+                             "end_of_stream": len(page) == len(todo)})
 
     def _comment(self, author_id: int, html: str, plain: str, public: bool, channel: str = "web") -> dict:
         """`body` as typed; `plain_body` as Zendesk derives it from the HTML (paragraphs apart)."""
@@ -339,12 +421,12 @@ class FakeZendesk(FakeHelpdesk):
         the README's trigger sends for the update."""
         paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n"))
         html = f'<div class="zd-comment" dir="auto">{paragraphs}</div>'
-        self.tickets.setdefault(ticket_id, []).append(self._comment(self.REQUESTER, html, text, True, channel))
+        self.add(ticket_id, self._comment(self.REQUESTER, html, text, True, channel))
         return self.trigger_body(ticket_id, self.REQUESTER)
 
     def agent_replies(self, ticket_id: int, text: str) -> dict:
         html = f'<div class="zd-comment" dir="auto"><p>{text}</p></div>'
-        self.tickets.setdefault(ticket_id, []).append(self._comment(self.AGENT, html, text, True))
+        self.add(ticket_id, self._comment(self.AGENT, html, text, True))
         return self.trigger_body(ticket_id, self.AGENT)
 
     def trigger_body(self, ticket_id: int, current_user: int) -> dict:
@@ -379,10 +461,15 @@ class FakeZendesk(FakeHelpdesk):
         comments = self.tickets.get(request.path_params["ticket_id"])
         if comments is None:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
-        page = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
-        body = {"comments": page[:100], "next_page": None, "previous_page": None, "count": len(comments)}
+        ordered = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
+        size = self.per_page(request, 100)
+        n = int(request.query_params.get("page", 1))
+        page = ordered[(n - 1) * size: n * size]
+        more = n * size < len(ordered)
+        body = {"comments": page, "previous_page": None, "count": len(comments),
+                "next_page": f"{self.url}{request.url.path}?page={n + 1}&per_page={size}" if more else None}
         if "users" in request.query_params.get("include", ""):
-            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in comments}) if i in self.users]
+            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in page}) if i in self.users]
         return JSONResponse(body)
 
     async def _update(self, request: Request) -> Response:
@@ -400,8 +487,8 @@ class FakeZendesk(FakeHelpdesk):
                                  "details": {"base": [{"description": "Comment: cannot be blank"}]}}, status_code=422)
         html = comment.get("html_body") or f"<p>{comment['body']}</p>"
         plain = comment.get("body") or _strip_tags(html)
-        c = self._comment(self.API_USER, html, plain, bool(comment.get("public", True)), channel="api")
-        self.tickets[ticket_id].append(c)
+        c = self.add(ticket_id, self._comment(self.API_USER, html, plain, bool(comment.get("public", True)),
+                                              channel="api"))
         audit = {"id": c["audit_id"], "ticket_id": ticket_id, "created_at": c["created_at"], "author_id": self.API_USER,
                  "events": [{"id": c["id"], "type": "Comment", "author_id": self.API_USER, "body": plain,
                              "html_body": html, "public": c["public"], "attachments": [], "audit_id": c["audit_id"]}]}
@@ -413,3 +500,481 @@ def _strip_tags(html: str) -> str:
     import re
 
     return re.sub(r"<[^>]+>", " ", html).strip()
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{line}</p>" for line in text.split("\n"))
+
+
+def _hub_signature(body: bytes, secret: str) -> str:
+    """X-Hub-Signature, as Zammad and Intercom send it: sha1= HMAC-SHA1 of the body."""
+    return "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+
+def _iso_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# ---------------------------------------------------------------------- Zammad
+
+class FakeZammad(FakeHelpdesk):
+    """Zammad's REST API for ticket articles (`Authorization: Token token=...`) and its webhook.
+
+    GET  /api/v1/ticket_articles/by_ticket/{ticket_id}
+         -> [article, ...], oldest first; an article: id, ticket_id, type_id, sender_id, type
+            ("email", "web", "note", ...), sender ("Customer", "Agent", "System"), from, to,
+            subject, content_type ("text/html"), body, internal, created_by_id, created_by
+            (the login), created_at, updated_at, attachments, preferences
+    POST /api/v1/ticket_articles {"ticket_id", "body", "content_type", "type", "internal"} -> 201 the article
+    401 {"error": "Authentication required"}; 404 {"error": "Couldn't find Ticket with 'id'=N"};
+    422 {"error": "Need body"} for an article with no body.
+
+    The webhook body (a trigger's "Webhook" action, default payload): {"ticket": {...}, "article": {...}},
+    with X-Hub-Signature (sha1= HMAC-SHA1 of the body with the Signature Token), X-Zammad-Trigger
+    and X-Zammad-Delivery.
+    """
+
+    CUSTOMER, AGENT, API_USER = 5, 3, 9
+    _TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
+    _SENDERS = {"Agent": 1, "Customer": 2, "System": 3}
+
+    def __init__(self, *, token: str = "zm-token"):
+        super().__init__()
+        self.token = token
+        self.tickets: dict[int, dict] = {}  # id -> {"ticket": {...}, "articles": [...]}
+        self.users = {self.CUSTOMER: {"id": self.CUSTOMER, "login": "wang@example.com", "firstname": "王",
+                                      "lastname": "小明", "email": "wang@example.com"},
+                      self.AGENT: {"id": self.AGENT, "login": "li.na@acme.example", "firstname": "Li",
+                                   "lastname": "Na", "email": "li.na@acme.example"},
+                      self.API_USER: {"id": self.API_USER, "login": "tactful", "firstname": "tactful",
+                                      "lastname": "", "email": "tactful@acme.example"}}
+
+    def routes(self) -> list[Route]:
+        return [Route("/api/v1/ticket_articles/by_ticket/{ticket_id:int}", self._by_ticket, methods=["GET"]),
+                Route("/api/v1/ticket_articles", self._create, methods=["POST"]),
+                Route("/api/v1/tickets/search", self._search, methods=["GET"])]
+
+    async def _search(self, request: Request) -> Response:
+        """GET /api/v1/tickets/search?query=updated_at:>=ISO&sort_by=updated_at&order_by=asc&expand=true
+        &page=N&per_page=M: with expand=true, the tickets themselves."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        query = request.query_params.get("query", "")
+        since = query.split("updated_at:>=", 1)[1] if "updated_at:>=" in query else "1970-01-01T00:00:00Z"
+        start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        found = sorted((t["ticket"] for t in self.tickets.values()
+                        if datetime.fromisoformat(t["ticket"]["updated_at"].replace("Z", "+00:00")) >= start),
+                       key=lambda t: (t["updated_at"], t["id"]))
+        size = self.per_page(request, 50)
+        page = int(request.query_params.get("page", 1))
+        return JSONResponse(found[(page - 1) * size: page * size])
+
+    def _ticket(self, ticket_id: int) -> dict:
+        if ticket_id not in self.tickets:
+            now = _iso_now()
+            self.tickets[ticket_id] = {"ticket": {
+                "id": ticket_id, "number": str(31000 + ticket_id), "title": "耳机问题", "group_id": 1,
+                "group": "Users", "state": "open", "priority": "2 normal", "customer_id": self.CUSTOMER,
+                "owner_id": 1, "create_article_type_id": 11, "created_at": now, "updated_at": now,
+                "customer": self.users[self.CUSTOMER]}, "articles": []}
+        return self.tickets[ticket_id]
+
+    def _article(self, ticket_id: int, body: str, sender: str, atype: str, *, internal: bool = False,
+                 by: int | None = None) -> dict:
+        by = by or (self.CUSTOMER if sender == "Customer" else self.AGENT)
+        user = self.users[by]
+        now = _iso_now()
+        article = {"id": self.next_id(), "ticket_id": ticket_id, "type_id": self._TYPES[atype],
+                   "sender_id": self._SENDERS[sender], "type": atype, "sender": sender,
+                   "from": f"{user['firstname']} {user['lastname']}".strip() + f" <{user['email']}>",
+                   "to": "support@acme.example", "subject": "耳机问题", "reply_to": None, "message_id": None,
+                   "content_type": "text/html", "body": body, "internal": internal, "preferences": {},
+                   "created_by_id": by, "updated_by_id": by, "origin_by_id": None, "created_by": user["login"],
+                   "updated_by": user["login"], "created_at": now, "updated_at": now, "attachments": []}
+        t = self._ticket(ticket_id)
+        t["articles"].append(article)
+        t["ticket"]["updated_at"] = now
+        return article
+
+    def customer_writes(self, ticket_id: int, text: str, *, atype: str = "web") -> dict:
+        """A customer's article (HTML, as the web form and email store it) and the webhook body for it."""
+        return self.event_of(self._article(ticket_id, f"<div>{_paragraphs(text)}</div>", "Customer", atype))
+
+    def agent_writes(self, ticket_id: int, text: str, *, internal: bool = False) -> dict:
+        return self.event_of(self._article(ticket_id, f"<div>{text}</div>", "Agent", "note" if internal else "email",
+                                           internal=internal))
+
+    def event_of(self, article: dict) -> dict:
+        ticket = dict(self.tickets[article["ticket_id"]]["ticket"])
+        return {"ticket": ticket, "article": dict(article)}
+
+    @staticmethod
+    def sign(body: bytes, secret: str, delivery: str | None = None) -> dict:
+        return {"Content-Type": "application/json", "User-Agent": "Zammad User Agent",
+                "X-Zammad-Trigger": "tactful drafts", "X-Zammad-Delivery": delivery or f"d-{len(body)}-{time.time()}",
+                "X-Hub-Signature": _hub_signature(body, secret)}
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [a for a in self.tickets.get(ticket_id, {}).get("articles", []) if a["internal"]]
+
+    def _authorized(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Token token={self.token}"
+
+    async def _by_ticket(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        await self._held("get")
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": f"Couldn't find Ticket with 'id'={ticket_id}"}, status_code=404)
+        return JSONResponse(self.tickets[ticket_id]["articles"])
+
+    async def _create(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if not self._authorized(request):
+            return JSONResponse({"error": "Authentication required"}, status_code=401)
+        if fault is not None:
+            return fault
+        body = body if isinstance(body, dict) else {}
+        ticket_id = body.get("ticket_id")
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": f"Couldn't find Ticket with 'id'={ticket_id}"}, status_code=404)
+        if not body.get("body"):
+            return JSONResponse({"error": "Need body"}, status_code=422)
+        article = self._article(ticket_id, body["body"], "Agent", body.get("type", "note"),
+                                internal=bool(body.get("internal")), by=self.API_USER)
+        article["content_type"] = body.get("content_type", "text/plain")
+        return await self._held("post", JSONResponse(article, status_code=201))
+
+
+# ---------------------------------------------------------------------- Freshdesk
+
+class FakeFreshdesk(FakeHelpdesk):
+    """Freshdesk's API v2 for tickets, conversations and notes (basic auth `{api_key}:X`).
+
+    GET  /api/v2/tickets/{id}[?include=requester]
+         -> the ticket: id, subject, description (HTML), description_text, requester_id,
+            responder_id, source (1 email, 2 portal, 7 chat...), status, priority, created_at,
+            updated_at, and with include=requester "requester": {"id", "name", "email", ...}
+    GET  /api/v2/tickets/{id}/conversations[?per_page=N&page=P]
+         -> [conversation, ...], oldest first, 30 a page unless per_page (at most 100), with a
+            Link: <...&page=P+1>; rel="next" header while there are more; a conversation: id,
+            ticket_id, user_id, body (HTML), body_text, incoming, private, source, from_email,
+            to_emails, support_email, created_at, updated_at, attachments
+    POST /api/v2/tickets/{id}/notes {"body": html, "private": true} -> 201 the note
+    401 {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."};
+    404 {"code": "not_found"... }: an empty body for an unknown ticket, as Freshdesk answers.
+
+    The webhook body is the one tactful's rule defines (service/connectors/freshdesk.py); the
+    rule sends the account's secret in the X-Tactful-Secret header.
+    """
+
+    REQUESTER, AGENT, API_USER = 8001, 43, 78
+
+    def __init__(self, *, api_key: str = "fd-key"):
+        super().__init__()
+        self.api_key = api_key
+        self.tickets: dict[int, dict] = {}
+        self.conversations: dict[int, list[dict]] = {}
+
+    def routes(self) -> list[Route]:
+        return [Route("/api/v2/tickets", self._tickets, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}", self._show, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}/conversations", self._list, methods=["GET"]),
+                Route("/api/v2/tickets/{ticket_id:int}/notes", self._note, methods=["POST"])]
+
+    def customer_creates(self, ticket_id: int, text: str, *, source: int = 2) -> dict:
+        """A new ticket from the portal (its description) and the rule's webhook body."""
+        now = _iso_now()
+        html = f"<div>{_paragraphs(text)}</div>"
+        self.tickets[ticket_id] = {
+            "id": ticket_id, "subject": "耳机问题", "description": html, "description_text": text,
+            "requester_id": self.REQUESTER, "responder_id": None, "source": source, "status": 2, "priority": 1,
+            "type": None, "group_id": None, "created_at": now, "updated_at": now, "due_by": now, "tags": []}
+        self.conversations[ticket_id] = []
+        return self.webhook_body(ticket_id, "")
+
+    def _conversation(self, ticket_id: int, html: str, text: str, *, user: int, incoming: bool,
+                      private: bool = False) -> dict:
+        now = _iso_now()
+        c = {"id": self.next_id(), "ticket_id": ticket_id, "user_id": user, "body": html, "body_text": text,
+             "incoming": incoming, "private": private, "source": 2 if private else 0,
+             "from_email": None if private else ("wang@example.com" if incoming else "support@acme.example"),
+             "to_emails": [], "cc_emails": [], "support_email": None, "created_at": now, "updated_at": now,
+             "attachments": []}
+        self.conversations[ticket_id].append(c)
+        self.tickets[ticket_id]["updated_at"] = now
+        return c
+
+    def customer_replies(self, ticket_id: int, text: str) -> dict:
+        html = f"<div>{_paragraphs(text)}</div>"
+        self._conversation(ticket_id, html, text, user=self.REQUESTER, incoming=True)
+        return self.webhook_body(ticket_id, html)
+
+    def agent_replies(self, ticket_id: int, text: str, *, private: bool = False) -> dict:
+        return self._conversation(ticket_id, f"<div>{text}</div>", text, user=self.AGENT, incoming=False,
+                                  private=private)
+
+    @staticmethod
+    def webhook_body(ticket_id: int, latest: str) -> dict:
+        return {"ticket_id": str(ticket_id), "latest_public_comment": latest}
+
+    @staticmethod
+    def sign(body: bytes, secret: str) -> dict:
+        """What the rule's webhook action sends: JSON, and the secret as a custom header."""
+        return {"Content-Type": "application/json", "X-Tactful-Secret": secret}
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [c for c in self.conversations.get(ticket_id, []) if c["private"]]
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.api_key}:X".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    def _refused(self) -> Response:
+        return JSONResponse({"code": "invalid_credentials",
+                             "message": "You have to be logged in to perform this action."}, status_code=401)
+
+    async def _show(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        await self._held("get")
+        ticket = self.tickets.get(request.path_params["ticket_id"])
+        if ticket is None:
+            return Response(status_code=404)
+        out = dict(ticket)
+        if "requester" in request.query_params.get("include", ""):
+            out["requester"] = {"id": self.REQUESTER, "name": "王小明", "email": "wang@example.com", "mobile": None,
+                                "phone": None}
+        return JSONResponse(out)
+
+    async def _tickets(self, request: Request) -> Response:
+        """GET /api/v2/tickets?updated_since=ISO&order_by=updated_at&order_type=asc&include=description
+        &per_page=N&page=P: updated at or after updated_since; the description only when included."""
+        fault, _ = await self._enter(request, "list")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        since = datetime.fromisoformat(request.query_params.get("updated_since", "1970-01-01T00:00:00Z")
+                                       .replace("Z", "+00:00"))
+        include = request.query_params.get("include", "")
+        found = sorted((t for t in self.tickets.values()
+                        if datetime.fromisoformat(t["updated_at"].replace("Z", "+00:00")) >= since),
+                       key=lambda t: (t["updated_at"], t["id"]))
+        size = self.per_page(request, 30)
+        page = int(request.query_params.get("page", 1))
+        out = []
+        for t in found[(page - 1) * size: page * size]:
+            t = dict(t)
+            if "description" not in include:
+                t.pop("description", None), t.pop("description_text", None)
+            if "requester" in include:
+                t["requester"] = {"id": self.REQUESTER, "name": "王小明", "email": "wang@example.com"}
+            out.append(t)
+        return JSONResponse(out)
+
+    async def _list(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return Response(status_code=404)
+        per_page = self.per_page(request, 30)
+        page = int(request.query_params.get("page", 1))
+        items = self.conversations[ticket_id]
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            headers["Link"] = f'<{self.url}/api/v2/tickets/{ticket_id}/conversations?per_page={per_page}&page={page + 1}>; rel="next"'
+        return JSONResponse(chunk, headers=headers)
+
+    async def _note(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if not self._authorized(request):
+            return self._refused()
+        if fault is not None:
+            return fault
+        ticket_id = request.path_params["ticket_id"]
+        if ticket_id not in self.tickets:
+            return Response(status_code=404)
+        if not isinstance(body, dict) or not body.get("body"):
+            return JSONResponse({"description": "Validation failed", "errors": [
+                {"field": "body", "message": "It should not be blank", "code": "missing_field"}]}, status_code=400)
+        c = self._conversation(ticket_id, body["body"], _strip_tags(body["body"]), user=self.API_USER,
+                               incoming=False, private=body.get("private", True) is not False)
+        return await self._held("post", JSONResponse(c, status_code=201))
+
+
+# ---------------------------------------------------------------------- Intercom
+
+class FakeIntercom(FakeHelpdesk):
+    """Intercom's Conversations API (`Authorization: Bearer`, `Intercom-Version`) and its webhooks.
+
+    GET  /conversations/{id}
+         -> {"type": "conversation", "id", "created_at", "updated_at", "state", "source": {"type",
+            "id", "delivered_as", "body" (HTML), "author": {"type", "id", "name", "email"}},
+            "contacts": {...}, "conversation_parts": {"type": "conversation_part.list",
+            "conversation_parts": [{"type": "conversation_part", "id", "part_type" (comment, note,
+            assignment, close, open...), "body" (HTML or null), "created_at", "updated_at",
+            "author": {"type": user|admin|bot|team, "id", "name"}}], "total_count"}}
+    POST /conversations/{id}/reply {"message_type": "note", "type": "admin", "admin_id", "body"}
+         -> the conversation, the new part last
+    401 {"type": "error.list", "errors": [{"code": "unauthorized", "message": "Access Token Invalid"}]};
+    404 {"type": "error.list", "errors": [{"code": "not_found", "message": "Resource Not Found"}]}.
+
+    The webhook body: a notification_event whose data.item is the conversation, with only the
+    new parts for conversation.user.replied; X-Hub-Signature, sha1= HMAC-SHA1 of the body with
+    the app's client secret.
+    """
+
+    APP_ID, ADMIN, USER = "ecahpwf5", "814860", "6523d4b5a1e2b3c4d5e6f701"
+
+    def __init__(self, *, token: str = "ic-token"):
+        super().__init__()
+        self.token = token
+        self.conversations: dict[str, dict] = {}
+
+    def routes(self) -> list[Route]:
+        return [Route("/conversations/search", self._search, methods=["POST"]),
+                Route("/conversations/{conversation_id}", self._show, methods=["GET"]),
+                Route("/conversations/{conversation_id}/reply", self._reply, methods=["POST"])]
+
+    async def _search(self, request: Request) -> Response:
+        """POST /conversations/search {"query": {"field": "updated_at", "operator": ">", "value"},
+        "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page", "starting_after"}}
+        -> {"type": "conversation.list", "conversations": [...] (without their parts), "total_count",
+        "pages": {"type": "pages", "page", "per_page", "total_pages", "next": {"page", "starting_after"}}}."""
+        fault, body = await self._enter(request, "list")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        body = body if isinstance(body, dict) else {}
+        query = body.get("query") or {}
+        if query.get("field") != "updated_at" or query.get("operator") != ">":
+            return JSONResponse({"type": "error.list", "errors": [{"code": "parameter_invalid",
+                                                                   "message": "unsupported query"}]}, status_code=400)
+        found = sorted((c for c in self.conversations.values() if c["updated_at"] > int(query["value"])),
+                       key=lambda c: (c["updated_at"], c["id"]))
+        pagination = body.get("pagination") or {}
+        size = max(1, min(int(pagination.get("per_page", 20)), self.page_size))
+        start = int(base64.urlsafe_b64decode(pagination["starting_after"]).decode()) if pagination.get(
+            "starting_after") else 0
+        chunk = found[start:start + size]
+        pages = {"type": "pages", "page": start // size + 1, "per_page": size,
+                 "total_pages": max(1, -(-len(found) // size))}
+        if start + size < len(found):
+            pages["next"] = {"page": pages["page"] + 1,
+                             "starting_after": base64.urlsafe_b64encode(str(start + size).encode()).decode()}
+        listed = [{k: v for k, v in c.items() if k != "conversation_parts"} for c in chunk]
+        return JSONResponse({"type": "conversation.list", "conversations": listed, "total_count": len(found),
+                             "pages": pages})
+
+    def _user(self) -> dict:
+        return {"type": "user", "id": self.USER, "name": "王小明", "email": "wang@example.com"}
+
+    def _part(self, conv: dict, part_type: str, body: str | None, author: dict) -> dict:
+        now = int(time.time())
+        part = {"type": "conversation_part", "id": str(self.next_id() + 9_000_000), "part_type": part_type,
+                "body": body, "created_at": now, "updated_at": now, "notified_at": now, "assigned_to": None,
+                "author": author, "attachments": [], "external_id": None, "redacted": False}
+        conv["conversation_parts"]["conversation_parts"].append(part)
+        conv["conversation_parts"]["total_count"] += 1
+        conv["updated_at"] = now
+        return part
+
+    def user_starts(self, conversation_id: str, text: str) -> dict:
+        """A new conversation from the Messenger, and the conversation.user.created notification."""
+        now = int(time.time())
+        conv = {"type": "conversation", "id": conversation_id, "created_at": now, "updated_at": now,
+                "waiting_since": now, "state": "open", "open": True, "read": False, "priority": "not_priority",
+                "admin_assignee_id": None, "team_assignee_id": None, "title": None,
+                "source": {"type": "conversation", "id": str(self.next_id() + 400_000_000),
+                           "delivered_as": "customer_initiated", "subject": "", "body": _paragraphs(text),
+                           "author": self._user(), "attachments": [], "url": None, "redacted": False},
+                "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": self.USER}]},
+                "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [], "total_count": 0}}
+        self.conversations[conversation_id] = conv
+        return self.notification("conversation.user.created", conv, [])
+
+    def user_replies(self, conversation_id: str, text: str) -> dict:
+        conv = self.conversations[conversation_id]
+        part = self._part(conv, "comment", _paragraphs(text), self._user())
+        return self.notification("conversation.user.replied", conv, [part])
+
+    def admin_replies(self, conversation_id: str, text: str, *, note: bool = False) -> dict:
+        return self._part(self.conversations[conversation_id], "note" if note else "comment", f"<p>{text}</p>",
+                          {"type": "admin", "id": self.ADMIN, "name": "Li Na", "email": "li.na@acme.example"})
+
+    def bot_replies(self, conversation_id: str, text: str) -> dict:
+        return self._part(self.conversations[conversation_id], "comment", f"<p>{text}</p>",
+                          {"type": "bot", "id": "1", "name": "Fin"})
+
+    def notification(self, topic: str, conv: dict, parts: list[dict], app_id: str | None = None) -> dict:
+        item = {k: v for k, v in conv.items() if k != "conversation_parts"}
+        item["conversation_parts"] = {"type": "conversation_part.list", "conversation_parts": list(parts),
+                                      "total_count": len(parts)}
+        now = int(time.time())
+        return {"type": "notification_event", "app_id": app_id or self.APP_ID,
+                "data": {"type": "notification_event_data", "item": item}, "links": {},
+                "id": f"notif_{self.next_id()}", "topic": topic, "delivery_status": "pending",
+                "delivery_attempts": 1, "delivered_at": 0, "first_sent_at": now, "created_at": now, "self": None}
+
+    @staticmethod
+    def sign(body: bytes, secret: str) -> dict:
+        return {"Content-Type": "application/json", "User-Agent": "Intercom-Webhooks/1.0",
+                "X-Hub-Signature": _hub_signature(body, secret)}
+
+    def notes(self, conversation_id: str) -> list[dict]:
+        conv = self.conversations.get(conversation_id)
+        return [p for p in conv["conversation_parts"]["conversation_parts"] if p["part_type"] == "note"] if conv else []
+
+    def _refused(self, request: Request) -> Response | None:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"type": "error.list", "request_id": "req-1", "errors": [
+                {"code": "unauthorized", "message": "Access Token Invalid"}]}, status_code=401)
+        return None
+
+    def _missing(self) -> Response:
+        return JSONResponse({"type": "error.list", "request_id": "req-2", "errors": [
+            {"code": "not_found", "message": "Resource Not Found"}]}, status_code=404)
+
+    async def _show(self, request: Request) -> Response:
+        fault, _ = await self._enter(request, "get")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        await self._held("get")
+        conv = self.conversations.get(request.path_params["conversation_id"])
+        return self._missing() if conv is None else JSONResponse(conv)
+
+    async def _reply(self, request: Request) -> Response:
+        fault, body = await self._enter(request, "post")
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if fault is not None:
+            return fault
+        conv = self.conversations.get(request.path_params["conversation_id"])
+        if conv is None:
+            return self._missing()
+        body = body if isinstance(body, dict) else {}
+        if body.get("type") != "admin" or not body.get("admin_id") or not body.get("body"):
+            return JSONResponse({"type": "error.list", "errors": [
+                {"code": "parameter_invalid", "message": "admin_id, type and body are required"}]}, status_code=400)
+        part_type = "note" if body.get("message_type") == "note" else "comment"
+        self._part(conv, part_type, body["body"], {"type": "admin", "id": str(body["admin_id"]), "name": "tactful"})
+        return await self._held("post", JSONResponse(conv))

@@ -20,11 +20,14 @@ from __future__ import annotations
 from ..errors import NotFound
 from .base import Connector
 from .chatwoot import Chatwoot
+from .freshdesk import Freshdesk
+from .intercom import Intercom
+from .zammad import Zammad
 from .zendesk import Zendesk
 
 __all__ = ["CONNECTORS", "get_connector", "Connector"]
 
-CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk)}
+CONNECTORS: dict[str, Connector] = {c.name: c() for c in (Chatwoot, Zendesk, Zammad, Freshdesk, Intercom)}
 
 
 def get_connector(name: str) -> Connector:

@@ -35,7 +35,8 @@ def _base_url(value: str) -> str:
 
 def add_account(db_path, connector: str, account: str, *, token: str, base_url: str | None = None,
                 secret: str | None = None, email: str | None = None, inboxes: list[str] | tuple = (),
-                owner: str | None = None, replace: bool = False) -> tuple[Account, str | None]:
+                owner: str | None = None, admin_id: str | None = None,
+                replace: bool = False) -> tuple[Account, str | None]:
     """Store an account. Returns it and, when no secret was given, the one made for it (shown
     once, for the helpdesk's webhook settings)."""
     c = get_connector(connector)
@@ -58,7 +59,8 @@ def add_account(db_path, connector: str, account: str, *, token: str, base_url: 
     if any(not b.isdigit() for b in boxes):
         raise InputError("--inbox takes inbox ids (numbers)", field="inbox")
     acct = Account(connector=c.name, account=account, base_url=_base_url(url), token=token.strip(), secret=secret,
-                   email=(email or "").strip() or None, inboxes=boxes, owner=owner or None)
+                   email=(email or "").strip() or None, inboxes=boxes, owner=owner or None,
+                   admin_id=(str(admin_id).strip() if admin_id is not None else "") or None)
     c.check_account(acct)
     with store.transaction(db_path) as db:
         if owner and not db.execute("select 1 from api_keys where id = ?", [owner]).fetchone():
@@ -68,16 +70,17 @@ def add_account(db_path, connector: str, account: str, *, token: str, base_url: 
         if exists and not replace:
             raise Conflict(f"{acct.key} is already configured: remove it first, or add it again with --replace")
         db.execute("insert or replace into connector_accounts (connector, account, base_url, email, token, secret, "
-                   "inboxes, owner, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "inboxes, owner, admin_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    [acct.connector, acct.account, acct.base_url, acct.email, acct.token, acct.secret,
-                    ",".join(acct.inboxes), acct.owner, store.now()])
+                    ",".join(acct.inboxes), acct.owner, acct.admin_id, store.now()])
     return acct, made
 
 
 def _account(row) -> Account:
     return Account(connector=row["connector"], account=row["account"], base_url=row["base_url"],
                    token=row["token"], secret=row["secret"], email=row["email"],
-                   inboxes=tuple(x for x in (row["inboxes"] or "").split(",") if x), owner=row["owner"])
+                   inboxes=tuple(x for x in (row["inboxes"] or "").split(",") if x), owner=row["owner"],
+                   admin_id=row["admin_id"])
 
 
 def get_account(db_path, connector: str, account: str) -> Account:
@@ -105,4 +108,5 @@ def public(account: Account) -> dict:
     """What may be shown of an account: never its token or secret."""
     return {"connector": account.connector, "account": account.account, "base_url": account.base_url,
             "email": account.email, "inboxes": list(account.inboxes), "owner": account.owner,
+            "admin_id": account.admin_id,
             "webhook": f"/v1/connectors/{account.connector}/{account.account}/events"}

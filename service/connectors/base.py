@@ -34,7 +34,7 @@ from ..errors import HelpdeskError, HelpdeskUnavailable, InputError, Unauthorize
 from ..privacy.masking import mask
 
 __all__ = ["Account", "Inbound", "Message", "Note", "Connector", "SIGNATURE_TOLERANCE_S", "SECRET_HEADER",
-           "hmac_digest", "same", "retry_after", "digits", "text_of", "ROLES"]
+           "hmac_digest", "same", "retry_after", "digits", "text_of", "thread_of", "ROLES"]
 
 # A signed webhook older (or newer) than this is refused: a captured request cannot be replayed later.
 SIGNATURE_TOLERANCE_S = 300
@@ -57,6 +57,7 @@ class Account:
     email: str | None = None
     inboxes: tuple[str, ...] = ()  # only these inboxes (Chatwoot); empty: all
     owner: str | None = None  # the API key whose drafts and deliveries these are
+    admin_id: str | None = None  # the helpdesk's id of the agent notes are written as (Intercom)
 
     @property
     def key(self) -> str:
@@ -135,6 +136,29 @@ def text_of(value: Any) -> str | None:
         return body_text(value, html=None)
     except Bad:
         return None
+
+
+def thread_of(records: list, names: Mapping[str, str] | None = None) -> list[Message]:
+    """The Messages of one conversation as its helpdesk's batch reader (service/batch/helpdesk)
+    reads it: the same roles for a live draft as for a QA import of the same conversation.
+    `records` are that reader's Records, in time order; a message it cannot read, or one with
+    no id, is left out. `names`: message id -> the author's name, for the customer's messages
+    (the readers name agents only)."""
+    out = []
+    for r in records:
+        data = r.data or {}
+        if r.error or not data.get("text") or data.get("id") is None:
+            continue
+        mid = str(data["id"])
+        author = data.get("agent") if data.get("role") == "agent" else (names or {}).get(mid)
+        out.append(Message(id=mid, role=data["role"], text=data["text"], author=author,
+                           channel=_draft_channel(data.get("channel"))))
+    return out
+
+
+def _draft_channel(channel: str | None) -> str | None:
+    """A batch channel as a DraftRequest channel (a web form is answered like an email)."""
+    return "email" if channel == "web" else channel
 
 
 def hmac_digest(secret: str, message: bytes, algorithm: str = "sha256", *, encoding: str = "hex") -> str:

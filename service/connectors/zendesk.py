@@ -36,6 +36,7 @@ import httpx
 from ..batch.helpdesk.common import channel_of
 from ..batch.helpdesk.zendesk import CHANNELS
 from ..errors import InputError, Unauthorized
+from .cursors import Page
 from .note import html_body
 from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
 
@@ -157,3 +158,50 @@ class Zendesk(Connector):
             if isinstance(event, dict) and event.get("type") == "Comment" and event.get("id") is not None:
                 return str(event["id"])
         return None
+
+    # ------------------------------------------------------------------ QA imports (imports.py)
+
+    async def pull(self, get, account: Account, cursor: dict | None, since: float):
+        """Tickets updated since the cursor, through the incremental export with its cursor:
+
+            GET /api/v2/incremental/tickets/cursor.json?start_time=UNIX | ?cursor=AFTER
+                -> {"tickets": [...], "after_cursor", "end_of_stream"}, oldest update first
+            GET /api/v2/tickets/{id}/comments.json?include=users&page=N   every comment
+
+        The cursor is Zendesk's `after_cursor` of the last page imported."""
+
+        params: dict = {"cursor": cursor["cursor"]} if cursor and cursor.get("cursor") else {"start_time": int(since)}
+        while True:
+            answer = await get("GET", "/api/v2/incremental/tickets/cursor.json", params=params | {"per_page": 100})
+            if not isinstance(answer, dict):
+                return
+            docs, users = [], []
+            for ticket in answer.get("tickets") or []:
+                if not isinstance(ticket, dict) or ticket.get("status") == "deleted" or ticket.get("id") is None:
+                    continue
+                comments, people = await self._all_comments(get, digits(ticket["id"], "ticket.id"))
+                docs.append(ticket | {"comments": comments})
+                users += people
+            after = answer.get("after_cursor")
+            yield Page(docs, {"cursor": after} if after else (cursor or {}), {"users": users})
+            if answer.get("end_of_stream") is not False or not after:
+                return
+            cursor, params = {"cursor": after}, {"cursor": after}
+
+    async def _all_comments(self, get, ticket: str) -> tuple[list[dict], list[dict]]:
+        comments, users = [], []
+        for page in range(1, 101):
+            answer = await get("GET", f"/api/v2/tickets/{ticket}/comments.json",
+                               params={"include": "users", "page": page, "per_page": 100})
+            if not isinstance(answer, dict):
+                break
+            comments += [c for c in answer.get("comments") or [] if isinstance(c, dict)]
+            users += [u for u in answer.get("users") or [] if isinstance(u, dict)]
+            if not answer.get("next_page"):
+                break
+        return comments, users
+
+    def document(self, docs: list[dict], extras: dict) -> dict:
+        """The Tickets API shape the Zendesk batch reader reads: tickets with their comments, users."""
+        users = {str(u.get("id")): u for u in extras.get("users", [])}
+        return {"tickets": docs, "users": list(users.values())}

@@ -121,6 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             settings.host)
         app.state.jobs = JobRunner(settings)
         app.state.jobs.start()  # resumes jobs a stopped process left running
+        app.state.imports = None
+        if settings.import_interval_s > 0:  # scheduled QA imports, run by the process that runs the jobs
+            from ..connectors.imports import ImportScheduler
+
+            app.state.imports = ImportScheduler(settings, app.state.jobs)
+            app.state.imports.start()
         app.state.connector_worker = None
         if settings.connector_worker == "on":  # the helpdesk outbox; deliveries are leased, so any
             from ..connectors.worker import WorkerThread  # number of processes may work it
@@ -133,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if app.state.connector_worker is not None:
             app.state.connector_worker.stop()
+        if app.state.imports is not None:
+            app.state.imports.stop()
         app.state.jobs.stop()
 
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files shipped

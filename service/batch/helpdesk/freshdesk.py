@@ -35,7 +35,7 @@ from ..records import Record, Source
 from .common import (READ_ERRORS, Bad, Conversation, Message, body_text, describe, ident, kind, load_document,
                      timestamp)
 
-__all__ = ["read", "DESCRIPTION"]
+__all__ = ["read", "DESCRIPTION", "records_of"]
 
 DESCRIPTION = "Freshdesk ticket conversations: the conversations API JSON, or tickets with their conversations"
 EXPECTED = ('a Freshdesk export: a list of conversations (GET /tickets/{id}/conversations), a ticket with its '
@@ -54,6 +54,13 @@ def _is_ticket(value: Any) -> bool:
 
 def _is_conversation(value: Any) -> bool:
     return isinstance(value, dict) and not _is_ticket(value) and any(k in value for k in _CONVERSATION_KEYS)
+
+
+def records_of(doc: dict) -> list[Record]:
+    """The Records of one conversation as the API gives it (a ticket with its
+    "conversations", and its description).
+    The connectors read live threads with it: a draft and a QA import see the same roles."""
+    return _ticket(doc, 1, itertools.count(1).__next__)
 
 
 def read(src: Source) -> Iterator[Record]:

@@ -31,7 +31,7 @@ from ..records import Record, Source
 from .common import (READ_ERRORS, Bad, Conversation, Message, body_text, channel_of, describe, ident, kind,
                      load_document, timestamp)
 
-__all__ = ["read", "DESCRIPTION"]
+__all__ = ["read", "DESCRIPTION", "records_of"]
 
 DESCRIPTION = "Intercom conversations with their conversation_parts (one, a list, or {\"conversations\": [...]})"
 EXPECTED = ('an Intercom export: a conversation object with "source" and "conversation_parts", a list of them, '
@@ -48,6 +48,13 @@ _NOTE = frozenset(("note", "note_and_reopen"))
 
 def _is_conversation(value: Any) -> bool:
     return isinstance(value, dict) and any(k in value for k in ("conversation_parts", "source", "conversation_message"))
+
+
+def records_of(doc: dict) -> list[Record]:
+    """The Records of one conversation as the API gives it (with its "source" and
+    "conversation_parts").
+    The connectors read live threads with it: a draft and a QA import see the same roles."""
+    return _conversation(doc, 1, itertools.count(1).__next__)
 
 
 def read(src: Source) -> Iterator[Record]:

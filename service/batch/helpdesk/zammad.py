@@ -34,7 +34,7 @@ from ..records import Record, Source
 from .common import (READ_ERRORS, Bad, Conversation, Message, body_text, channel_of, describe, ident, kind,
                      load_document, timestamp)
 
-__all__ = ["read", "DESCRIPTION"]
+__all__ = ["read", "DESCRIPTION", "records_of"]
 
 DESCRIPTION = "Zammad ticket articles: the articles API JSON, or tickets with their articles"
 EXPECTED = ('a Zammad export: a list of ticket articles (GET /api/v1/ticket_articles/by_ticket/{id}), '
@@ -71,6 +71,12 @@ def _is_ticket(value: Any) -> bool:
 
 def _is_article(value: Any) -> bool:
     return isinstance(value, dict) and any(k in value for k in ("sender", "sender_id", "internal", "body"))
+
+
+def records_of(doc: dict) -> list[Record]:
+    """The Records of one conversation as the API gives it (a ticket with its "articles").
+    The connectors read live threads with it: a draft and a QA import see the same roles."""
+    return _ticket(doc, 1, itertools.count(1).__next__)
 
 
 def read(src: Source) -> Iterator[Record]:

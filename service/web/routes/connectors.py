@@ -45,7 +45,7 @@ _EVENT_BODY = {"requestBody": {"required": True, "description": "The helpdesk's 
              summary="A helpdesk's webhook: store the event, draft a private note later",
              responses=error_responses(401, 404), openapi_extra=_EVENT_BODY)
 async def receive_event(request: Request,
-                        name: str = Path(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="chatwoot or zendesk"),
+                        name: str = Path(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="chatwoot, zendesk, zammad, freshdesk or intercom"),
                         account: str = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
                                             description="The helpdesk account as configured "
                                                         "(`tactful connector add --account`)")) -> dict:
