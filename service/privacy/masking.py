@@ -30,7 +30,14 @@ Recognised, in Chinese (simplified and traditional) and English text:
           first ones ("No. 5, Alley 2, Lane 10, Heping E. Rd.") and Hong Kong flats
           ("Flat B, 12/F, Block 3, Taikoo Shing")
 * ACCOUNT bank accounts after a label ("账号", "戶口號碼", "account number is"), valid IBANs
-* SOCIAL  WeChat, QQ, LINE, Telegram and Skype ids after the app's name
+* SOCIAL  WeChat, QQ, LINE, Telegram and Skype ids after the app's name, @handles, profile links
+* NUMBER  the last pass, deny by default: any run of six or more digits (letters and any separators
+          between its groups allowed, numbers read out in words too) that no recogniser above named
+          and nothing vouches for as not a person's (a label of an order, tracking, invoice, model,
+          version, flight or ticket number before or after it, a list after one such label, the
+          shape of a date, a time, an amount, an IP address, a postal parcel number or a UUID, a
+          company hotline, the ticket's own order number in `keep`); one after an address in its
+          sentence is the address's postcode
 
 Numbers labelled as an order, tracking, invoice, SKU or model number ("订单号", "tracking") are
 left alone unless their structure is unambiguous (a checksummed ID, a "+" country code).
@@ -48,7 +55,7 @@ from datetime import date
 
 __all__ = ["mask", "mask_spans", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
-TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL")
+TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL", "NUMBER")
 
 # ---------------------------------------------------------------------------------------------
 # checksums
@@ -142,8 +149,12 @@ _NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2010-\u2015\
 # A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
 # more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
 # house and floor numbers ("五零二室"), which the address recogniser reads as they are.
-_CN_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
-_CN_RUN = re.compile(r"[零〇一幺二两三四五六七八九](?:[ \-]?[零〇一幺二两三四五六七八九]){6,}")
+_CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九", "00111223456789")
+_CN_RUN = re.compile(r"[零〇一幺么二两三四五六七八九](?:[ \-]?[零〇一幺么二两三四五六七八九]){6,}")
+# ... and read out in groups, with pauses: "一八二，嗯，一七四，五九九零三" (the pauses read as spaces)
+_CN_GROUPS = re.compile(r"[零〇一幺么二两三四五六七八九]{2,}(?:[，,、\s]*(?:嗯|呃|额|額|啊|對|对)?[，,、\s]*"
+                        r"[零〇一幺么二两三四五六七八九]{2,})+")
+_CN_PAUSE = re.compile(r"[^零〇一幺么二两三四五六七八九]")
 # A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
 # below is run only around these (a window 3 characters wider to the left for "+", "(" and the
 # letters of a Taiwan ID or passport, 2 to the right for an ID's X and the boundary after it).
@@ -427,7 +438,7 @@ def _hotline(value: str) -> bool:
     d = _digits(value)
     if _CC86.match(value):
         d = d[4:] if d.startswith("0086") else d[2:]
-    elif _CC1.match(value):
+    elif _CC1.match(value) or len(d) == 11 and re.match(r"1[ \-.(]", value):
         d = d[3:] if d.startswith("001") else d[1:]
     if len(d) == 10 and d[:3] in ("400", "800"):
         return True
@@ -728,6 +739,8 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
         n = sum(2 if w == "triple" else 1 for w in words)  # "double five" is two digits
         if n >= 7 and (_label(t, m.start()) == "phone" or _phone_cue(t, m.start(), m.end())):
             add(("PHONE", m.start(), m.end(), 4))
+        elif n >= 7 and not _VOUCH_BEFORE.search(t, max(0, m.start() - 16), m.start()):
+            add(("NUMBER", m.start(), m.end(), 12))  # a number read out, nothing says whose: masked
     if "romance" in named and _ROMANCE_HINT.search(t):
         for m in _ROMANCE_ADDRESS.finditer(t):
             add(("ADDRESS", m.start(), m.end(), 6))
@@ -796,7 +809,10 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "ptt", "钉钉", "釘釘", "钉钉号", "dingtalk", "淘宝", "淘寶", "蝦皮", "虾皮", "shopee", "闲鱼", "閒魚",
                   "賴", "赖", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
                   # a login on any site: its value must look like an id
-                  "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名"]
+                  "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名",
+                  # a player's or a member's name on a platform
+                  "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
+                  "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account"]
 _VALUE_FILLER = ["号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
@@ -817,7 +833,12 @@ _PROFILE_LINK = re.compile(
     r"(?i)(?:https?://)?(?:www\.|m\.|mobile\.)?(?:facebook|fb|instagram|linkedin|twitter|x|tiktok|weibo|threads|"
     r"xiaohongshu|douyin|youtube|reddit|github|pinterest|snapchat)\.com/(?!(?:help|about|legal|privacy|policies|"
     r"terms|business|home|explore|login|search|hashtag|share)\b)[^\s,，。;；)）\]】>\"'“”]{2,80}"
-    r"|(?<![\w/])u/[A-Za-z0-9_\-]{3,20}(?![\w/])")
+    r"|(?<![\w/])u/[A-Za-z0-9_\-]{3,20}(?![\w/])"
+    r"|(?i:paypal\.me|cash\.app|venmo\.com(?:/u)?)/[$A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_]")
+# a payment address with no domain ending: an Indian UPI id ("rahul.k@okhdfcbank", "98203…@ybl")
+_PAYMENT_ID = re.compile(r"(?<![A-Za-z0-9._%+@-])[A-Za-z0-9][A-Za-z0-9._\-]{1,40}@[A-Za-z]{2,20}(?![A-Za-z0-9.@\-])")
+# an Indian PAN ("ABCPK4821F") and a Singapore NRIC / FIN ("F3636615W")
+_FIXED_ID = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{5}\d{4}[A-Z]|[STFGM]\d{7}[A-Z])(?![A-Za-z0-9])")
 # an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}(?![\w@(])")  # ("@SUM(A1)" is a formula)
 _PHONE_LIKE = re.compile(r"\+?\d+(?:[\-.]\d+)+")
@@ -842,22 +863,24 @@ def _in_longer_run(t: str, s: int, e: int) -> bool:
 def _label_automaton():
     import ahocorasick  # one pass over the text finds every label (a regex of ninety names costs 4x)
 
-    a = ahocorasick.Automaton()
-    for w in _HANDLE_LABELS:
-        a.add_word(w, ("handle", w))
-    for w in ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "send", "mail",
-              "post"):
-        a.add_word(w, ("address", w))
-    for k, words in _VALUE_LABELS.items():
+    kinds: dict[str, set[str]] = {}  # a word may be a label of several kinds ("账号": a login and an account)
+
+    def add(kind: str, words) -> None:
         for w in words:
-            a.add_word(w, ("value", w))
-    for w in ("号码", "號碼", "证号", "證號", "number", "no"):
-        a.add_word(w, ("value", w))
-    for w in ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"):
-        a.add_word(w, ("spoken", w))
-    for w in ("rue", "avenue", "av.", "boulevard", "boul.", "bd", "chemin", "allée", "impasse", "calle", "c/", "avenida",
-              "avda", "via", "viale", "piazza", "rua", "praça", "route"):
-        a.add_word(w, ("romance", w))
+            kinds.setdefault(w, set()).add(kind)
+
+    add("handle", _HANDLE_LABELS)
+    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "send",
+                    "mail", "post"))
+    for words in _VALUE_LABELS.values():
+        add("value", words)
+    add("value", ("号码", "號碼", "证号", "證號", "number", "no"))
+    add("spoken", ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
+    add("romance", ("rue", "avenue", "av.", "boulevard", "boul.", "bd", "chemin", "allée", "impasse", "calle", "c/",
+                    "avenida", "avda", "via", "viale", "piazza", "rua", "praça", "route"))
+    a = ahocorasick.Automaton()
+    for w, ks in kinds.items():
+        a.add_word(w, (tuple(sorted(ks)), w))
     a.make_automaton()
     return a
 
@@ -869,12 +892,13 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     """The labels in lower-cased text by kind, each as (end offset, word); an English word only
     on its own (not "line" of "online", "ig" of "big")."""
     out: dict[str, list[tuple[int, str]]] = {}
-    for last, (kind, w) in _LABEL_AC.iter(low):
+    for last, (kinds, w) in _LABEL_AC.iter(low):
         end, start = last + 1, last + 1 - len(w)
         if w.isascii() and ((start and low[start - 1].isascii() and low[start - 1].isalpha())
                             or (end < len(low) and low[end].isascii() and low[end].isalpha())):
             continue
-        out.setdefault(kind, []).append((end, w))
+        for kind in kinds:
+            out.setdefault(kind, []).append((end, w))
     return out
 
 
@@ -912,9 +936,14 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     if "@" in t:
         for m in _AT_HANDLE.finditer(t):
             add(("SOCIAL", m.start(), m.end(), 8))
-    if ".com/" in t or "u/" in t:
+    if ".com/" in t or "u/" in t or ".me/" in t or ".app/" in t:
         for m in _PROFILE_LINK.finditer(t):
             add(("SOCIAL", m.start(), m.end(), 7))
+    if "@" in t:
+        for m in _PAYMENT_ID.finditer(t):
+            add(("ACCOUNT", m.start(), m.end(), 9))
+    for m in _FIXED_ID.finditer(t):
+        add(("ID", m.start(), m.end(), 6))
     for m in (_ID_VALUE.finditer(t) if "value" in named else ()):
         d = len(_digits(m.group()))
         if d < 4 or d > 34:
@@ -969,6 +998,108 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     return found
 
 
+# Numbers nothing vouches for ------------------------------------------------------------------
+# The recognisers above know formats and labels; a format or label nobody listed still gets
+# through them ("FIN G4288250Q", "139👉1146👉0258", "Aadhaar 7636 5630 9355"). So the last pass
+# turns the question round: a run of seven or more digits (maybe with letters, and whatever
+# separates its groups: spaces, dashes, dots, "&nbsp;", an emoji) is masked as NUMBER unless
+# something vouches for it as not a person's: a label of an order, tracking, invoice, model or
+# hotline number before it, a version, flight, booking, error or policy word, the shape of a
+# date, a time or an amount, a company hotline, or the ticket's own order number (`keep`).
+_RUN_SEP = r"(?:[\-./_](?=[0-9A-Za-z])|(?:[ \t()（）]|&nbsp;|[^\w\s:：,，。;；!?！？\"'“”「」<>]){1,6}(?=\d))"
+_RUN = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,5}-?)?\d(?:" + _RUN_SEP + r"?[0-9A-Za-z])+")
+_RUN_DIGITS = 6
+_RUN_TRIM = " \t-./_(（"
+# words that say a number is a reference, not a person's (looked for just before it)
+_REFERENCE_WORDS = (
+    "version", "ver", "v", "build", "firmware", "flight", "booking", "pnr", "error", "err", "code", "policy", "ticket",
+    "case", "ref", "reference", "order", "invoice", "tracking", "consignment", "sku", "model", "part", "serial", "s/n",
+    "imei", "batch", "barcode", "claim", "complaint", "meeting", "request", "delivery", "timestamp", "ein", "abn",
+    "vat", "uen", "gst", "rma", "receipt", "transaction", "txn", "appointment", "member", "membership",
+    "版本", "韌體", "固件", "航班", "预订", "預訂", "错误", "錯誤", "故障", "代码", "代碼", "保单", "保單", "条码", "條碼",
+    "批号", "批號", "工单", "工單", "案件", "型号", "型號", "编码", "編碼", "编号", "編號", "序号", "序號", "单号", "單號",
+    "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
+    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "交易", "流水", "快递", "快遞",
+    "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
+    "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
+# ... or just after it: "C12345678 is my booking", "12345678是订单号"
+_VOUCH_AFTER = re.compile(r"(?i)\s*(?:号|號|is|was|是|为|為|係)?\s*(?:my|the|our|your|我的|你们的|你們的)?\s*(?:" + "|".join(
+    (re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
+    for w in sorted(_REFERENCE_WORDS, key=len, reverse=True) if len(w) > 2 or not w.isascii()) + ")")
+# a list after one label: "运单SF1234567890123，YT9876543210987"
+_LIST_GAP = re.compile(r"\s*(?:[,，、/;；]|和|及|与|與|and|or|&)\s*\Z")
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+_VOUCH_BEFORE = re.compile("(?i)" + "|".join(
+    (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
+    for w in sorted(_REFERENCE_WORDS, key=len, reverse=True)))
+_DATE_TIME = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}"
+                        r"|1\d{2}/\d{1,2}/\d{1,2}|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"  # (a Taiwan date in the Minguo year: 113/06/11)
+                        r"(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?")
+_DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?|\d+\.\d{1,2}")
+# parcel numbers of the post (UPU S10: "EE123456789IN") and request ids (UUIDs)
+_REFERENCE_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _enumeration(digits: str) -> bool:
+    """1 2 3 4 5 6 7 8: counting, not a number."""
+    return all(int(b) - int(a) == 1 for a, b in zip(digits, digits[1:]))
+
+
+def _vouched(t: str, v: str, s: int, e: int) -> bool:
+    d = _digits(v)
+    core = v.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")  # ("IP172.16.8.20")
+    if " " in v and all(_DATE_TIME.fullmatch(p) or _DECIMAL.fullmatch(p) for p in v.split()):
+        return True  # dates side by side ("15/05/2026 2026-11-22")
+    return bool(_label(t, s) in ("order", "hotline") or _VOUCH_BEFORE.search(t, max(0, s - 16), s)
+                or _VOUCH_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
+                or _REFERENCE_SHAPE.fullmatch(v) or _IPV4.fullmatch(core) or _hotline(v)
+                or len(d) == 8 and d == v and _date8(d) or _enumeration(d)
+                or _CURRENCY_BEFORE.search(t, max(0, s - 5), s) or _UNIT_AFTER.match(t, e))
+
+
+_HOUR_AT_END = re.compile(r"[ T]\d{1,2}\Z")
+_ADDRESS_GAP = re.compile(r"(?:[^\n。！？!?；;.]|\.(?!\s)){0,40}\Z")
+
+
+def _joined(t: str, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A number later in an address's sentence is its postcode ("…Ave 6, #08-123, Singapore
+    560123"): the address runs to it."""
+    out: list[tuple[str, int, int]] = []
+    for kind, s, e in spans:
+        if kind == "NUMBER" and out and out[-1][0] == "ADDRESS" and _ADDRESS_GAP.match(t[out[-1][2]:s]):
+            out[-1] = ("ADDRESS", out[-1][1], e)
+            continue
+        out.append((kind, s, e))
+    return out
+
+
+def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str]) -> list[tuple[str, int, int]]:
+    out = []
+    vouched_end = -1  # where the last vouched number ended: a list after one label is vouched by it
+    for m in _RUN.finditer(t):
+        v = m.group().rstrip(_RUN_TRIM)
+        s, e = m.start(), m.start() + len(v)
+        hour = _HOUR_AT_END.search(v) if t[e:e + 1] in (":", "：") else None
+        if hour:  # "Nov 18, 2026 18:07": the last group is the hour of a time
+            v = v[:hour.start()]
+            e = s + len(v)
+        if len(_digits(v)) < _RUN_DIGITS or any(s < b and a < e for _, a, b in taken):
+            continue
+        if (kept and _norm(v) in kept or _vouched(t, v, s, e)
+                or vouched_end >= 0 and _LIST_GAP.match(t[vouched_end:s])):
+            vouched_end = e
+            continue
+        out.append(("NUMBER", s, e))
+    return out
+
+
+def _cn_groups(m: re.Match) -> str:
+    g = m.group()
+    if len(_CN_PAUSE.sub("", g)) < 7:
+        return g
+    return _CN_PAUSE.sub(" ", g).translate(_CN_DIGITS)
+
+
 def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
     of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
@@ -976,14 +1107,14 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
         return []
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
     named = _labels_in(t.lower())
-    if not (_DIGIT.search(t) or "@" in t or named or _CN_RUN.search(t) or _WORDY.search(t)
+    if not (_DIGIT.search(t) or "@" in t or named or _CN_RUN.search(t) or _CN_GROUPS.search(t) or _WORDY.search(t)
             or not t.isascii() and _ZH_HINT.search(t)):  # "…路三百九十八号", no digit
         return []
     if _CN_RUN.search(t):
         t = _CN_RUN.sub(lambda m: m.group().translate(_CN_DIGITS), t)
+    if _CN_GROUPS.search(t):
+        t = _CN_GROUPS.sub(_cn_groups, t)
     candidates = _spans(t) + _more_spans(t, named) + _labelled_values(t, named)
-    if not candidates:
-        return []
     kept = {_norm(k) for k in keep if k}
     taken: list[tuple[str, int, int]] = []
     for kind, s, e, _ in sorted(candidates, key=lambda c: (c[3], c[1], -c[2])):
@@ -996,6 +1127,8 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
         if any(s < b and a < e for _, a, b in taken):
             continue
         taken.append((kind, s, e))
+    if _DIGIT.search(t):
+        taken = _joined(t, sorted(taken + _unvouched(t, taken, kept), key=lambda x: x[1]))
     return sorted(taken, key=lambda x: x[1])
 
 
