@@ -739,7 +739,7 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
         n = sum(2 if w == "triple" else 1 for w in words)  # "double five" is two digits
         if n >= 7 and (_label(t, m.start()) == "phone" or _phone_cue(t, m.start(), m.end())):
             add(("PHONE", m.start(), m.end(), 4))
-        elif n >= 7 and not _VOUCH_BEFORE.search(t, max(0, m.start() - 16), m.start()):
+        elif n >= 7 and not _reference_before(named, m.start()):
             add(("NUMBER", m.start(), m.end(), 12))  # a number read out, nothing says whose: masked
     if "romance" in named and _ROMANCE_HINT.search(t):
         for m in _ROMANCE_ADDRESS.finditer(t):
@@ -860,6 +860,20 @@ def _in_longer_run(t: str, s: int, e: int) -> bool:
     return bool(_GROUP_BEFORE.search(t, max(0, s - 6), s) or _GROUP_AFTER.match(t, e))
 
 
+# words that say a number is a reference, not a person's (looked for just before it)
+_REFERENCE_WORDS = (
+    "version", "ver", "v", "build", "firmware", "flight", "booking", "pnr", "error", "err", "code", "policy", "ticket",
+    "case", "ref", "reference", "order", "invoice", "tracking", "consignment", "sku", "model", "part", "serial", "s/n",
+    "imei", "batch", "barcode", "claim", "complaint", "meeting", "request", "delivery", "timestamp", "ein", "abn",
+    "vat", "uen", "gst", "rma", "receipt", "transaction", "txn", "appointment", "member", "membership",
+    "版本", "韌體", "固件", "航班", "预订", "預訂", "错误", "錯誤", "故障", "代码", "代碼", "保单", "保單", "条码", "條碼",
+    "批号", "批號", "工单", "工單", "案件", "型号", "型號", "编码", "編碼", "编号", "編號", "序号", "序號", "单号", "單號",
+    "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
+    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "交易", "流水", "快递", "快遞",
+    "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
+    "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
+
+
 def _label_automaton():
     import ahocorasick  # one pass over the text finds every label (a regex of ninety names costs 4x)
 
@@ -875,6 +889,7 @@ def _label_automaton():
     for words in _VALUE_LABELS.values():
         add("value", words)
     add("value", ("号码", "號碼", "证号", "證號", "number", "no"))
+    add("reference", _REFERENCE_WORDS)
     add("spoken", ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
     add("romance", ("rue", "avenue", "av.", "boulevard", "boul.", "bd", "chemin", "allée", "impasse", "calle", "c/",
                     "avenida", "avda", "via", "viale", "piazza", "rua", "praça", "route"))
@@ -1010,18 +1025,6 @@ _RUN_SEP = r"(?:[\-./_](?=[0-9A-Za-z])|(?:[ \t()（）]|&nbsp;|[^\w\s:：,，。
 _RUN = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,5}-?)?\d(?:" + _RUN_SEP + r"?[0-9A-Za-z])+")
 _RUN_DIGITS = 6
 _RUN_TRIM = " \t-./_(（"
-# words that say a number is a reference, not a person's (looked for just before it)
-_REFERENCE_WORDS = (
-    "version", "ver", "v", "build", "firmware", "flight", "booking", "pnr", "error", "err", "code", "policy", "ticket",
-    "case", "ref", "reference", "order", "invoice", "tracking", "consignment", "sku", "model", "part", "serial", "s/n",
-    "imei", "batch", "barcode", "claim", "complaint", "meeting", "request", "delivery", "timestamp", "ein", "abn",
-    "vat", "uen", "gst", "rma", "receipt", "transaction", "txn", "appointment", "member", "membership",
-    "版本", "韌體", "固件", "航班", "预订", "預訂", "错误", "錯誤", "故障", "代码", "代碼", "保单", "保單", "条码", "條碼",
-    "批号", "批號", "工单", "工單", "案件", "型号", "型號", "编码", "編碼", "编号", "編號", "序号", "序號", "单号", "單號",
-    "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
-    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "交易", "流水", "快递", "快遞",
-    "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
-    "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
 # ... or just after it: "C12345678 is my booking", "12345678是订单号"
 _VOUCH_AFTER = re.compile(r"(?i)\s*(?:号|號|is|was|是|为|為|係)?\s*(?:my|the|our|your|我的|你们的|你們的)?\s*(?:" + "|".join(
     (re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
@@ -1029,9 +1032,6 @@ _VOUCH_AFTER = re.compile(r"(?i)\s*(?:号|號|is|was|是|为|為|係)?\s*(?:my|t
 # a list after one label: "运单SF1234567890123，YT9876543210987"
 _LIST_GAP = re.compile(r"\s*(?:[,，、/;；]|和|及|与|與|and|or|&)\s*\Z")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
-_VOUCH_BEFORE = re.compile("(?i)" + "|".join(
-    (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
-    for w in sorted(_REFERENCE_WORDS, key=len, reverse=True)))
 _DATE_TIME = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}"
                         r"|1\d{2}/\d{1,2}/\d{1,2}|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"  # (a Taiwan date in the Minguo year: 113/06/11)
                         r"(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?")
@@ -1045,12 +1045,17 @@ def _enumeration(digits: str) -> bool:
     return all(int(b) - int(a) == 1 for a, b in zip(digits, digits[1:]))
 
 
-def _vouched(t: str, v: str, s: int, e: int) -> bool:
+def _reference_before(named: dict, s: int) -> bool:
+    """A reference word ("订单", "tracking", "版本") ends in the 16 characters before `s`."""
+    return any(s - 16 <= end <= s for end, _ in named.get("reference", ()))
+
+
+def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
     d = _digits(v)
     core = v.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")  # ("IP172.16.8.20")
     if " " in v and all(_DATE_TIME.fullmatch(p) or _DECIMAL.fullmatch(p) for p in v.split()):
         return True  # dates side by side ("15/05/2026 2026-11-22")
-    return bool(_label(t, s) in ("order", "hotline") or _VOUCH_BEFORE.search(t, max(0, s - 16), s)
+    return bool(_reference_before(named, s) or _label(t, s) in ("order", "hotline")
                 or _VOUCH_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
                 or _REFERENCE_SHAPE.fullmatch(v) or _IPV4.fullmatch(core) or _hotline(v)
                 or len(d) == 8 and d == v and _date8(d) or _enumeration(d)
@@ -1073,7 +1078,7 @@ def _joined(t: str, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, i
     return out
 
 
-def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str]) -> list[tuple[str, int, int]]:
+def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str], named: dict) -> list[tuple[str, int, int]]:
     out = []
     vouched_end = -1  # where the last vouched number ended: a list after one label is vouched by it
     for m in _RUN.finditer(t):
@@ -1085,7 +1090,7 @@ def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str]) -> lis
             e = s + len(v)
         if len(_digits(v)) < _RUN_DIGITS or any(s < b and a < e for _, a, b in taken):
             continue
-        if (kept and _norm(v) in kept or _vouched(t, v, s, e)
+        if (kept and _norm(v) in kept or _vouched(t, v, s, e, named)
                 or vouched_end >= 0 and _LIST_GAP.match(t[vouched_end:s])):
             vouched_end = e
             continue
@@ -1128,7 +1133,7 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
             continue
         taken.append((kind, s, e))
     if _DIGIT.search(t):
-        taken = _joined(t, sorted(taken + _unvouched(t, taken, kept), key=lambda x: x[1]))
+        taken = _joined(t, sorted(taken + _unvouched(t, taken, kept, named), key=lambda x: x[1]))
     return sorted(taken, key=lambda x: x[1])
 
 
