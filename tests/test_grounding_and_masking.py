@@ -115,3 +115,24 @@ def test_kept_values_are_not_masked():
 def test_checksums():
     assert id_checksum_ok("11010519491231002X") and not id_checksum_ok("110105194912310021")
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("Customer 09:14\nmy SSN is 451-22-\nCustomer 09:14\n8093\nAgent 09:15\nthanks", ["451-22", "8093"]),
+    ("我先打身分證前半 H2093\n再打後半 46767\n這樣可以嗎", ["H2093", "46767"]),
+    ("my mobile starts with 0405\nthen 118\nthen 362", ["0405", "118", "362"]),
+])
+def test_a_value_given_in_pieces_is_masked_piece_by_piece(text, pieces):
+    out = mask(text)
+    assert all(p not in out for p in pieces), out
+    assert out.count("09:1") == text.count("09:1")  # the chat's own times stay
+
+
+@pytest.mark.parametrize("text", [
+    "我的手机号是13812345678，然后订单号是20261103886",
+    "My phone is fine, then I ordered 2 more on 11/05",
+    "电话 110 报警了，然后等了 20 分钟",
+])
+def test_a_whole_value_or_no_cue_opens_no_pieces(text):
+    out = mask(text)
+    assert "20261103886" in out or "20 分钟" in out or "2 more" in out, out

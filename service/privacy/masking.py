@@ -890,6 +890,7 @@ def _label_automaton():
         add("value", words)
     add("value", ("号码", "號碼", "证号", "證號", "number", "no"))
     add("reference", _REFERENCE_WORDS)
+    add("phone", _LABELS["phone"])
     add("spoken", ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
     add("romance", ("rue", "avenue", "av.", "boulevard", "boul.", "bd", "chemin", "allée", "impasse", "calle", "c/",
                     "avenida", "avda", "via", "viale", "piazza", "rua", "praça", "route"))
@@ -1045,15 +1046,24 @@ def _enumeration(digits: str) -> bool:
     return all(int(b) - int(a) == 1 for a, b in zip(digits, digits[1:]))
 
 
+_GENERIC_REFERENCE = frozenset(("编号", "編號", "编码", "編碼", "序号", "序號", "number", "code"))
+
+
 def _reference_before(named: dict, s: int) -> bool:
-    """A reference word ("订单", "tracking", "版本") ends in the 16 characters before `s`."""
-    return any(s - 16 <= end <= s for end, _ in named.get("reference", ()))
+    """A reference word ("订单", "tracking", "版本") ends in the 16 characters before `s`; a
+    generic one ("编号", "number") only when no personal label comes just before it
+    ("驾驶证档案编号", "藍卡）編號" are a licence's and a permit's numbers)."""
+    personal = [end for kind in ("value", "handle") for end, _ in named.get(kind, ())]
+    for end, w in named.get("reference", ()):
+        if s - 16 <= end <= s and not (w in _GENERIC_REFERENCE and any(end - len(w) - 12 <= p <= end for p in personal)):
+            return True
+    return False
 
 
 def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
     d = _digits(v)
     core = v.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")  # ("IP172.16.8.20")
-    if " " in v and all(_DATE_TIME.fullmatch(p) or _DECIMAL.fullmatch(p) for p in v.split()):
+    if " " in v and all(_DATE_TIME.fullmatch(p) for p in v.split()):
         return True  # dates side by side ("15/05/2026 2026-11-22")
     return bool(_reference_before(named, s) or _label(t, s) in ("order", "hotline")
                 or _VOUCH_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
@@ -1075,6 +1085,36 @@ def _joined(t: str, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, i
             out[-1] = ("ADDRESS", out[-1][1], e)
             continue
         out.append((kind, s, e))
+    return out
+
+
+# A value given in pieces, over several chat messages or with a pause: "my SSN is 451-22-" …
+# "8093"; "身分證前半 H2093" … "再打後半 46767"; "my mobile starts with 0405" … "then 118" … "362".
+# After a personal label whose value is too short to be whole, and a sign that more is coming
+# (a word such as "then" or "後半", a dangling dash), every digit group in the next few lines is
+# a piece of it.
+_PIECE_CUE = re.compile(r"(?i)(?<![a-z])(?:starts? with|begins? with|first|then|next|rest|last|second|remaining)(?![a-z])|"
+                        r"後半|后半|後面|后面|前半|前面|前几位|前幾位|接下來|接下来|然後|然后|再打|剩下|後幾位|后几位")
+_PIECE = re.compile(r"(?<![0-9A-Za-z:：])[A-Za-z]?\d[\d\-]{1,8}(?![0-9:：])")
+_PIECE_NOT = re.compile(r"\s*(?:分钟|分鐘|小时|小時|天|日|次|个|個|件|元|块|塊|min|minutes?|hours?|days?|times?|items?|pcs)", re.I)
+_EMERGENCY = frozenset(("110", "119", "120", "122", "911", "999", "112", "000", "995"))
+_PIECE_WINDOW = re.compile(r"(?:[^\n]*\n){0,4}[^\n]*")
+
+
+def _pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for kind in ("value", "phone"):
+        for end, _ in named.get(kind, ()):
+            first = _PIECE.search(t, end, min(len(t), end + 30))
+            if not first or not 2 <= len(_digits(first.group())) <= 6 or first.group() in _EMERGENCY:
+                continue
+            window_end = _PIECE_WINDOW.match(t, first.end()).end()
+            if not (first.group().endswith("-") or _PIECE_CUE.search(t, max(0, end - 12), window_end)):
+                continue
+            for m in _PIECE.finditer(t, first.start(), window_end):
+                if (len(_digits(m.group())) >= 2 and m.group() not in _EMERGENCY and not _PIECE_NOT.match(t, m.end())
+                        and not any(m.start() < b and a < m.end() for _, a, b in taken + out)):
+                    out.append(("NUMBER", m.start(), m.end()))
     return out
 
 
@@ -1133,7 +1173,8 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
             continue
         taken.append((kind, s, e))
     if _DIGIT.search(t):
-        taken = _joined(t, sorted(taken + _unvouched(t, taken, kept, named), key=lambda x: x[1]))
+        taken = taken + _unvouched(t, taken, kept, named)
+        taken = _joined(t, sorted(taken + _pieces(t, named, taken), key=lambda x: x[1]))
     return sorted(taken, key=lambda x: x[1])
 
 
@@ -1141,8 +1182,10 @@ _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
 
 def _tag(kind: str, value: str) -> str:
-    tail = _NOT_ALNUM.sub("", value)[-4:]
-    return f"[{kind} …{tail}]"
+    """[PHONE …5678]: the last four letters and digits help a reader tell values apart; a value
+    of fewer than eight (a piece of one) keeps none, or the tag would hold all of it."""
+    alnum = _NOT_ALNUM.sub("", value)
+    return f"[{kind} …{alnum[-4:]}]" if len(alnum) >= 8 else f"[{kind}]"
 
 
 def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
