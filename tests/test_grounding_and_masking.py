@@ -136,3 +136,18 @@ def test_a_value_given_in_pieces_is_masked_piece_by_piece(text, pieces):
 def test_a_whole_value_or_no_cue_opens_no_pieces(text):
     out = mask(text)
     assert "20261103886" in out or "20 分钟" in out or "2 more" in out, out
+
+
+@pytest.mark.parametrize("text, value", [
+    ("客户：邮箱是 l i u m i n 六六 at 一二六 点 com，对", "l i u m i n"),
+    ("email 係 kit 底線 wong 七七 at yahoo 點 com 點 hk 呀", "kit 底線 wong"),
+    ("[voice] my email is j o e dot lam at outlook dot com okay", "j o e dot lam"),
+])
+def test_an_email_read_out_is_masked(text, value):
+    out = mask(text)
+    assert value not in out and "[EMAIL" in out, out
+
+
+def test_an_email_word_with_no_address_read_out_is_left_alone():
+    text = "please email me at the address on file, dot com or not"
+    assert mask(text) == text

@@ -835,6 +835,13 @@ _PROFILE_LINK = re.compile(
     r"terms|business|home|explore|login|search|hashtag|share)\b)[^\s,，。;；)）\]】>\"'“”]{2,80}"
     r"|(?<![\w/])u/[A-Za-z0-9_\-]{3,20}(?![\w/])"
     r"|(?i:paypal\.me|cash\.app|venmo\.com(?:/u)?)/[$A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_]")
+# an email read out (a voice transcript): "邮箱是 w a n g l e i 八八 at 一六三 点 com",
+# "email 係 wing 底線 ling 八九 at gmail 點 com": after an email label, to its ending
+_SPOKEN_EMAIL = re.compile(
+    r"(?i)(?:邮箱|郵箱|信箱|电邮|電郵|e-?mail|mail)(?:前缀|前綴)?\s*(?:是|係|为|為|:|：|is|address is)?\s*"
+    r"((?:[a-z0-9_.\-]|\s|底线|底線|下划线|下劃線|点|點|dot|underscore|[零〇一幺么二两三四五六七八九]){2,60}?"
+    r"\s*(?:at|艾特|小老鼠|老鼠|@)\s*(?:[a-z0-9\-]|\s|[零〇一幺么二两三四五六七八九]){2,30}?"
+    r"\s*(?:点|點|dot|\.)\s*(?:com|net|org|edu|cn|hk|tw|sg|uk|co)(?:\s*(?:点|點|dot|\.)\s*(?:cn|hk|tw|uk|sg))?)(?![a-z])")
 # a payment address with no domain ending: an Indian UPI id ("rahul.k@okhdfcbank", "98203…@ybl")
 _PAYMENT_ID = re.compile(r"(?<![A-Za-z0-9._%+@-])[A-Za-z0-9][A-Za-z0-9._\-]{1,40}@[A-Za-z]{2,20}(?![A-Za-z0-9.@\-])")
 # an Indian PAN ("ABCPK4821F") and a Singapore NRIC / FIN ("F3636615W")
@@ -955,6 +962,9 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     if ".com/" in t or "u/" in t or ".me/" in t or ".app/" in t:
         for m in _PROFILE_LINK.finditer(t):
             add(("SOCIAL", m.start(), m.end(), 7))
+    for m in (_SPOKEN_EMAIL.finditer(t) if "value" in named or "mail" in t.lower() or "箱" in t or "郵" in t
+              or "邮" in t else ()):
+        add(("EMAIL", m.start(1), m.end(1), 5))
     if "@" in t:
         for m in _PAYMENT_ID.finditer(t):
             add(("ACCOUNT", m.start(), m.end(), 9))
