@@ -91,3 +91,12 @@ def test_a_conversation_reviews_each_turn_with_the_customer_words_before_it():
     by_turn = [{f["rule"] for f in t["review"]["findings"] if f["category"] in PHRASE}
                for t in card["turn_reviews"]]
     assert by_turn == [set(), {"negative.curt_no"}, set()]
+
+
+def test_an_answer_split_over_two_turns_answers_the_same_customer_words():
+    msgs = [Message("customer", "My bag was lost and I want compensation"),
+            Message("agent", "So sorry to hear that. 1/2"),
+            Message("agent", "You'd need to speak to the partner airline directly about compensation. 2/2")]
+    card = review_conversation(PLAYBOOK, msgs, conversation_id="c", channel="social")
+    second = card["turn_reviews"][1]["review"]
+    assert "blame.referral_en" in {f["rule"] for f in second["findings"]}
