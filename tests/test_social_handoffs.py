@@ -17,7 +17,7 @@ def flags(reply: str, customer: str | None = None) -> set[str]:
 
 
 @pytest.mark.parametrize("reply", [
-    "Thanks for letting us know, I'll pass this on.",
+    "Thanks for letting us know, I'll pass this on to the office.",
     "We'll be sure to share your feedback with the product folks!",
     "Noted, and we'll pass your comments along to the kitchen team.",
     "I will definitely relay this to our billing department.",
