@@ -95,6 +95,10 @@ NOT_FLAGGED_AS = [
     # a wait explained by what the agent will do or where things stand
     ("我们会尽快为您补发新的配件。请您耐心等待。", "negative_wording"),
     ("包裹目前显示正常。请您耐心等待。", "negative_wording"),
+    # a hand-off done now, in the chat, or offered for the customer's yes
+    ("小妹这就帮您联系一下商家 正在联系", "vague_promise"),
+    ("我帮您联系一下快递员,您稍等", "vague_promise"),
+    ("那我帮您登记一下换货可以吗", "vague_promise"),
 ]
 
 FLAGGED = [
@@ -106,6 +110,8 @@ FLAGGED = [
     ("这边为您核实后短信告知您", "vague_promise"),
     ("会短信通知您的", "vague_promise"),
     ("这边小妹为您留言催促", "vague_promise"),
+    # a "please wait" before the hand-off is the agent's own lookup: the hand-off stays vague
+    ("请您稍等,正在为您查询。小妹已反馈商家加急处理了", "vague_promise"),
     ("后续专员会联系您的", "vague_promise"),
     ("Your feedback has been passed to the store team.", "vague_promise"),
     ("Hi [NAME_1], your refund will be processed on {date}.", "vague_promise"),

@@ -41,6 +41,8 @@ def test_the_shipped_rubric_loads_and_has_rules_for_every_category():
     ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: [a]\n  colour: red\n", "colour"),
     ("- id: vague.asap\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: [a]\n", "already defined"),
     ("id: x.y\n", "expected a list"),
+    ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: [a]\n  customer: {}\n",
+     "`customer` needs"),
 ])
 def test_bad_rule_files_are_refused_with_path_and_reason(rubric_copy, text, reason):
     path = write_rule(rubric_copy, text)
@@ -57,6 +59,31 @@ def test_a_rule_added_as_data_takes_effect_without_code(rubric_copy):
     r = review("您再等等看吧。", rubric=load_rubric(rubric_copy))
     assert [(f.rule, f.text, f.severity) for f in r.findings if f.start is not None] == [
         ("custom.wait", "等等看", "warning")]
+
+
+def test_a_rule_on_the_customer_words_before_the_turn_is_data_too(rubric_copy):
+    write_rule(rubric_copy, "- id: custom.wait_after_chase\n  category: negative_wording\n  severity: error\n"
+                            "  message: 顾客在催\n  phrases: [慢慢等]\n  customer:\n    requires: [催]\n"
+                            "    unless: [谢谢]\n")
+    from service.checker.review import review
+
+    rubric = load_rubric(rubric_copy)
+    rule_of = lambda complaint: [f.rule for f in review("您慢慢等。", complaint, rubric=rubric).findings  # noqa: E731
+                                 if f.start is not None]
+    assert rule_of("帮我催一下") == ["custom.wait_after_chase"]
+    assert rule_of("帮我催一下 谢谢") == []  # unless
+    assert rule_of("发货了吗") == [] and rule_of(None) == []  # requires
+
+
+def test_a_rule_may_ask_that_its_sentence_be_the_whole_turn(rubric_copy):
+    write_rule(rubric_copy, "- id: custom.only_this\n  category: negative_wording\n  severity: error\n"
+                            "  message: 只说了这一句\n  phrases: [就这样]\n  alone: true\n")
+    from service.checker.review import review
+
+    rubric = load_rubric(rubric_copy)
+    rules = lambda reply: {f.rule for f in review(reply, rubric=rubric).findings}  # noqa: E731
+    assert "custom.only_this" in rules("就这样。")
+    assert "custom.only_this" not in rules("已经帮您退款了。就这样。")
 
 
 def test_missing_category_in_rubric_yaml_is_refused(rubric_copy):

@@ -85,18 +85,22 @@ def review_conversation(playbook: Playbook, messages: list[Message], *, conversa
     channel = channel or next((m.channel for m in messages if m.channel), None) or "chat"
     complete = channel in rubric.conversation.complete_channels
     turns = []
-    customer: list[str] = []  # the customer's words since the last agent turn
+    customer: list[str] = []  # the customer's words the agent is answering
+    answered = False  # an agent turn came after them: the next customer words start afresh
     complained_at: int | None = None  # the agent turn index due to answer the complaint
     for m in messages:
         if m.role == "customer":
+            if answered:
+                customer, answered = [], False
             customer.append(m.text)
             if complained_at is None and _complains(playbook, m.text, lang):
                 complained_at = -1  # the next substantive agent turn answers it
             continue
         if m.role != "agent":
             continue  # bots, system messages and notes are never scored
+        # (an answer split over several turns, "1/2" and "2/2", answers the same words)
         context = "\n".join(customer[-3:]) or None
-        customer = []
+        answered = True
         due = complained_at == -1 and substantive(rubric, m.text)
         if due:
             complained_at = len(turns)

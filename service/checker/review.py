@@ -228,7 +228,10 @@ def _match_rules(rubric: Rubric, sent: _Sentence) -> list[tuple[int, int, int, s
         if rule.unless is not None and sent.holds(rule.unless, s, e):
             continue
         kept.append(cand)
-    kept.sort(key=lambda c: (-(c[1] - c[0]), c[0], _ORDER[rules[c[2]].severity]))
+    # a rule that waits on the customer's words may be dropped once the reply is known
+    # (analyse), so it never takes a span from a rule that does not
+    kept.sort(key=lambda c: (rules[c[2]].customer is not None, -(c[1] - c[0]), c[0],
+                             _ORDER[rules[c[2]].severity]))
     taken: dict[str, list[tuple[int, int]]] = {}
     out = []
     for cand in kept:
@@ -453,6 +456,10 @@ def analyse(reply: str, complaint: str | None, lang: str | None, rubric: Rubric,
                 # 呢 您可以在设置里修改")
                 if _cleared_nearby(rubric, f, pieces, sents, stops, k, hant):
                     continue
+                if not _answers_customer(rubric, f["rule"], complaint):
+                    continue
+                if len(pieces) > 1 and f["rule"] in _alone_rules(rubric) and _says_more(pieces, k):
+                    continue
                 f = f.copy()
                 f["start"] = a + s
                 f["end"] = a + e
@@ -564,6 +571,54 @@ def _cleared_nearby(rubric: Rubric, finding: dict, pieces: list, sents: list, st
             if vague and c.time and after.has("time"):
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=8)
+def _alone_rules(rubric: Rubric) -> frozenset[str]:
+    """The ids of the rules whose match counts only as the whole turn."""
+    return frozenset(r.id for r in rubric.rules if r.alone)
+
+
+def _says_more(pieces: list, k: int) -> bool:
+    """Whether a sentence other than the k-th holds words (not only punctuation or emoji)."""
+    return any(any(ch.isalnum() for ch in piece.raw) for j, (_, _, piece) in enumerate(pieces) if j != k)
+
+
+@functools.lru_cache(maxsize=8)
+def _customer_rules(rubric: Rubric) -> dict:
+    """Each rule's condition on the customer's words, by rule id."""
+    return {r.id: r.customer for r in rubric.rules if r.customer is not None}
+
+
+def _answers_customer(rubric: Rubric, rule_id: str, complaint: str | None) -> bool:
+    """Whether a finding of the rule stands as an answer to what the customer said before the
+    turn (a rule with no `customer:` condition always does)."""
+    c = _customer_rules(rubric).get(rule_id)
+    if c is None:
+        return True
+    seen = _customer_seen(rubric, complaint) if complaint and complaint.strip() else frozenset()
+    if c.requires and c.requires.isdisjoint(seen):
+        return False
+    return c.unless.isdisjoint(seen)
+
+
+@functools.lru_cache(maxsize=256)
+def _customer_seen(rubric: Rubric, complaint: str) -> frozenset[int]:
+    """The rule phrases in the customer's words (whole words for English ones)."""
+    t = normalize(complaint, detect_lang(complaint)).text
+    n = len(t)
+    out = set()
+    for end, pid in rubric.automaton.iter(t):
+        if pid >= rubric.screens_from:
+            continue
+        key, left, right = rubric.phrases[pid]
+        start = end - len(key) + 1
+        if left and start > 0 and t[start - 1].isalnum() and t[start - 1].isascii():
+            continue
+        if right and end + 1 < n and t[end + 1].isalnum() and t[end + 1].isascii():
+            continue
+        out.add(pid)
+    return frozenset(out)
 
 
 def _find(sents: list, kind: str, part: int, first: list, last: list) -> None:

@@ -19,6 +19,8 @@ A rule entry (Vale-like; all phrase lists accept "(a|b)" alternatives):
     unless:   {before: [...], after: [...], window: 8, sentence: [...], time: true, amount: true,
                quoted: true}
     requires: {same keys}         # the match counts only if one of these holds
+    customer: {requires: [...], unless: [...]}  # what the customer said before the turn
+    alone: true                   # the match's sentence is all the turn says
 
 A bad file is rejected at load time with its path and the reason (RubricError).
 """
@@ -83,6 +85,15 @@ class Cond:
     around: frozenset[int] = frozenset()  # phrases of the sentence before or after (unless only)
 
 
+@dataclass(slots=True, frozen=True)
+class CustomerCond:
+    """What the customer said before the turn (the conversation's customer turns since the
+    agent last spoke, or the complaint a reply answers): a finding of the rule stands only
+    when their words hold one of `requires` (when given) and none of `unless`."""
+    requires: frozenset[int]
+    unless: frozenset[int]
+
+
 @dataclass(slots=True)
 class Rule:
     id: str
@@ -95,6 +106,8 @@ class Rule:
     requires: tuple[Cond, ...]
     pattern: Recogniser | None = None
     when: frozenset[int] | None = None
+    customer: CustomerCond | None = None
+    alone: bool = False  # only when the match's sentence is the whole turn
 
 
 @dataclass(slots=True)

@@ -18,8 +18,8 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 
 from ..errors import RubricError, first_problem
 from .prefilter import Recogniser
-from .rubric import (PHRASE_CATEGORIES, SECTIONS, STRUCTURE_CATEGORIES, Cond, Rubric, Rule, Section,
-                     expand)
+from .rubric import (PHRASE_CATEGORIES, SECTIONS, STRUCTURE_CATEGORIES, Cond, CustomerCond, Rubric,
+                     Rule, Section, expand)
 from .text import fold, to_script
 
 __all__ = ["compile_rubric", "read_yaml", "validate"]
@@ -51,6 +51,19 @@ class Condition(_Strict):
     around: list[str] = []
 
 
+class CustomerCondition(_Strict):
+    """The customer's words before the turn: a brush-off is one only as an answer to what
+    the customer said ("请耐心等待" after "怎么还没到", not after "好的谢谢")."""
+    requires: list[str] = []
+    unless: list[str] = []
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "CustomerCondition":
+        if not self.requires and not self.unless:
+            raise ValueError("`customer` needs `requires` or `unless` phrases")
+        return self
+
+
 class RuleSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
     category: Literal[PHRASE_CATEGORIES]  # type: ignore[valid-type]
@@ -62,6 +75,10 @@ class RuleSpec(_Strict):
     when: list[str] = []
     unless: Condition | None = None
     requires: Condition | list[Condition] | None = None  # a list: every one must hold
+    customer: CustomerCondition | None = None
+    # the match counts only when its sentence is the whole turn: "还有什么可以帮您的吗" said
+    # instead of an answer, not after one
+    alone: bool = False
 
     @field_validator("patterns")
     @classmethod
@@ -238,6 +255,10 @@ def compile_rubric(root: Path) -> Rubric:
             rule = Rule(spec_r.id, spec_r.category, spec_r.severity, spec_r.message,
                         spec_r.suggestion, "en" if lang == "en" else "zh",
                         b.cond(spec_r.unless), requires)
+            rule.alone = spec_r.alone
+            if spec_r.customer is not None:
+                ids = lambda ps: frozenset(i for p in ps for i in b.add(p))  # noqa: E731
+                rule.customer = CustomerCond(ids(spec_r.customer.requires), ids(spec_r.customer.unless))
             items = (spec_r.phrases.items() if isinstance(spec_r.phrases, dict)
                      else ((p, None) for p in spec_r.phrases))
             for phrase, suggestion in items:
