@@ -151,3 +151,12 @@ def test_an_email_read_out_is_masked(text, value):
 def test_an_email_word_with_no_address_read_out_is_left_alone():
     text = "please email me at the address on file, dot com or not"
     assert mask(text) == text
+
+
+def test_an_agent_field_keeps_a_helpdesk_user_id_but_not_a_phone_or_email():
+    from service.privacy.masking import mask_name
+
+    assert mask_name("43000007") == "43000007"  # an export's author_id: the per-agent key
+    assert mask_name("43000007;43000009") == "43000007;43000009"
+    assert "13812345678" not in mask_name("13812345678")
+    assert "amy.lee@gmail.com" not in mask_name("Amy amy.lee@gmail.com")

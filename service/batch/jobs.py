@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import store
 from ..errors import Conflict, InputError, NotFound
-from ..privacy.masking import mask
+from ..privacy.masking import mask, mask_name
 from .formats import Record, get_format, open_source, read_records
 from .pipeline import (Conversation, Duplicates, conversation_ends, id_key, open_input, playbook_of,
                        review_conversation_unit, review_record, rubric_of, units)
@@ -314,9 +314,9 @@ class JobRunner:
         outs = [out for _, out in pairs]
         for out in outs:  # an agent field may hold an email or a phone: stored masked, like the rest
             if out.get("agent") is not None:
-                out["agent"] = mask(str(out["agent"]))
+                out["agent"] = mask_name(str(out["agent"]))
             if out.get("agents"):
-                out["agents"] = [mask(str(a)) for a in out["agents"]]
+                out["agents"] = [mask_name(str(a)) for a in out["agents"]]
         judge = getattr(self, "judge", None)
         if judge is not None:
             import asyncio
@@ -334,7 +334,7 @@ class JobRunner:
                 data = {"agent": ";".join(out.get("agents") or []) or None, "channel": out.get("channel")}
             rows.append({"job_id": job_id, "seq": n, "line": out.get("line"),
                          "rid": None if out.get("kind") == "conversation" else id_key(out.get("id")),
-                         "agent": None if data.get("agent") is None else mask(str(data.get("agent"))),
+                         "agent": None if data.get("agent") is None else mask_name(str(data.get("agent"))),
                          "channel": None if data.get("channel") is None else str(data.get("channel")),
                          "created_at": None if data.get("created_at") is None else str(data.get("created_at")),
                          "passed": out.get("passed"), "score": out.get("score"), "error": out.get("error"),

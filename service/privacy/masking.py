@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["mask", "mask_spans", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
+__all__ = ["mask", "mask_name", "mask_spans", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
 TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL", "NUMBER")
 
@@ -1046,9 +1046,10 @@ _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _DATE_TIME = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}"
                         r"|1\d{2}/\d{1,2}/\d{1,2}|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"  # (a Taiwan date in the Minguo year: 113/06/11)
                         r"(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?")
-_DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?|\d+\.\d{1,2}")
+_DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+\.\d{1,2}|\d{1,3}\.\d+")  # (a score: 0.9876543)
 # parcel numbers of the post (UPU S10: "EE123456789IN") and request ids (UUIDs)
-_REFERENCE_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_REFERENCE_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                             r"|(?=[0-9a-f]*[a-f])[0-9a-f]{32}")  # (and a system's own hex ids: a draft's, in a logged path)
 
 
 def _enumeration(digits: str) -> bool:
@@ -1111,19 +1112,27 @@ _EMERGENCY = frozenset(("110", "119", "120", "122", "911", "999", "112", "000", 
 _PIECE_WINDOW = re.compile(r"(?:[^\n]*\n){0,4}[^\n]*")
 
 
+def _piece(t: str, m: re.Match, named: dict) -> bool:
+    """A run of two to six digits that may be a piece of a value: not a decimal, not the tail
+    kept in a tag ("[PHONE …0873]"), not an emergency line, a quantity or anything vouched for."""
+    v, s, e = m.group(), m.start(), m.end()
+    return (2 <= len(_digits(v)) <= 6 and v not in _EMERGENCY and t[s - 1:s] not in ("…", ".", "-", ":", "：")
+            and t[e:e + 1] not in ("]", ".", ":", "：") and not _PIECE_NOT.match(t, e)
+            and not _vouched(t, v, s, e, named))
+
+
 def _pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for kind in ("value", "phone"):
         for end, _ in named.get(kind, ()):
-            first = _PIECE.search(t, end, min(len(t), end + 30))
-            if not first or not 2 <= len(_digits(first.group())) <= 6 or first.group() in _EMERGENCY:
+            first = _RUN.search(t, end, min(len(t), end + 30))
+            if not first or not _piece(t, first, named):
                 continue
             window_end = _PIECE_WINDOW.match(t, first.end()).end()
-            if not (first.group().endswith("-") or _PIECE_CUE.search(t, max(0, end - 12), window_end)):
+            if not (t[first.end():first.end() + 1] == "-" or _PIECE_CUE.search(t, max(0, end - 12), window_end)):
                 continue
-            for m in _PIECE.finditer(t, first.start(), window_end):
-                if (len(_digits(m.group())) >= 2 and m.group() not in _EMERGENCY and not _PIECE_NOT.match(t, m.end())
-                        and not any(m.start() < b and a < m.end() for _, a, b in taken + out)):
+            for m in _RUN.finditer(t, first.start(), window_end):
+                if _piece(t, m, named) and not any(m.start() < b and a < m.end() for _, a, b in taken + out):
                     out.append(("NUMBER", m.start(), m.end()))
     return out
 
@@ -1213,6 +1222,19 @@ def mask(text: str | None, keep: tuple[str, ...] = ()) -> str | None:
         pos = e
     out.append(text[pos:])
     return "".join(out)
+
+
+def mask_name(value: str | None) -> str | None:
+    """A field that names someone, such as a reply's agent: masked like any text, except that a
+    field which is one bare number and nothing but the last pass calls personal is the
+    helpdesk's own user id (an export's `author_id`), the key of the per-agent summary."""
+    if not value:
+        return value
+    if ";" in value:  # a conversation's agents, joined
+        return ";".join(mask_name(v) or "" for v in value.split(";"))
+    if value.isdigit() and find_pii(value) == [("NUMBER", 0, len(value))]:
+        return value
+    return mask(value)
 
 
 def mask_within(whole: str | None, part: str | None, keep: tuple[str, ...] = ()) -> str | None:
