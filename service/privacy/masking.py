@@ -1032,7 +1032,7 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
 # something vouches for it as not a person's: a label of an order, tracking, invoice, model or
 # hotline number before it, a version, flight, booking, error or policy word, the shape of a
 # date, a time or an amount, a company hotline, or the ticket's own order number (`keep`).
-_RUN_SEP = r"(?:[\-./_](?=[0-9A-Za-z])|(?:[ \t()（）]|&nbsp;|[^\w\s:：,，。;；!?！？\"'“”「」<>]){1,6}(?=\d))"
+_RUN_SEP = r"(?:[\-._](?=[0-9A-Za-z])|/(?=\d)|(?:[ \t()（）]|&nbsp;|[^\w\s:：,，。;；!?！？\"'“”「」<>]){1,6}(?=\d))"
 _RUN = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,5}-?)?\d(?:" + _RUN_SEP + r"?[0-9A-Za-z])+")
 _RUN_DIGITS = 6
 _RUN_TRIM = " \t-./_(（"
