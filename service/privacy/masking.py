@@ -133,7 +133,7 @@ def _id15_shape(digits: str) -> bool:
 
 def _fold_table() -> dict[int, int]:
     table = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII -> ASCII
-    table.update({0x3000: 0x20, 0x00A0: 0x20})
+    table.update({0x3000: 0x20, 0x00A0: 0x20, 0xFE52: 0x2E, 0xFE6B: 0x40})  # (small ﹒ and ﹫ of an email)
     # invisible characters that split a number ("137\u200b6120\u200b9988") read as a space
     table.update({c: 0x20 for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
     # dashes of every width read as "-" ("139—2018—7736")
@@ -144,7 +144,7 @@ def _fold_table() -> dict[int, int]:
 
 
 _FOLD = _fold_table()
-_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2010-\u2015\u2060\u2212\ufe58\ufe63\ufeff"
+_NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\ufe52\ufe6b\u200b-\u200d\u2010-\u2015\u2060\u2212\ufe58\ufe63\ufeff"
                          r"\u0391-\u03c9\u0400-\u045f]")
 # A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
 # more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
@@ -812,8 +812,9 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名",
                   # a player's or a member's name on a platform
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
-                  "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account"]
-_VALUE_FILLER = ["号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
+                  "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account",
+                  "阿里旺旺", "旺旺", "payme", "好友代码", "好友代碼", "friend code", "游戏id", "遊戲id"]
+_VALUE_FILLER = ["吧", "我", "加我", "加一下", "後面是", "后面是", "號碼係", "号码是", "号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
                  "user name", "account", "name", "changed to", "now", "me", "on", "at"]
@@ -876,7 +877,7 @@ _REFERENCE_WORDS = (
     "版本", "韌體", "固件", "航班", "预订", "預訂", "错误", "錯誤", "故障", "代码", "代碼", "保单", "保單", "条码", "條碼",
     "批号", "批號", "工单", "工單", "案件", "型号", "型號", "编码", "編碼", "编号", "編號", "序号", "序號", "单号", "單號",
     "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
-    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "交易", "流水", "快递", "快遞",
+    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "会员编号", "會員編號", "交易", "流水", "快递", "快遞",
     "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
     "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
 
