@@ -160,3 +160,12 @@ def test_an_agent_field_keeps_a_helpdesk_user_id_but_not_a_phone_or_email():
     assert mask_name("43000007;43000009") == "43000007;43000009"
     assert "13812345678" not in mask_name("13812345678")
     assert "amy.lee@gmail.com" not in mask_name("Amy amy.lee@gmail.com")
+
+
+@pytest.mark.parametrize("text", ["如有问题请拨打400-820-1234 (9:00-21:00)", "Call 1-800-555-0199 (9:00 to 5pm)"])
+def test_a_hotline_with_its_opening_hours_is_left_alone(text):
+    assert mask(text) == text
+
+
+def test_a_phone_before_its_hours_is_masked_without_the_hour():
+    assert mask("打我手机 0912-345-678 (9:00 以后)") == "打我手机 [PHONE …5678] (9:00 以后)"

@@ -1084,7 +1084,7 @@ def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
                 or _CURRENCY_BEFORE.search(t, max(0, s - 5), s) or _UNIT_AFTER.match(t, e))
 
 
-_HOUR_AT_END = re.compile(r"[ T]\d{1,2}\Z")
+_HOUR_AT_END = re.compile(r"[ T(（]\s*\d{1,2}\Z")
 _ADDRESS_GAP = re.compile(r"(?:[^\n。！？!?；;.]|\.(?!\s)){0,40}\Z")
 
 
@@ -1183,6 +1183,11 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
     kept = {_norm(k) for k in keep if k}
     taken: list[tuple[str, int, int]] = []
     for kind, s, e, _ in sorted(candidates, key=lambda c: (c[3], c[1], -c[2])):
+        hour = _HOUR_AT_END.search(t, s, e) if kind in ("PHONE", "CARD") and t[e:e + 1] in (":", "：") else None
+        if hour:  # "400-820-1234 (9:00-21:00)": the hour of the opening times is not the number's
+            e = hour.start()
+            if kind == "PHONE" and _hotline(t[s:e]):
+                continue
         if kept and _norm(t[s:e]) in kept:
             continue
         if kind == "EMAIL" and _role_address(t[s:e]):
