@@ -21,7 +21,7 @@ from ..privacy.masking import find_pii
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "SCENARIOS"]
+__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "signal_severity", "SCENARIOS", "TIERS"]
 
 SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
              "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
@@ -149,6 +149,9 @@ class Triage(BaseModel):
     safety: bool = False  # a danger to someone: the emergency line comes first
     safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
+    # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
+    # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
+    from_model: list[str] = []
 
 
 # Safety from the classifier: called at SAFETY_CALL or above; from SAFETY_UNSURE up to it the
@@ -267,7 +270,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     else:
         issues = [Issue(scenario=scenario, text=norm.strip()[:200], score=1.0)]
     severity = max((c.spec.scenarios[i.scenario].severity for i in issues), key=_TIER.get)
-    raise_to = _severity_from_signals(signals)
+    raise_to = signal_severity(signals)
     if "escalate_to_severe" in escalate:
         raise_to = "severe"
     elif "escalate_to_medium" in escalate and raise_to == "minor":
@@ -314,7 +317,7 @@ def _marked(norm: str, at: int) -> bool:
     return any(s <= at < e for s, e, _ in _spans(norm))
 
 
-def _severity_from_signals(signals: list[str]) -> str:
+def signal_severity(signals: list[str]) -> str:
     """The guides: an injury, a legal threat, the media or a public threat make a ticket
     severe; a repeat contact or money already taken make it at least medium, both severe."""
     s = set(signals)
