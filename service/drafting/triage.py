@@ -17,6 +17,7 @@ from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
 from ..checker.text import detect_lang, fold, normalize
 from ..privacy.masking import find_pii
+from .severity_signals import compile_patterns, said_as_fact as _said_as_fact, signals_in
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
@@ -44,8 +45,10 @@ class _TriageSpec(BaseModel):
     # phrases that hold a keyword but not its meaning ("fire stick", "down payment"): blanked
     # before the keywords are matched
     idioms: list[str] = []
-    # the guides' severity signals, by name (repeat_contact, money_taken, public_threat, ...)
+    # the guides' severity signals, by name (repeat_contact, money_taken, public_threat, ...):
+    # phrases, and patterns by kind (severity_signals.py)
     signals: dict[str, list[str]] = {}
+    signal_patterns: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class TriageRules:
     automaton: ahocorasick.Automaton  # keyword -> (kind, scenario)
     product_re: re.Pattern
     idioms: ahocorasick.Automaton | None = None
+    signal_patterns: dict[str, re.Pattern] = None  # triage.yaml signal_patterns, compiled
 
 
 @functools.cache
@@ -107,7 +111,12 @@ def load_triage_rules(path: Path) -> TriageRules:
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
           r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
     product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
-    return TriageRules(spec, automaton, product_re, idioms)
+    unknown = set(spec.signal_patterns) - set(spec.signals)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: signal_patterns: not a signal of `signals`: {', '.join(sorted(unknown))}")
+    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns))
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -166,8 +175,6 @@ RULE_KEEP = 0.05
 _DIGITS = re.compile(r"[\d\W_]+")
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
-_NOT_HURT = re.compile(r"(?:没有?人|没|無人|没有|沒有?人|no ?one|nobody|not|wasn'?t|isn'?t|nobody was|no one was|"
-                       r"幸好人没事|人没事)\W{0,3}\w{0,6}$")
 
 
 def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_id: str | None = None,
@@ -190,7 +197,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
     topics: list[str] = []
-    signals: list[str] = []
+    signal_hits: list[tuple[str, int, int]] = []
     for end, (word, values) in c.automaton.iter(matched):
         start = end - len(word) + 1
         if _ascii_word(word[0]) and start > 0 and _ascii_word(matched[start - 1]):
@@ -205,12 +212,12 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                 if name not in topics:
                     topics.append(name)
             elif kind == "signal":
-                if name == "injury" and _NOT_HURT.search(matched[max(0, start - 12):start]):
-                    continue  # "没有人受伤", "no one was hurt"
-                if name not in signals:
-                    signals.append(name)
-            else:
-                escalate.add(kind)
+                signal_hits.append((name, start, end + 1))
+            elif _said_as_fact("legal_threat" if kind == "escalate_to_severe" else "repeat_contact",
+                               matched, start, end + 1):
+                escalate.add(kind)  # "I'll call again tomorrow" raises nothing
+    # said as a fact only: not negated, hypothetical or a near miss (severity_signals.py)
+    signals = signals_in(matched, signal_hits, c.signal_patterns or {})
     rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
 
     issues: list[Issue] = []
