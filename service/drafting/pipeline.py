@@ -34,6 +34,7 @@ from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
 from . import fields
+from .asks import needed_asks
 from .offline import Sections, catalogue_facts, compose, contact_line, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
@@ -209,6 +210,8 @@ class _Drafter:
                           slots=self._outbound(fields.data_line(self._outbound_facts(slots))) if slots else "",
                           entities=self._outbound(fields.data_line(self._outbound_facts(e))) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],
+                          needed=[a.id for a in needed_asks(p, self.t, channel=self.req.channel,
+                                                            order_id=self.req.order_id)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
         self.prompt_hash = f"{h1}+{h2}"

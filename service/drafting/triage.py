@@ -137,6 +137,9 @@ class Entities(BaseModel):
     customer_name: str | None = None
     keyword: str | None = None  # the customer's own words that named the problem
     clause: str | None = None  # the clause around them, for restating the problem
+    # what the ticket already holds, so that a draft does not ask for it again (asks.py)
+    photo: bool = False  # the customer says they sent a photo, a screenshot or a video
+    account_contact: bool = False  # the ticket names an email address or a phone number
 
 
 class Issue(BaseModel):
@@ -335,11 +338,16 @@ def signal_severity(signals: list[str]) -> str:
     return "minor"
 
 
+_PHOTO = re.compile(r"照片|相片|图片|截图|截屏|视频|影片|录像|拍了|附件|附档|附图|附上|见图|如图|上传了|"
+                    r"\b(?:attached|attachment|attaching|photos?|pictures?|pics?|images?|screenshots?|videos?)\b")
+
+
 def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | None,
               customer_name: str | None, keyword: str | None, clause: str | None) -> Entities:
+    personal = find_pii(message)
+    account_contact = any(kind in ("EMAIL", "PHONE") for kind, _, _ in personal)
     if not order_id:
         # a number is the order's only if it is no one's phone, QQ, ID or passport ("passport # A0391…")
-        personal = find_pii(message)
         m = next((x for x in (*_ORDER.finditer(message), *_LONG_ID.finditer(message))
                   if not any(s < x.end("id") and x.start("id") < e for _, s, e in personal)), None)
         order_id = m.group("id") if m else None
@@ -363,7 +371,8 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
         m = _NAME.search(message) or _SIGN.search(message.strip())
         customer_name = m.group("n") if m else None
     return Entities(order_id=order_id, product=product, date=date, amount=amount,
-                    customer_name=customer_name, keyword=keyword, clause=clause)
+                    customer_name=customer_name, keyword=keyword, clause=clause,
+                    photo=bool(_PHOTO.search(norm)), account_contact=account_contact)
 
 
 _CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
