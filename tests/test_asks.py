@@ -122,3 +122,29 @@ def test_a_broken_question_list_stops_the_policy_loading(tmp_path, change, reaso
     with pytest.raises(RubricError, match=reason):
         load_policy(path)
     load_policy.cache_clear()
+
+
+def test_the_models_prompt_names_the_questions_the_ticket_needs(tmp_path):
+    import json
+    import os
+
+    import respx
+    from fastapi.testclient import TestClient
+
+    from builtin import model_answer
+    from service.settings import Settings
+    from service.web.app import create_app
+
+    os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
+    words = {"apology": "非常抱歉给您添麻烦了。", "restatement": "您的蓝牙耳机左耳没有声音。",
+             "remedies": ["exchange_defect"], "asks": ["order_number"], "close": "感谢您的耐心。"}
+    settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", model_backoff_s=0.001, model_timeout_s=2)
+    with respx.mock, TestClient(create_app(settings)) as c:
+        route = respx.post("https://api.openai.com/v1/chat/completions").mock(return_value=model_answer(words))
+        d = c.post("/v1/drafts", json={"message": DEFECT["zh-Hans"]}).json()
+        user = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+        assert "Questions for what this ticket lacks: order_number, fault_photo" in user
+        assert ask("order_number", "zh-Hans") in d["sections"]["remedy"]  # the model chose it: the policy's words
+        c.post("/v1/drafts", json={"message": DEFECT["zh-Hans"], "order_id": "20261103886"})
+        assert "lacks: fault_photo\n" in json.loads(route.calls[1].request.content)["messages"][1]["content"]
