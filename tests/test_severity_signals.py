@@ -230,6 +230,16 @@ def test_the_words_of_a_signal_in_a_negated_or_hypothetical_clause_do_not_raise_
     assert kind not in t.signals
 
 
+@pytest.mark.parametrize("text,kind", [
+    ("They told me it would arrive Monday and I've called four times", R),  # "would" is theirs, not a condition
+    ("快递还没到 钱都扣了", M),                                              # "没" negates 到, not 扣
+    ("再不处理我就去消协投诉", L),                                            # a condition of a threat is no negation
+    ("我家孩子不小心被烫伤了", I),                                            # 不小心 is no negation
+])
+def test_a_negation_or_a_condition_governs_only_what_it_is_next_to(text, kind):
+    assert kind in triage(text, PLAYBOOK).signals
+
+
 @pytest.mark.parametrize("text,severity", [
     ("快递还没收到,我已经打了三次电话", "medium"),       # repeat contact: at least medium
     ("快遞還沒收到,錢都扣了,這是第三次聯絡你們", "severe"),  # repeat contact and money taken: severe

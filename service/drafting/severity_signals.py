@@ -104,7 +104,9 @@ def said_as_fact(name: str, text: str, start: int, end: int) -> bool:
         if _NEG_EN.search(" ".join(words)) or (name == "money_taken" and _NEG_EN.search(head)):
             return False
     if factual:
-        if _IF_ZH.search(before[-10:]) or _IF_EN.search(before):
+        # the condition governs what follows it closely: "if you charge me twice", not
+        # "they said it would come Monday and I've called four times"
+        if _IF_ZH.search(before[-10:]) or _IF_EN.search(" ".join(before.split()[-4:])):
             return False
         if name == "repeat_contact" and _AFTER_IF_EN.search(after):
             return False  # "again tomorrow"
