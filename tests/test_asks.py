@@ -55,6 +55,12 @@ def test_what_the_ticket_holds_is_not_asked_again(client):
     assert asked(d, "zh-Hant") == ["fault_photo"]
 
 
+@pytest.mark.parametrize("message,lang", [("我买的蓝牙耳机左耳没有声音,没有拍照片", "zh-Hans"),
+                                          ("My kettle arrived cracked, I don't have a photo", "en")])
+def test_a_photo_the_customer_says_they_do_not_have_is_still_asked_for(client, message, lang):
+    assert "fault_photo" in asked(post(client, message, order_id="20261103886"), lang)
+
+
 @pytest.mark.parametrize("message,lang", [("快递一直没到,都一周了", "zh-Hans"), ("我被扣了兩次款", "zh-Hant"),
                                           ("I was charged twice for the same thing", "en")])
 def test_a_parcel_or_a_charge_with_no_order_number_asks_for_it(client, message, lang):

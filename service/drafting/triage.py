@@ -372,7 +372,16 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
         customer_name = m.group("n") if m else None
     return Entities(order_id=order_id, product=product, date=date, amount=amount,
                     customer_name=customer_name, keyword=keyword, clause=clause,
-                    photo=bool(_PHOTO.search(norm)), account_contact=account_contact)
+                    photo=_photo_sent(norm), account_contact=account_contact)
+
+
+_NO_PHOTO = re.compile(r"(?:没有?|未|无法|不能|\bno|\bnot|\bwithout|n't|\bcannot)(?: ?\w{1,8}){0,2} ?$")
+
+
+def _photo_sent(norm: str) -> bool:
+    """Whether the customer says they sent (or attach) a photo, screenshot or video; "没有照片",
+    "no photo", "can't take a picture" are not one."""
+    return any(not _NO_PHOTO.search(norm[max(0, m.start() - 14):m.start()]) for m in _PHOTO.finditer(norm))
 
 
 _CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
