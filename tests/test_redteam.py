@@ -160,7 +160,7 @@ def test_the_same_words_sent_by_a_person_are_flagged_by_the_policy_review(client
     if "leak_encoding" in o:
         remedies, asks = [], []
         prompt, _ = render(PLAYBOOK.prompt_dir, "system.j2", company="", language="", lang=p["lang"],
-                           channel="chat", remedies=remedies, asks=asks)
+                           channel="chat", remedies=remedies, asks=asks, scenarios=[], signals=[])
     a = _answer(o, prompt)
     reply = "\n".join(x for x in (a["apology"], a["restatement"], a["close"]) if x)
     complaint = p["payload"] if p["field"] in ("message", "thread") else COMPLAINT[p["lang"]]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..checker.languages import LANGUAGES
 from ..checker.text import to_script
 from . import fields
+from .asks import needed_asks
 from .policy import Policy
 from .prompts import module, template_hash
 from .triage import Triage
@@ -190,6 +191,11 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         asked = [i for t in triage.topics for i in playbook.policy.offline_topics.get(t, ())]
         more = [playbook.policy.offline[o][0] for o in further if playbook.policy.offline.get(o)]
         sections.remedy = catalogue_remedy(playbook.policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
+    questions = needed_asks(playbook.policy, triage, channel=channel, order_id=order_id)
+    if questions:  # what the case cannot move without, in the policy's words
+        join = "" if lang.startswith("zh") else " "
+        sections.remedy = join.join([sections.remedy, *(playbook.policy.render(
+            q.text(lang), tier=triage.severity, facts=catalogue_facts(triage)) for q in questions)])
     return sections, template_hash(root, name)
 
 

@@ -16,6 +16,8 @@ import re
 import secrets
 import time
 import uuid
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import store
@@ -32,10 +34,12 @@ from ..schemas import DraftRequest
 from ..settings import Settings
 from .models import Completion, ModelClient
 from . import fields
+from .asks import needed_asks
 from .offline import Sections, catalogue_facts, compose, contact_line, emergency_line, greeting_for
 from .policy import Policy
 from .prompts import render
 from .triage import Triage, triage
+from .triage_opinion import read_opinion, with_opinion
 
 __all__ = ["create_draft", "draft_reply", "compose_text"]
 
@@ -57,6 +61,9 @@ class _ModelSections(BaseModel):
     asks: list[str] = Field(default_factory=list, max_length=3)
     close: str = Field(min_length=1, max_length=800)
     subject: str | None = Field(None, max_length=200)
+    # the model's own triage, read apart (triage_opinion.py): a malformed one is ignored and
+    # never makes the draft be asked for again
+    triage: Any = None
 
 
 def _parse(text: str) -> _ModelSections:
@@ -190,8 +197,10 @@ class _Drafter:
         p, lang = self.policy, self.lang
         language = LANGUAGES[lang].name
         remedies, asks = _catalogue(p, lang, self.t.severity, catalogue_facts(self.t))
+        rules = self.playbook.triage_rules.spec
         system, h1 = render(self.root, "system.j2", company=p.company.name(lang), language=language,
-                            lang=lang, channel=self.req.channel, remedies=remedies, asks=asks)
+                            lang=lang, channel=self.req.channel, remedies=remedies, asks=asks,
+                            scenarios=list(rules.scenarios), signals=list(rules.signals))
         e = self.t.entities.model_dump(exclude_none=True, exclude={"keyword", "clause", "customer_name"})
         slots = {k: v for k, v in self._slot_facts().items() if v}
         # one line of JSON data each (fields.data_line escapes what could break out of the line),
@@ -201,6 +210,8 @@ class _Drafter:
                           slots=self._outbound(fields.data_line(self._outbound_facts(slots))) if slots else "",
                           entities=self._outbound(fields.data_line(self._outbound_facts(e))) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],
+                          needed=[a.id for a in needed_asks(p, self.t, channel=self.req.channel,
+                                                            order_id=self.req.order_id)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
                           message=self._outbound(self.req.message), nonce=secrets.token_hex(6))
         self.prompt_hash = f"{h1}+{h2}"
@@ -264,6 +275,15 @@ class _Drafter:
             except (ValueError, ValidationError) as second:
                 raise ModelError(f"model {again.model} did not return a valid draft twice: "
                                  f"{str(second)[:300]}") from None
+
+    def _consider(self, m: _ModelSections) -> None:
+        """The model's reading of the ticket joins the local triage, which it may only raise
+        (triage_opinion.py). The first answer's reading counts; a repair is about wording."""
+        merged = with_opinion(self.t, read_opinion(m.triage), self.playbook, self.req.message)
+        if merged is not self.t:
+            log.info("the model's reading raised the triage: %s", ", ".join(merged.from_model))
+            self.t = merged
+            self.emergency = emergency_line(self.playbook, self.t, self.lang)
 
     def _sections(self, m: _ModelSections) -> tuple[Sections, list[Finding], dict[str, list[Finding]]]:
         """The draft from the model's answer: its words checked for what only the service may
@@ -362,6 +382,7 @@ class _Drafter:
                 except TimeoutError:
                     raise ModelUnavailable(f"no model answered within the deadline of "
                                            f"{self.settings.draft_deadline_s:g} s") from None
+                self._consider(answer)
                 sections, general, local = self._sections(answer)
                 first = answer
             except ModelUnavailable as e:
@@ -378,7 +399,8 @@ class _Drafter:
             errors = [Finding(f.rule, f.category, f.severity, f.start, f.end, self._outbound(f.text) if f.text else f.text,
                               f.message if not f.text else f.message.replace(f.text, self._outbound(f.text)),
                               f.suggestion) for f in findings if f.severity == "error"]
-            previous = self._outbound(json.dumps(first.model_dump(exclude_none=True), ensure_ascii=False))
+            previous = self._outbound(json.dumps(first.model_dump(exclude_none=True, exclude={"triage"}),
+                                                 ensure_ascii=False))
             repair, _ = render(self.root, "repair.j2", findings=errors, previous=previous)
             messages = self._messages() + [{"role": "assistant", "content": previous},
                                            {"role": "user", "content": repair}]

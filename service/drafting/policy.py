@@ -112,9 +112,12 @@ class Remedy(_Strict):
 
 
 class Ask(_Strict):
-    """One question a reply may ask the customer."""
+    """One question a reply may ask the customer. `fact`: what it asks for, so that a draft
+    asks it only when the ticket lacks it (asks.py): the order number, a photo of the
+    fault, or how to find the account (its email, or the last digits of its phone)."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    fact: Literal["order_id", "photo", "account"] | None = None
     text: Localised
 
 
@@ -143,6 +146,8 @@ class Policy(_Strict):
     asks: tuple[Ask, ...] = ()
     offline: dict[str, tuple[str, ...]] = {}  # scenario -> the remedy ids the offline drafter offers
     offline_topics: dict[str, tuple[str, ...]] = {}  # topic asked about -> the remedy ids that answer it
+    # scenario -> the questions a draft asks when the ticket lacks their fact (asks.py)
+    offline_asks: dict[str, tuple[str, ...]] = {}
 
     _numbers: frozenset[float] | None = PrivateAttr(None)
 
@@ -219,6 +224,16 @@ def _check_catalogue(policy: Policy, path: Path) -> None:
         for remedy_id in ids:
             if policy.remedy(remedy_id) is None:
                 raise RubricError(f"{path}: offline.{scenario}: {remedy_id!r} is not in the remedy catalogue")
+    for scenario, ids in policy.offline_asks.items():
+        if scenario not in SCENARIOS:
+            raise RubricError(f"{path}: offline_asks: unknown scenario {scenario!r}")
+        for ask_id in ids:
+            ask = policy.ask(ask_id)
+            if ask is None:
+                raise RubricError(f"{path}: offline_asks.{scenario}: {ask_id!r} is not in the questions (asks)")
+            if ask.fact is None:
+                raise RubricError(f"{path}: offline_asks.{scenario}: {ask_id!r} names no `fact`, so it "
+                                  f"would be asked whatever the ticket holds")
     for kind, items in (("remedies", policy.remedies), ("asks", policy.asks)):
         ids = [x.id for x in items]
         if len(ids) != len(set(ids)):

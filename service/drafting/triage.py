@@ -17,11 +17,12 @@ from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
 from ..checker.text import detect_lang, fold, normalize
 from ..privacy.masking import find_pii
+from .severity_signals import compile_patterns, said_as_fact as _said_as_fact, signals_in
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "SCENARIOS"]
+__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "signal_severity", "SCENARIOS", "TIERS"]
 
 SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
              "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
@@ -44,8 +45,10 @@ class _TriageSpec(BaseModel):
     # phrases that hold a keyword but not its meaning ("fire stick", "down payment"): blanked
     # before the keywords are matched
     idioms: list[str] = []
-    # the guides' severity signals, by name (repeat_contact, money_taken, public_threat, ...)
+    # the guides' severity signals, by name (repeat_contact, money_taken, public_threat, ...):
+    # phrases, and patterns by kind (severity_signals.py)
     signals: dict[str, list[str]] = {}
+    signal_patterns: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class TriageRules:
     automaton: ahocorasick.Automaton  # keyword -> (kind, scenario)
     product_re: re.Pattern
     idioms: ahocorasick.Automaton | None = None
+    signal_patterns: dict[str, re.Pattern] = None  # triage.yaml signal_patterns, compiled
 
 
 @functools.cache
@@ -107,7 +111,12 @@ def load_triage_rules(path: Path) -> TriageRules:
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
           r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
     product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
-    return TriageRules(spec, automaton, product_re, idioms)
+    unknown = set(spec.signal_patterns) - set(spec.signals)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: signal_patterns: not a signal of `signals`: {', '.join(sorted(unknown))}")
+    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns))
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -128,6 +137,9 @@ class Entities(BaseModel):
     customer_name: str | None = None
     keyword: str | None = None  # the customer's own words that named the problem
     clause: str | None = None  # the clause around them, for restating the problem
+    # what the ticket already holds, so that a draft does not ask for it again (asks.py)
+    photo: bool = False  # the customer says they sent a photo, a screenshot or a video
+    account_contact: bool = False  # the ticket names an email address or a phone number
 
 
 class Issue(BaseModel):
@@ -149,6 +161,9 @@ class Triage(BaseModel):
     safety: bool = False  # a danger to someone: the emergency line comes first
     safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
+    # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
+    # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
+    from_model: list[str] = []
 
 
 # Safety from the classifier: called at SAFETY_CALL or above; from SAFETY_UNSURE up to it the
@@ -163,8 +178,6 @@ RULE_KEEP = 0.05
 _DIGITS = re.compile(r"[\d\W_]+")
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
-_NOT_HURT = re.compile(r"(?:没有?人|没|無人|没有|沒有?人|no ?one|nobody|not|wasn'?t|isn'?t|nobody was|no one was|"
-                       r"幸好人没事|人没事)\W{0,3}\w{0,6}$")
 
 
 def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_id: str | None = None,
@@ -187,7 +200,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
     topics: list[str] = []
-    signals: list[str] = []
+    signal_hits: list[tuple[str, int, int]] = []
     for end, (word, values) in c.automaton.iter(matched):
         start = end - len(word) + 1
         if _ascii_word(word[0]) and start > 0 and _ascii_word(matched[start - 1]):
@@ -202,12 +215,12 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                 if name not in topics:
                     topics.append(name)
             elif kind == "signal":
-                if name == "injury" and _NOT_HURT.search(matched[max(0, start - 12):start]):
-                    continue  # "没有人受伤", "no one was hurt"
-                if name not in signals:
-                    signals.append(name)
-            else:
-                escalate.add(kind)
+                signal_hits.append((name, start, end + 1))
+            elif _said_as_fact("legal_threat" if kind == "escalate_to_severe" else "repeat_contact",
+                               matched, start, end + 1):
+                escalate.add(kind)  # "I'll call again tomorrow" raises nothing
+    # said as a fact only: not negated, hypothetical or a near miss (severity_signals.py)
+    signals = signals_in(matched, signal_hits, c.signal_patterns or {})
     rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
 
     issues: list[Issue] = []
@@ -267,7 +280,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     else:
         issues = [Issue(scenario=scenario, text=norm.strip()[:200], score=1.0)]
     severity = max((c.spec.scenarios[i.scenario].severity for i in issues), key=_TIER.get)
-    raise_to = _severity_from_signals(signals)
+    raise_to = signal_severity(signals)
     if "escalate_to_severe" in escalate:
         raise_to = "severe"
     elif "escalate_to_medium" in escalate and raise_to == "minor":
@@ -314,7 +327,7 @@ def _marked(norm: str, at: int) -> bool:
     return any(s <= at < e for s, e, _ in _spans(norm))
 
 
-def _severity_from_signals(signals: list[str]) -> str:
+def signal_severity(signals: list[str]) -> str:
     """The guides: an injury, a legal threat, the media or a public threat make a ticket
     severe; a repeat contact or money already taken make it at least medium, both severe."""
     s = set(signals)
@@ -325,11 +338,16 @@ def _severity_from_signals(signals: list[str]) -> str:
     return "minor"
 
 
+_PHOTO = re.compile(r"照片|相片|图片|截图|截屏|视频|影片|录像|拍了|附件|附档|附图|附上|见图|如图|上传了|"
+                    r"\b(?:attached|attachment|attaching|photos?|pictures?|pics?|images?|screenshots?|videos?)\b")
+
+
 def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | None,
               customer_name: str | None, keyword: str | None, clause: str | None) -> Entities:
+    personal = find_pii(message)
+    account_contact = any(kind in ("EMAIL", "PHONE") for kind, _, _ in personal)
     if not order_id:
         # a number is the order's only if it is no one's phone, QQ, ID or passport ("passport # A0391…")
-        personal = find_pii(message)
         m = next((x for x in (*_ORDER.finditer(message), *_LONG_ID.finditer(message))
                   if not any(s < x.end("id") and x.start("id") < e for _, s, e in personal)), None)
         order_id = m.group("id") if m else None
@@ -353,7 +371,17 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
         m = _NAME.search(message) or _SIGN.search(message.strip())
         customer_name = m.group("n") if m else None
     return Entities(order_id=order_id, product=product, date=date, amount=amount,
-                    customer_name=customer_name, keyword=keyword, clause=clause)
+                    customer_name=customer_name, keyword=keyword, clause=clause,
+                    photo=_photo_sent(norm), account_contact=account_contact)
+
+
+_NO_PHOTO = re.compile(r"(?:没有?|未|无法|不能|\bno|\bnot|\bwithout|n't|\bcannot)(?: ?\w{1,8}){0,2} ?$")
+
+
+def _photo_sent(norm: str) -> bool:
+    """Whether the customer says they sent (or attach) a photo, screenshot or video; "没有照片",
+    "no photo", "can't take a picture" are not one."""
+    return any(not _NO_PHOTO.search(norm[max(0, m.start() - 14):m.start()]) for m in _PHOTO.finditer(norm))
 
 
 _CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
