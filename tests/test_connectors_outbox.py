@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from helpdesks import SECRET, FakeChatwoot, FakeZendesk, Webhooks, fast_settings, wait_for
+from helpdesks import SECRET, FakeChatwoot, Webhooks, desk_for, fast_settings, wait_for
 from servers import BIN, ROOT
 from service import store
 from service.connectors import CONNECTORS, accounts, get_connector, note as notes, outbox
@@ -70,37 +70,39 @@ def _state(settings, delivery_id: int = 1) -> str:
 
 
 @pytest.mark.parametrize("stalled", ["post", "get"])
-def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_exactly_one_note(tmp_path, stalled):
-    """`tactful connector work` is killed with SIGKILL while its call to Chatwoot hangs: while
-    the note is being posted (Chatwoot has stored it, the answer never comes back), or while
-    the thread is being fetched (nothing posted yet). A second worker takes the delivery over
-    once the lease runs out and finishes it: one note, never two, never none."""
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_exactly_one_note(tmp_path, name, stalled):
+    """For every connector of the registry, against its fake helpdesk: `tactful connector work`
+    is killed with SIGKILL while its call to the helpdesk hangs: while the note is being posted
+    (the helpdesk has stored it, the answer never comes back), or while the thread is being
+    fetched (nothing posted yet). A second worker takes the delivery over once the lease runs
+    out and finishes it: the event is not lost, and there is one note, never two, never none."""
     settings = fast_settings(tmp_path, connector_timeout_s=1.5, connector_lease_s=3.0)
     store.migrate(settings.db_path)
-    with FakeChatwoot() as cw:
-        accounts.add_account(settings.db_path, "chatwoot", "1", base_url=cw.url, token=cw.token, secret=SECRET)
-        hooks = Webhooks(TestClient(create_app(settings)), cw, "chatwoot", "1")  # no lifespan: no worker here
-        assert hooks.send(cw.customer_says(10, COMPLAINT)).status_code == 202
-        cw.stall(stalled)
+    desk = desk_for(name)
+    with desk.fake as fake:
+        desk.add(settings.db_path)
+        hooks = Webhooks(TestClient(create_app(settings)), fake, name, desk.account)  # no lifespan: no worker here
+        assert hooks.send(desk.opens(10, COMPLAINT)).json()["accepted"] == 1
+        fake.stall(stalled)
         first = _work(settings, tmp_path / "worker1.log")
         try:
-            wait_for(cw.stalled.is_set, 30, what=f"the worker's {stalled} to hang")
+            wait_for(fake.stalled.is_set, 30, what=f"the worker's {stalled} to hang")
             _kill(first)  # no handler runs: the delivery stays leased to a dead worker
         finally:
             _kill(first)
         assert _state(settings) == ("posting" if stalled == "post" else "drafting")
-        assert len(cw.notes(10)) == (1 if stalled == "post" else 0)
-        cw.release()
+        assert len(desk.notes(10)) == (1 if stalled == "post" else 0)
+        fake.release()
         second = _work(settings, tmp_path / "worker2.log")
         try:
             wait_for(lambda: _state(settings) == "posted", 30, what="the second worker to finish")
         finally:
             _kill(second)
-        [note] = cw.notes(10)
+        [note] = desk.notes(10)
         [d] = outbox.list_deliveries(settings.db_path)
-        assert d["remote_id"] == str(note["id"])
-        posts = cw.calls("post")
-        assert len(posts) == 1  # after the kill the worker looked, found the note, and did not post
+        assert d["remote_id"] == str(note["id"]) and d["events"] == 1
+        assert len(fake.calls("post")) == 1  # after the kill the worker looked, found the note, and did not post
         with sqlite3.connect(settings.db_path) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("select count(*) from drafts").fetchone()[0] == 1  # drafted once

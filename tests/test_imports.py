@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from helpdesks import SECRET, FakeChatwoot, FakeFreshdesk, FakeIntercom, FakeZammad, FakeZendesk, fast_settings
+from helpdesks import (SECRET, ChatwootDesk, FakeFreshdesk, FakeZammad, FakeZendesk, FreshdeskDesk, IntercomDesk,
+                       ZammadDesk, ZendeskDesk, fast_settings)
 from service import store
 from service.batch.jobs import iter_results
 from service.connectors import accounts
@@ -18,16 +19,7 @@ from service.errors import HelpdeskError, InputError
 REPLY = "王小明您好，非常抱歉给您带来不便。我们已为您登记换货，今天内安排补发，稍后把物流单号发给您。"
 
 
-class Zendesk:
-    name, account = "zendesk", "acme"
-
-    def __init__(self):
-        self.fake = FakeZendesk()
-
-    def add(self, db):
-        accounts.add_account(db, "zendesk", "acme", base_url=self.fake.url, email=self.fake.email,
-                             token=self.fake.token, secret=SECRET)
-
+class Zendesk(ZendeskDesk):
     def conversation(self, n: int) -> tuple[list[str], list[str]]:
         f = self.fake
         f.customer_comments(n, "耳机坏了,订单20261103886")
@@ -37,15 +29,7 @@ class Zendesk:
         return [str(f.tickets[n][1]["id"])], [str(note["id"]), str(bot["id"])]
 
 
-class Chatwoot:
-    name, account = "chatwoot", "1"
-
-    def __init__(self):
-        self.fake = FakeChatwoot()
-
-    def add(self, db):
-        accounts.add_account(db, "chatwoot", "1", base_url=self.fake.url, token=self.fake.token, secret=SECRET)
-
+class Chatwoot(ChatwootDesk):
     def conversation(self, n: int):
         f = self.fake
         f.customer_says(n, "耳机坏了,订单20261103886")
@@ -56,16 +40,7 @@ class Chatwoot:
         return [str(agent["id"])], [str(note["id"]), str(bot["id"])]
 
 
-class Intercom:
-    name, account = "intercom", FakeIntercom.APP_ID
-
-    def __init__(self):
-        self.fake = FakeIntercom()
-
-    def add(self, db):
-        accounts.add_account(db, "intercom", self.account, base_url=self.fake.url, token=self.fake.token,
-                             secret=SECRET, admin_id=FakeIntercom.ADMIN)
-
+class Intercom(IntercomDesk):
     def conversation(self, n: int):
         f = self.fake
         f.user_starts(str(n), "耳机坏了,订单20261103886")
@@ -75,15 +50,7 @@ class Intercom:
         return [agent["id"]], [note["id"], bot["id"]]
 
 
-class Freshdesk:
-    name, account = "freshdesk", "acme"
-
-    def __init__(self):
-        self.fake = FakeFreshdesk()
-
-    def add(self, db):
-        accounts.add_account(db, "freshdesk", "acme", base_url=self.fake.url, token=self.fake.api_key, secret=SECRET)
-
+class Freshdesk(FreshdeskDesk):
     def conversation(self, n: int):
         f = self.fake
         f.customer_creates(n, "耳机坏了,订单20261103886")
@@ -92,15 +59,7 @@ class Freshdesk:
         return [str(agent["id"])], [str(note["id"])]
 
 
-class Zammad:
-    name, account = "zammad", "acme"
-
-    def __init__(self):
-        self.fake = FakeZammad()
-
-    def add(self, db):
-        accounts.add_account(db, "zammad", "acme", base_url=self.fake.url, token=self.fake.token, secret=SECRET)
-
+class Zammad(ZammadDesk):
     def conversation(self, n: int):
         f = self.fake
         f.customer_writes(n, "耳机坏了,订单20261103886")
