@@ -127,6 +127,36 @@ def test_a_post_that_may_have_landed_is_looked_for_before_posting_again(tmp_path
         assert d["remote_id"] == str(cw.notes(10)[0]["id"])
 
 
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_the_marker_is_found_under_more_than_a_page_of_messages(tmp_path, name):
+    """For every connector: a post that may have landed (the helpdesk stored the note, its answer
+    never came), and by the time the worker looks, the note sits under more messages than a
+    page of the helpdesk's API holds, with more than a page before it too. The worker follows
+    the helpdesk's pages to the note's marker and posts no second note."""
+    settings = fast_settings(tmp_path, connector_timeout_s=1.0)
+    store.migrate(settings.db_path)
+    desk = desk_for(name)
+    with desk.fake as fake:
+        desk.add(settings.db_path)
+        with TestClient(create_app(settings)) as client:
+            hooks = Webhooks(client, fake, name, desk.account)
+            desk.opens(10, "你好")
+            desk.bury(10, 4)  # a page and more before the note
+            fake.stall("post")
+            assert hooks.send(desk.says(10, COMPLAINT)).json()["accepted"] == 1
+            wait_for(fake.stalled.is_set, 10, what="the post to hang")
+            fake.page_size = 3
+            desk.bury(10, 10)  # and more than three pages after it, before the worker's answer times out
+            looked = len(fake.calls("get"))
+            wait_for(lambda: len(fake.calls("get")) > looked, 10, what="the marker check")
+            fake.release()  # a second post, if the check missed the note, would land now
+            [d] = hooks.wait("posted")
+        [note] = desk.notes(10)
+        assert len(fake.calls("post")) == 1 and d["remote_id"] == str(note["id"])
+        pages = len(fake.calls("get")) - looked
+        assert pages > 1 if desk.pages else pages == 1, pages  # paged back to it, or read whole at once
+
+
 # ---------------------------------------------------------------------- leases
 
 def _delivery(settings, connector="chatwoot", conversation="10", key="message:1") -> None:

@@ -279,6 +279,20 @@ class Connector:
     async def call(self, http: httpx.AsyncClient, account: Account, method: str, path: str, *,
                    json: Any = None, params: dict | None = None) -> Any:
         """One call to the helpdesk's API: its JSON answer, or an error of the error tree."""
+        return _json(await self._send(http, account, method, path, json=json, params=params),
+                     f"{self.title} {method} {path.split('?')[0]}")
+
+    async def call_page(self, http: httpx.AsyncClient, account: Account, path: str, *,
+                        params: dict | None = None) -> tuple[Any, bool]:
+        """One page of a list (GET): its JSON answer, and whether the helpdesk says another page
+        follows (a `Link: <...>; rel="next"` header, RFC 8288). The next page's URL is never
+        taken from the answer: the caller asks for the next page number itself."""
+        response = await self._send(http, account, "GET", path, params=params)
+        return _json(response, f"{self.title} GET {path.split('?')[0]}"), "next" in response.links
+
+    async def _send(self, http: httpx.AsyncClient, account: Account, method: str, path: str, *,
+                    json: Any = None, params: dict | None = None) -> httpx.Response:
+        """The answer to one call, when it is a success; else an error of the error tree."""
         url = account.base_url.rstrip("/") + path
         what = f"{self.title} {method} {path.split('?')[0]}"
         try:
@@ -296,12 +310,18 @@ class Connector:
                                 f"(tactful connector add ... --token)", status_code=status)
         if status >= 400:
             raise HelpdeskError(f"{what}: {status} {_reason(response)}", status_code=status)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise HelpdeskError(f"{what}: {status} with a body that is not JSON", status_code=status) from None
+        return response
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    """A successful answer's JSON (None for an empty body)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise HelpdeskError(f"{what}: {response.status_code} with a body that is not JSON",
+                            status_code=response.status_code) from None
 
 
 def _reason(response: httpx.Response) -> str:

@@ -87,11 +87,11 @@ class Freshdesk(Connector):
     async def _conversations(self, http: httpx.AsyncClient, account: Account, ticket: str) -> list[dict]:
         out: list[dict] = []
         for page in range(1, PAGES_MAX + 1):
-            answer = await self.call(http, account, "GET", f"/api/v2/tickets/{ticket}/conversations",
-                                     params={"per_page": PAGE, "page": page})
+            answer, more = await self.call_page(http, account, f"/api/v2/tickets/{ticket}/conversations",
+                                                params={"per_page": PAGE, "page": page})
             items = [c for c in answer if isinstance(c, dict)] if isinstance(answer, list) else []
             out += items
-            if len(items) < PAGE:
+            if not more or not items:  # Freshdesk's Link header names the next page while there is one
                 break
         return out
 

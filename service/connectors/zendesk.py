@@ -50,6 +50,7 @@ TRIGGER_BODY = """{
 }"""
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+COMMENT_PAGES_MAX = 100  # 100 comments a page: a ticket is read 10,000 comments at most
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -143,11 +144,18 @@ class Zendesk(Connector):
 
     async def find_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str,
                         marker: str) -> str | None:
-        comments, _ = await self._comments(http, account, conversation_id)
-        for c in comments:
-            if c.get("public") is False and any(isinstance(c.get(k), str) and marker in c[k]
-                                                for k in ("body", "html_body", "plain_body")):
-                return str(c.get("id"))
+        """Newest first, page after page while Zendesk names a next_page."""
+        for page in range(1, COMMENT_PAGES_MAX + 1):
+            answer = await self.call(http, account, "GET", f"/api/v2/tickets/{conversation_id}/comments.json",
+                                     params={"sort_order": "desc", "page": page, "per_page": 100})
+            if not isinstance(answer, dict):
+                return None
+            for c in answer.get("comments") or []:
+                if isinstance(c, dict) and c.get("public") is False and any(
+                        isinstance(c.get(k), str) and marker in c[k] for k in ("body", "html_body", "plain_body")):
+                    return str(c.get("id"))
+            if not answer.get("next_page"):
+                return None
         return None
 
     async def post_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str, note: Note) -> str | None:
@@ -190,7 +198,7 @@ class Zendesk(Connector):
 
     async def _all_comments(self, get, ticket: str) -> tuple[list[dict], list[dict]]:
         comments, users = [], []
-        for page in range(1, 101):
+        for page in range(1, COMMENT_PAGES_MAX + 1):
             answer = await get("GET", f"/api/v2/tickets/{ticket}/comments.json",
                                params={"include": "users", "page": page, "per_page": 100})
             if not isinstance(answer, dict):
