@@ -15,9 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from fastapi.testclient import TestClient
 
 from helpdesks import SECRET, FakeChatwoot, Webhooks, desk_for, fast_settings, wait_for
@@ -32,6 +35,9 @@ from service.web import auth
 from service.web.app import create_app
 
 COMPLAINT = "我买的蓝牙耳机左耳没有声音,订单20261103886,你们尽快处理"
+
+os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")  # never used: the model is mocked
+os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"  # litellm through httpx, where respx mocks it
 
 
 # ---------------------------------------------------------------------- kill -9
@@ -315,6 +321,66 @@ def test_deliveries_belong_to_the_key_that_owns_the_account(tmp_path):
                 assert r.status_code == 404, (path, r.text)
             assert client.get(f"/v1/drafts/{d['draft_id']}", headers=bearer(owner)).json()["owner"] == owner_id
             assert [x["id"] for x in client.get("/v1/connectors/deliveries", headers=bearer(admin)).json()] == [d["id"]]
+
+
+# a model's draft that costs 1,100 tokens (900 of prompt, 200 of completion)
+COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
+                  "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+                  "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
+                  "remedies": ["exchange_defect"],
+                  "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)}}],
+              "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
+
+
+@pytest.fixture
+def openai():
+    """The model's API mocked (a draft of 1,100 tokens); loopback (the fake helpdesks) passes through."""
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host="127.0.0.1").pass_through()
+        yield router.post("https://api.openai.com/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json=COMPLETION))
+
+
+def test_a_connectors_drafts_count_against_the_owner_keys_daily_tokens(tmp_path, openai):
+    """A connector's draft reserves model tokens for the key that owns the account and settles
+    to what the model used, as POST /v1/drafts does for the calling key: one ledger. Once the
+    key's day is spent, the next delivery is not drafted past the limit: it waits, due at UTC
+    midnight, with the reason; the event is kept, and POST /v1/drafts with that key is a 429 too."""
+    model = openai
+    settings = fast_settings(tmp_path, model="gpt-4o-mini", auth="on")
+    store.migrate(settings.db_path)
+    owner_id, owner = auth.create_key(settings.db_path, "acme agents", ["draft"], tokens_per_day=1000)
+    _, admin = auth.create_key(settings.db_path, "ops", ["admin"])  # watches (the owner's day is spent)
+
+    def spent() -> int:
+        with store.reader(settings.db_path) as db:
+            row = db.execute("select sum(tokens) from key_usage where key_id = ?", [owner_id]).fetchone()
+        return row[0] or 0
+
+    with FakeChatwoot() as cw:
+        accounts.add_account(settings.db_path, "chatwoot", "1", base_url=cw.url, token=cw.token, secret=SECRET,
+                             owner=owner_id)
+        with TestClient(create_app(settings)) as client:
+            bearer = {"Authorization": f"Bearer {admin}"}
+            hooks = Webhooks(client, cw, "chatwoot", "1", headers=bearer)
+            hooks.send(cw.customer_says(10, COMPLAINT))
+            [first] = hooks.wait("posted")
+            assert model.call_count == 1 and spent() == 1100  # settled to the usage, not the reservation
+            made = client.get(f"/v1/drafts/{first['draft_id']}", headers=bearer).json()
+            assert made["model"] == "gpt-4o-mini" and made["owner"] == owner_id
+            hooks.send(cw.customer_says(11, COMPLAINT))
+            second = wait_for(lambda: next((d for d in hooks.deliveries() if d["conversation_id"] == "11"
+                                            and d["last_error"]), None), what="the second delivery to wait")
+            assert "model tokens for today" in second["last_error"] and second["state"] == "drafting"
+            midnight = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                                                 microsecond=0)
+            due = datetime.fromisoformat(second["next_attempt_at"])
+            assert midnight <= due <= midnight + timedelta(seconds=5)
+            assert client.post("/v1/drafts", json={"message": COMPLAINT},
+                               headers={"Authorization": f"Bearer {owner}"}).status_code == 429
+        assert model.call_count == 1 and spent() == 1100 and cw.notes(11) == []
+        assert second["events"] == 1  # kept, to be drafted when the key has tokens again
 
 
 # ---------------------------------------------------------------------- configuration
