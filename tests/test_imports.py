@@ -5,6 +5,8 @@ of service/batch/helpdesk), the cursor stored so that the next run imports only 
 429 with Retry-After honoured, and private notes and bots never scored as an agent's words."""
 
 import json
+import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -49,6 +51,9 @@ class Intercom(IntercomDesk):
         note = f.admin_replies(str(n), "内部: 仓库缺货", note=True)
         return [agent["id"]], [note["id"], bot["id"]]
 
+    def updated(self, n: int, seconds: int) -> None:
+        self.fake.conversations[str(n)]["updated_at"] = seconds
+
 
 class Freshdesk(FreshdeskDesk):
     def conversation(self, n: int):
@@ -66,6 +71,10 @@ class Zammad(ZammadDesk):
         agent = f.agent_writes(n, REPLY)["article"]
         note = f.agent_writes(n, "内部: 仓库缺货", internal=True)["article"]
         return [str(agent["id"])], [str(note["id"])]
+
+    def updated(self, n: int, seconds: int) -> None:
+        when = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        self.fake.tickets[n]["ticket"]["updated_at"] = when
 
 
 HELPDESKS = [Zendesk, Chatwoot, Intercom, Freshdesk, Zammad]
@@ -121,6 +130,20 @@ def test_the_next_run_resumes_from_the_cursor_and_imports_only_what_is_new(desk)
     assert third["conversations"] == 1
     assert [c["conversation_id"] for c in _rows(desk.settings, third["job"]["id"]) if c["kind"] == "conversation"] \
         == ["203"]
+
+
+@pytest.mark.parametrize("desk", [Zammad, Intercom], indirect=True, ids=lambda h: h.name)
+def test_a_run_pages_through_the_query_it_started_with(desk):
+    """Conversations updated a minute apart, two a page: the cursor moves on after the first
+    page, but the next pages are those of the query the run started with. (Asking for page 2 of
+    a query from the moved cursor skipped the third conversation.)"""
+    desk.fake.page_size = 2
+    start = int(time.time()) - 3600
+    for i, n in enumerate((201, 202, 203, 204, 205)):
+        desk.conversation(n)
+        desk.updated(n, start + 60 * i)
+    result = run_import(desk.settings, desk.name, desk.account)
+    assert result["conversations"] == 5
 
 
 def test_a_429_is_honoured_with_its_retry_after(desk):
