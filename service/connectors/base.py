@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import httpx
 
@@ -34,7 +34,8 @@ from ..errors import HelpdeskError, HelpdeskUnavailable, InputError, Unauthorize
 from ..privacy.masking import mask
 
 __all__ = ["Account", "Inbound", "Message", "Note", "Connector", "SIGNATURE_TOLERANCE_S", "SECRET_HEADER",
-           "hmac_digest", "same", "retry_after", "digits", "text_of", "thread_of", "ROLES"]
+           "hmac_digest", "same", "check_timed_signature", "check_hub_signature", "retry_after", "digits",
+           "text_of", "thread_of", "ROLES"]
 
 # A signed webhook older (or newer) than this is refused: a captured request cannot be replayed later.
 SIGNATURE_TOLERANCE_S = 300
@@ -194,6 +195,24 @@ def fresh(timestamp: str | None, now: float | None = None) -> bool:
     """Whether a signed webhook's timestamp is within SIGNATURE_TOLERANCE_S of now."""
     seconds = _seconds(timestamp) if timestamp else None
     return seconds is not None and abs((now or time.time()) - seconds) <= SIGNATURE_TOLERANCE_S
+
+
+def check_timed_signature(signature: str, timestamp: str | None, expected: Callable[[str], str], *,
+                          stale: str, wrong: str) -> None:
+    """A webhook signed over a time and its body (Chatwoot, Zendesk): Unauthorized (`stale`)
+    unless the timestamp is within SIGNATURE_TOLERANCE_S of now, and (`wrong`) unless the
+    signature is `expected(timestamp)`, the helpdesk's HMAC computed with the account's secret."""
+    if not fresh(timestamp):
+        raise Unauthorized(stale)
+    if not same(signature.strip(), expected(timestamp.strip())):
+        raise Unauthorized(wrong)
+
+
+def check_hub_signature(signature: str, body: bytes, secret: str, *, wrong: str) -> None:
+    """`X-Hub-Signature: sha1=<hex>`, the HMAC-SHA1 of the raw body (Zammad, Intercom): they sign
+    no time. Unauthorized (`wrong`) unless it is that of `secret`."""
+    if not same(signature.strip(), "sha1=" + hmac_digest(secret, body, "sha1")):
+        raise Unauthorized(wrong)
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -35,10 +35,10 @@ import httpx
 
 from ..batch.helpdesk.chatwoot import CHANNELS
 from ..batch.helpdesk.common import channel_of
-from ..errors import InputError, Unauthorized
+from ..errors import InputError
 from .cursors import Page, TimeCursor, seconds_of
 from .note import markdown
-from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
+from .base import Account, Connector, Inbound, Message, Note, check_timed_signature, digits, hmac_digest, text_of
 
 __all__ = ["Chatwoot"]
 
@@ -68,12 +68,11 @@ class Chatwoot(Connector):
         signature = headers.get("x-chatwoot-signature")
         if signature is None:
             return super().verify(headers, body, account, query)
-        timestamp = headers.get("x-chatwoot-timestamp")
-        if not fresh(timestamp):
-            raise Unauthorized("the Chatwoot webhook's X-Chatwoot-Timestamp is missing or not within 5 minutes of now")
-        expected = "sha256=" + hmac_digest(account.secret, f"{timestamp.strip()}.".encode("utf-8") + body)
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Chatwoot-Signature is not that of {account.key}'s secret")
+        check_timed_signature(
+            signature, headers.get("x-chatwoot-timestamp"),
+            lambda ts: "sha256=" + hmac_digest(account.secret, f"{ts}.".encode("utf-8") + body),
+            stale="the Chatwoot webhook's X-Chatwoot-Timestamp is missing or not within 5 minutes of now",
+            wrong=f"the X-Chatwoot-Signature is not that of {account.key}'s secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):

@@ -42,7 +42,7 @@ import httpx
 
 from ..batch.helpdesk.intercom import records_of
 from ..errors import InputError, Unauthorized
-from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
+from .base import Account, Connector, Inbound, Message, Note, check_hub_signature, digits, text_of, thread_of
 from .cursors import TimeCursor, paged_import, seconds_of
 from .note import html_body
 
@@ -102,9 +102,8 @@ class Intercom(Connector):
         signature = headers.get("x-hub-signature")
         if not signature:
             raise Unauthorized("an Intercom webhook is signed: X-Hub-Signature is missing")
-        expected = "sha1=" + hmac_digest(account.secret, body, "sha1")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Hub-Signature is not that of {account.key}'s client secret")
+        check_hub_signature(signature, body, account.secret,
+                            wrong=f"the X-Hub-Signature is not that of {account.key}'s client secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):

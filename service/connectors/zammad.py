@@ -38,7 +38,7 @@ import httpx
 
 from ..batch.helpdesk.zammad import records_of
 from ..errors import InputError, Unauthorized
-from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
+from .base import Account, Connector, Inbound, Message, Note, check_hub_signature, digits, text_of, thread_of
 from .cursors import TimeCursor, iso, paged_import, seconds_of
 from .note import html_body
 
@@ -73,9 +73,8 @@ class Zammad(Connector):
         if not signature:
             raise Unauthorized("a Zammad webhook is signed: X-Hub-Signature is missing (set the webhook's "
                                "Signature Token to the account's secret)")
-        expected = "sha1=" + hmac_digest(account.secret, body, "sha1")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Hub-Signature is not that of {account.key}'s secret")
+        check_hub_signature(signature, body, account.secret,
+                            wrong=f"the X-Hub-Signature is not that of {account.key}'s secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):

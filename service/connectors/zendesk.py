@@ -38,7 +38,8 @@ from ..batch.helpdesk.zendesk import CHANNELS
 from ..errors import InputError, Unauthorized
 from .cursors import Page
 from .note import html_body
-from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
+from .base import (Account, Connector, Inbound, Message, Note, check_timed_signature, digits, hmac_digest,
+                   text_of)
 
 __all__ = ["Zendesk", "TRIGGER_BODY"]
 
@@ -83,11 +84,10 @@ class Zendesk(Connector):
         if not signature or not timestamp:
             raise Unauthorized("a Zendesk webhook is signed: X-Zendesk-Webhook-Signature and "
                                "X-Zendesk-Webhook-Signature-Timestamp are missing")
-        if not fresh(timestamp):
-            raise Unauthorized("the Zendesk webhook's signature timestamp is not within 5 minutes of now")
-        expected = hmac_digest(account.secret, timestamp.encode("utf-8") + body, encoding="base64")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Zendesk-Webhook-Signature is not that of {account.key}'s signing secret")
+        check_timed_signature(
+            signature, timestamp, lambda ts: hmac_digest(account.secret, ts.encode("utf-8") + body, encoding="base64"),
+            stale="the Zendesk webhook's signature timestamp is not within 5 minutes of now",
+            wrong=f"the X-Zendesk-Webhook-Signature is not that of {account.key}'s signing secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):
