@@ -11,7 +11,9 @@ Retry-After, 5xx). Nothing here reaches beyond loopback.
         cw.notes(10)                                     # the private notes in conversation 10
 
 A new helpdesk's fake is a subclass of FakeHelpdesk: its routes, the shape of its objects, and
-`sign`. Faults, stalls, the request log and the server's life are shared here.
+`sign`. Faults, stalls, the request log, paging (`page`) and the server's life are shared here.
+A Desk (DESKS, one per connector of the registry) is what the tests that run for every
+connector need of a helpdesk: `desk_for(name)` fails for a connector that has none.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import uvicorn
@@ -34,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 __all__ = ["FakeHelpdesk", "FakeChatwoot", "FakeZendesk", "FakeZammad", "FakeFreshdesk", "FakeIntercom", "wait_for",
-           "fast_settings", "Webhooks", "SECRET"]
+           "fast_settings", "Webhooks", "SECRET", "Paged", "Desk", "DESKS", "desk_for"]
 
 SECRET = "whsec-0123456789abcdef"  # the accounts' webhook secret in these tests
 
@@ -81,6 +84,16 @@ def wait_for(predicate, timeout: float = 15.0, every: float = 0.02, what: str = 
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@dataclass
+class Paged:
+    """One page of a list endpoint: its items, its number (from 1), its size, and whether more follow."""
+
+    items: list
+    number: int
+    size: int
+    more: bool
 
 
 class FakeHelpdesk:
@@ -195,6 +208,13 @@ class FakeHelpdesk:
     def per_page(self, request: Request, default: int) -> int:
         return max(1, min(int(request.query_params.get("per_page", default)), self.page_size))
 
+    def page(self, request: Request, items: list, default: int, *, sized: bool = True) -> Paged:
+        """Page `?page=N` (from 1) of `items`: `?per_page=` of them (`default` without it; always
+        `default` when the API takes no per_page, `sized=False`), never more than page_size."""
+        size = self.per_page(request, default) if sized else max(1, min(default, self.page_size))
+        number = int(request.query_params.get("page", 1))
+        return Paged(items[(number - 1) * size: number * size], number, size, number * size < len(items))
+
 
 # ---------------------------------------------------------------------- Chatwoot
 
@@ -241,10 +261,8 @@ class FakeChatwoot(FakeHelpdesk):
             return JSONResponse({"error": "Resource could not be found"}, status_code=404)
         convs = sorted((self.conversation_of(c) for c in self.conversations if self.conversations[c]),
                        key=lambda c: (c["last_activity_at"], c["id"]), reverse=True)
-        size = min(25, self.page_size)
-        page = int(request.query_params.get("page", 1))
         return JSONResponse({"data": {"meta": {"mine_count": 0, "unassigned_count": 0, "all_count": len(convs)},
-                                      "payload": convs[(page - 1) * size: page * size]}})
+                                      "payload": self.page(request, convs, 25, sized=False).items}})
 
     def _message(self, conversation_id: int, content: str, message_type: int, *, private: bool = False,
                  sender: dict | None = None) -> dict:
@@ -462,14 +480,12 @@ class FakeZendesk(FakeHelpdesk):
         if comments is None:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
         ordered = list(reversed(comments)) if request.query_params.get("sort_order") == "desc" else list(comments)
-        size = self.per_page(request, 100)
-        n = int(request.query_params.get("page", 1))
-        page = ordered[(n - 1) * size: n * size]
-        more = n * size < len(ordered)
-        body = {"comments": page, "previous_page": None, "count": len(comments),
-                "next_page": f"{self.url}{request.url.path}?page={n + 1}&per_page={size}" if more else None}
+        page = self.page(request, ordered, 100)
+        body = {"comments": page.items, "previous_page": None, "count": len(comments),
+                "next_page": f"{self.url}{request.url.path}?page={page.number + 1}&per_page={page.size}"
+                if page.more else None}
         if "users" in request.query_params.get("include", ""):
-            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in page}) if i in self.users]
+            body["users"] = [self.users[i] for i in sorted({c["author_id"] for c in page.items}) if i in self.users]
         return JSONResponse(body)
 
     async def _update(self, request: Request) -> Response:
@@ -568,9 +584,7 @@ class FakeZammad(FakeHelpdesk):
         found = sorted((t["ticket"] for t in self.tickets.values()
                         if datetime.fromisoformat(t["ticket"]["updated_at"].replace("Z", "+00:00")) >= start),
                        key=lambda t: (t["updated_at"], t["id"]))
-        size = self.per_page(request, 50)
-        page = int(request.query_params.get("page", 1))
-        return JSONResponse(found[(page - 1) * size: page * size])
+        return JSONResponse(self.page(request, found, 50).items)
 
     def _ticket(self, ticket_id: int) -> dict:
         if ticket_id not in self.tickets:
@@ -771,10 +785,8 @@ class FakeFreshdesk(FakeHelpdesk):
         found = sorted((t for t in self.tickets.values()
                         if datetime.fromisoformat(t["updated_at"].replace("Z", "+00:00")) >= since),
                        key=lambda t: (t["updated_at"], t["id"]))
-        size = self.per_page(request, 30)
-        page = int(request.query_params.get("page", 1))
         out = []
-        for t in found[(page - 1) * size: page * size]:
+        for t in self.page(request, found, 30).items:
             t = dict(t)
             if "description" not in include:
                 t.pop("description", None), t.pop("description_text", None)
@@ -792,14 +804,12 @@ class FakeFreshdesk(FakeHelpdesk):
         ticket_id = request.path_params["ticket_id"]
         if ticket_id not in self.tickets:
             return Response(status_code=404)
-        per_page = self.per_page(request, 30)
-        page = int(request.query_params.get("page", 1))
-        items = self.conversations[ticket_id]
-        chunk = items[(page - 1) * per_page: page * per_page]
+        page = self.page(request, self.conversations[ticket_id], 30)
         headers = {}
-        if page * per_page < len(items):
-            headers["Link"] = f'<{self.url}/api/v2/tickets/{ticket_id}/conversations?per_page={per_page}&page={page + 1}>; rel="next"'
-        return JSONResponse(chunk, headers=headers)
+        if page.more:
+            headers["Link"] = (f'<{self.url}/api/v2/tickets/{ticket_id}/conversations?per_page={page.size}'
+                               f'&page={page.number + 1}>; rel="next"')
+        return JSONResponse(page.items, headers=headers)
 
     async def _note(self, request: Request) -> Response:
         fault, body = await self._enter(request, "post")
@@ -978,3 +988,162 @@ class FakeIntercom(FakeHelpdesk):
         part_type = "note" if body.get("message_type") == "note" else "comment"
         self._part(conv, part_type, body["body"], {"type": "admin", "id": str(body["admin_id"]), "name": "tactful"})
         return await self._held("post", JSONResponse(conv))
+
+
+# ---------------------------------------------------------------------- every connector's side
+
+class Desk:
+    """One helpdesk as a test that runs for every registered connector needs it: its fake, its
+    account, a customer who opens a conversation, more messages that bury what came before,
+    and the notes in a conversation. DESKS holds one per connector of the registry
+    (service/connectors/__init__.py): a connector without one fails those tests."""
+
+    name: str
+    account: str
+    pages = True  # whether its API gives a conversation's messages a page at a time (Zammad, Intercom: whole)
+
+    def __init__(self):
+        self.fake = self.make_fake()
+
+    def make_fake(self) -> FakeHelpdesk:
+        raise NotImplementedError
+
+    def add(self, db, **options) -> None:
+        """The account, as `tactful connector add` makes it, pointed at the fake."""
+        from service.connectors import accounts
+
+        accounts.add_account(db, self.name, self.account, base_url=self.fake.url, secret=SECRET,
+                             **self.credentials() | options)
+
+    def credentials(self) -> dict:
+        raise NotImplementedError
+
+    def opens(self, conversation: int, text: str) -> dict:
+        """A customer's first message in a new conversation, and the webhook body for it."""
+        raise NotImplementedError
+
+    def says(self, conversation: int, text: str) -> dict:
+        """The customer's next message in the conversation, and the webhook body for it."""
+        raise NotImplementedError
+
+    def bury(self, conversation: int, n: int) -> None:
+        """`n` more messages (an agent's replies) after everything in the conversation."""
+        raise NotImplementedError
+
+    def notes(self, conversation: int) -> list[dict]:
+        return self.fake.notes(conversation)
+
+
+class ChatwootDesk(Desk):
+    name, account = "chatwoot", "1"
+
+    def make_fake(self):
+        return FakeChatwoot()
+
+    def credentials(self):
+        return {"token": self.fake.token}
+
+    def opens(self, conversation, text):
+        return self.fake.customer_says(conversation, text)
+
+    def says(self, conversation, text):
+        return self.fake.customer_says(conversation, text)
+
+    def bury(self, conversation, n):
+        for i in range(n):
+            self.fake.agent_says(conversation, f"跟进 {i}")
+
+
+class ZendeskDesk(Desk):
+    name, account = "zendesk", "acme"
+
+    def make_fake(self):
+        return FakeZendesk()
+
+    def credentials(self):
+        return {"token": self.fake.token, "email": self.fake.email}
+
+    def opens(self, conversation, text):
+        return self.fake.customer_comments(conversation, text)
+
+    def says(self, conversation, text):
+        return self.fake.customer_comments(conversation, text)
+
+    def bury(self, conversation, n):
+        for i in range(n):
+            self.fake.agent_replies(conversation, f"跟进 {i}")
+
+
+class ZammadDesk(Desk):
+    name, account = "zammad", "acme"
+    pages = False  # GET /api/v1/ticket_articles/by_ticket/{id}: every article
+
+    def make_fake(self):
+        return FakeZammad()
+
+    def credentials(self):
+        return {"token": self.fake.token}
+
+    def opens(self, conversation, text):
+        return self.fake.customer_writes(conversation, text)
+
+    def says(self, conversation, text):
+        return self.fake.customer_writes(conversation, text)
+
+    def bury(self, conversation, n):
+        for i in range(n):
+            self.fake.agent_writes(conversation, f"跟进 {i}")
+
+
+class FreshdeskDesk(Desk):
+    name, account = "freshdesk", "acme"
+
+    def make_fake(self):
+        return FakeFreshdesk()
+
+    def credentials(self):
+        return {"token": self.fake.api_key}
+
+    def opens(self, conversation, text):
+        return self.fake.customer_creates(conversation, text)
+
+    def says(self, conversation, text):
+        return self.fake.customer_replies(conversation, text)
+
+    def bury(self, conversation, n):
+        for i in range(n):
+            self.fake.agent_replies(conversation, f"跟进 {i}")
+
+
+class IntercomDesk(Desk):
+    name, account = "intercom", FakeIntercom.APP_ID
+    pages = False  # GET /conversations/{id}: the conversation with its parts
+
+    def make_fake(self):
+        return FakeIntercom()
+
+    def credentials(self):
+        return {"token": self.fake.token, "admin_id": FakeIntercom.ADMIN}
+
+    def opens(self, conversation, text):
+        return self.fake.user_starts(str(conversation), text)
+
+    def says(self, conversation, text):
+        return self.fake.user_replies(str(conversation), text)
+
+    def bury(self, conversation, n):
+        for i in range(n):
+            self.fake.admin_replies(str(conversation), f"跟进 {i}")
+
+    def notes(self, conversation):
+        return self.fake.notes(str(conversation))
+
+
+DESKS: dict[str, type[Desk]] = {d.name: d for d in (ChatwootDesk, ZendeskDesk, ZammadDesk, FreshdeskDesk, IntercomDesk)}
+
+
+def desk_for(name: str) -> Desk:
+    """The Desk of a registered connector; a connector with none fails the test that asked."""
+    if name not in DESKS:
+        raise AssertionError(f"connector {name!r} has no fake helpdesk: add a Desk for it to tests/helpdesks.py")
+    return DESKS[name]()

@@ -15,12 +15,15 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from fastapi.testclient import TestClient
 
-from helpdesks import SECRET, FakeChatwoot, FakeZendesk, Webhooks, fast_settings, wait_for
+from helpdesks import SECRET, FakeChatwoot, Webhooks, desk_for, fast_settings, wait_for
 from servers import BIN, ROOT
 from service import store
 from service.connectors import CONNECTORS, accounts, get_connector, note as notes, outbox
@@ -32,6 +35,9 @@ from service.web import auth
 from service.web.app import create_app
 
 COMPLAINT = "我买的蓝牙耳机左耳没有声音,订单20261103886,你们尽快处理"
+
+os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")  # never used: the model is mocked
+os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"  # litellm through httpx, where respx mocks it
 
 
 # ---------------------------------------------------------------------- kill -9
@@ -70,37 +76,39 @@ def _state(settings, delivery_id: int = 1) -> str:
 
 
 @pytest.mark.parametrize("stalled", ["post", "get"])
-def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_exactly_one_note(tmp_path, stalled):
-    """`tactful connector work` is killed with SIGKILL while its call to Chatwoot hangs: while
-    the note is being posted (Chatwoot has stored it, the answer never comes back), or while
-    the thread is being fetched (nothing posted yet). A second worker takes the delivery over
-    once the lease runs out and finishes it: one note, never two, never none."""
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_exactly_one_note(tmp_path, name, stalled):
+    """For every connector of the registry, against its fake helpdesk: `tactful connector work`
+    is killed with SIGKILL while its call to the helpdesk hangs: while the note is being posted
+    (the helpdesk has stored it, the answer never comes back), or while the thread is being
+    fetched (nothing posted yet). A second worker takes the delivery over once the lease runs
+    out and finishes it: the event is not lost, and there is one note, never two, never none."""
     settings = fast_settings(tmp_path, connector_timeout_s=1.5, connector_lease_s=3.0)
     store.migrate(settings.db_path)
-    with FakeChatwoot() as cw:
-        accounts.add_account(settings.db_path, "chatwoot", "1", base_url=cw.url, token=cw.token, secret=SECRET)
-        hooks = Webhooks(TestClient(create_app(settings)), cw, "chatwoot", "1")  # no lifespan: no worker here
-        assert hooks.send(cw.customer_says(10, COMPLAINT)).status_code == 202
-        cw.stall(stalled)
+    desk = desk_for(name)
+    with desk.fake as fake:
+        desk.add(settings.db_path)
+        hooks = Webhooks(TestClient(create_app(settings)), fake, name, desk.account)  # no lifespan: no worker here
+        assert hooks.send(desk.opens(10, COMPLAINT)).json()["accepted"] == 1
+        fake.stall(stalled)
         first = _work(settings, tmp_path / "worker1.log")
         try:
-            wait_for(cw.stalled.is_set, 30, what=f"the worker's {stalled} to hang")
+            wait_for(fake.stalled.is_set, 30, what=f"the worker's {stalled} to hang")
             _kill(first)  # no handler runs: the delivery stays leased to a dead worker
         finally:
             _kill(first)
         assert _state(settings) == ("posting" if stalled == "post" else "drafting")
-        assert len(cw.notes(10)) == (1 if stalled == "post" else 0)
-        cw.release()
+        assert len(desk.notes(10)) == (1 if stalled == "post" else 0)
+        fake.release()
         second = _work(settings, tmp_path / "worker2.log")
         try:
             wait_for(lambda: _state(settings) == "posted", 30, what="the second worker to finish")
         finally:
             _kill(second)
-        [note] = cw.notes(10)
+        [note] = desk.notes(10)
         [d] = outbox.list_deliveries(settings.db_path)
-        assert d["remote_id"] == str(note["id"])
-        posts = cw.calls("post")
-        assert len(posts) == 1  # after the kill the worker looked, found the note, and did not post
+        assert d["remote_id"] == str(note["id"]) and d["events"] == 1
+        assert len(fake.calls("post")) == 1  # after the kill the worker looked, found the note, and did not post
         with sqlite3.connect(settings.db_path) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("select count(*) from drafts").fetchone()[0] == 1  # drafted once
@@ -123,6 +131,36 @@ def test_a_post_that_may_have_landed_is_looked_for_before_posting_again(tmp_path
             [d] = hooks.wait("posted")
         assert len(cw.notes(10)) == 1 and len(cw.calls("post")) == 1
         assert d["remote_id"] == str(cw.notes(10)[0]["id"])
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_the_marker_is_found_under_more_than_a_page_of_messages(tmp_path, name):
+    """For every connector: a post that may have landed (the helpdesk stored the note, its answer
+    never came), and by the time the worker looks, the note sits under more messages than a
+    page of the helpdesk's API holds, with more than a page before it too. The worker follows
+    the helpdesk's pages to the note's marker and posts no second note."""
+    settings = fast_settings(tmp_path, connector_timeout_s=1.0)
+    store.migrate(settings.db_path)
+    desk = desk_for(name)
+    with desk.fake as fake:
+        desk.add(settings.db_path)
+        with TestClient(create_app(settings)) as client:
+            hooks = Webhooks(client, fake, name, desk.account)
+            desk.opens(10, "你好")
+            desk.bury(10, 4)  # a page and more before the note
+            fake.stall("post")
+            assert hooks.send(desk.says(10, COMPLAINT)).json()["accepted"] == 1
+            wait_for(fake.stalled.is_set, 10, what="the post to hang")
+            fake.page_size = 3
+            desk.bury(10, 10)  # and more than three pages after it, before the worker's answer times out
+            looked = len(fake.calls("get"))
+            wait_for(lambda: len(fake.calls("get")) > looked, 10, what="the marker check")
+            fake.release()  # a second post, if the check missed the note, would land now
+            [d] = hooks.wait("posted")
+        [note] = desk.notes(10)
+        assert len(fake.calls("post")) == 1 and d["remote_id"] == str(note["id"])
+        pages = len(fake.calls("get")) - looked
+        assert pages > 1 if desk.pages else pages == 1, pages  # paged back to it, or read whole at once
 
 
 # ---------------------------------------------------------------------- leases
@@ -283,6 +321,66 @@ def test_deliveries_belong_to_the_key_that_owns_the_account(tmp_path):
                 assert r.status_code == 404, (path, r.text)
             assert client.get(f"/v1/drafts/{d['draft_id']}", headers=bearer(owner)).json()["owner"] == owner_id
             assert [x["id"] for x in client.get("/v1/connectors/deliveries", headers=bearer(admin)).json()] == [d["id"]]
+
+
+# a model's draft that costs 1,100 tokens (900 of prompt, 200 of completion)
+COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
+                  "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+                  "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
+                  "remedies": ["exchange_defect"],
+                  "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)}}],
+              "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
+
+
+@pytest.fixture
+def openai():
+    """The model's API mocked (a draft of 1,100 tokens); loopback (the fake helpdesks) passes through."""
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host="127.0.0.1").pass_through()
+        yield router.post("https://api.openai.com/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json=COMPLETION))
+
+
+def test_a_connectors_drafts_count_against_the_owner_keys_daily_tokens(tmp_path, openai):
+    """A connector's draft reserves model tokens for the key that owns the account and settles
+    to what the model used, as POST /v1/drafts does for the calling key: one ledger. Once the
+    key's day is spent, the next delivery is not drafted past the limit: it waits, due at UTC
+    midnight, with the reason; the event is kept, and POST /v1/drafts with that key is a 429 too."""
+    model = openai
+    settings = fast_settings(tmp_path, model="gpt-4o-mini", auth="on")
+    store.migrate(settings.db_path)
+    owner_id, owner = auth.create_key(settings.db_path, "acme agents", ["draft"], tokens_per_day=1000)
+    _, admin = auth.create_key(settings.db_path, "ops", ["admin"])  # watches (the owner's day is spent)
+
+    def spent() -> int:
+        with store.reader(settings.db_path) as db:
+            row = db.execute("select sum(tokens) from key_usage where key_id = ?", [owner_id]).fetchone()
+        return row[0] or 0
+
+    with FakeChatwoot() as cw:
+        accounts.add_account(settings.db_path, "chatwoot", "1", base_url=cw.url, token=cw.token, secret=SECRET,
+                             owner=owner_id)
+        with TestClient(create_app(settings)) as client:
+            bearer = {"Authorization": f"Bearer {admin}"}
+            hooks = Webhooks(client, cw, "chatwoot", "1", headers=bearer)
+            hooks.send(cw.customer_says(10, COMPLAINT))
+            [first] = hooks.wait("posted")
+            assert model.call_count == 1 and spent() == 1100  # settled to the usage, not the reservation
+            made = client.get(f"/v1/drafts/{first['draft_id']}", headers=bearer).json()
+            assert made["model"] == "gpt-4o-mini" and made["owner"] == owner_id
+            hooks.send(cw.customer_says(11, COMPLAINT))
+            second = wait_for(lambda: next((d for d in hooks.deliveries() if d["conversation_id"] == "11"
+                                            and d["last_error"]), None), what="the second delivery to wait")
+            assert "model tokens for today" in second["last_error"] and second["state"] == "drafting"
+            midnight = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                                                 microsecond=0)
+            due = datetime.fromisoformat(second["next_attempt_at"])
+            assert midnight <= due <= midnight + timedelta(seconds=5)
+            assert client.post("/v1/drafts", json={"message": COMPLAINT},
+                               headers={"Authorization": f"Bearer {owner}"}).status_code == 429
+        assert model.call_count == 1 and spent() == 1100 and cw.notes(11) == []
+        assert second["events"] == 1  # kept, to be drafted when the key has tokens again
 
 
 # ---------------------------------------------------------------------- configuration

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import httpx
 
@@ -34,7 +34,8 @@ from ..errors import HelpdeskError, HelpdeskUnavailable, InputError, Unauthorize
 from ..privacy.masking import mask
 
 __all__ = ["Account", "Inbound", "Message", "Note", "Connector", "SIGNATURE_TOLERANCE_S", "SECRET_HEADER",
-           "hmac_digest", "same", "retry_after", "digits", "text_of", "thread_of", "ROLES"]
+           "hmac_digest", "same", "check_timed_signature", "check_hub_signature", "retry_after", "digits",
+           "text_of", "thread_of", "ROLES"]
 
 # A signed webhook older (or newer) than this is refused: a captured request cannot be replayed later.
 SIGNATURE_TOLERANCE_S = 300
@@ -196,6 +197,24 @@ def fresh(timestamp: str | None, now: float | None = None) -> bool:
     return seconds is not None and abs((now or time.time()) - seconds) <= SIGNATURE_TOLERANCE_S
 
 
+def check_timed_signature(signature: str, timestamp: str | None, expected: Callable[[str], str], *,
+                          stale: str, wrong: str) -> None:
+    """A webhook signed over a time and its body (Chatwoot, Zendesk): Unauthorized (`stale`)
+    unless the timestamp is within SIGNATURE_TOLERANCE_S of now, and (`wrong`) unless the
+    signature is `expected(timestamp)`, the helpdesk's HMAC computed with the account's secret."""
+    if not fresh(timestamp):
+        raise Unauthorized(stale)
+    if not same(signature.strip(), expected(timestamp.strip())):
+        raise Unauthorized(wrong)
+
+
+def check_hub_signature(signature: str, body: bytes, secret: str, *, wrong: str) -> None:
+    """`X-Hub-Signature: sha1=<hex>`, the HMAC-SHA1 of the raw body (Zammad, Intercom): they sign
+    no time. Unauthorized (`wrong`) unless it is that of `secret`."""
+    if not same(signature.strip(), "sha1=" + hmac_digest(secret, body, "sha1")):
+        raise Unauthorized(wrong)
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """The seconds a Retry-After header asks for (a number, or an HTTP date); None without one."""
     value = response.headers.get("retry-after")
@@ -279,6 +298,20 @@ class Connector:
     async def call(self, http: httpx.AsyncClient, account: Account, method: str, path: str, *,
                    json: Any = None, params: dict | None = None) -> Any:
         """One call to the helpdesk's API: its JSON answer, or an error of the error tree."""
+        return _json(await self._send(http, account, method, path, json=json, params=params),
+                     f"{self.title} {method} {path.split('?')[0]}")
+
+    async def call_page(self, http: httpx.AsyncClient, account: Account, path: str, *,
+                        params: dict | None = None) -> tuple[Any, bool]:
+        """One page of a list (GET): its JSON answer, and whether the helpdesk says another page
+        follows (a `Link: <...>; rel="next"` header, RFC 8288). The next page's URL is never
+        taken from the answer: the caller asks for the next page number itself."""
+        response = await self._send(http, account, "GET", path, params=params)
+        return _json(response, f"{self.title} GET {path.split('?')[0]}"), "next" in response.links
+
+    async def _send(self, http: httpx.AsyncClient, account: Account, method: str, path: str, *,
+                    json: Any = None, params: dict | None = None) -> httpx.Response:
+        """The answer to one call, when it is a success; else an error of the error tree."""
         url = account.base_url.rstrip("/") + path
         what = f"{self.title} {method} {path.split('?')[0]}"
         try:
@@ -296,12 +329,18 @@ class Connector:
                                 f"(tactful connector add ... --token)", status_code=status)
         if status >= 400:
             raise HelpdeskError(f"{what}: {status} {_reason(response)}", status_code=status)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise HelpdeskError(f"{what}: {status} with a body that is not JSON", status_code=status) from None
+        return response
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    """A successful answer's JSON (None for an empty body)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise HelpdeskError(f"{what}: {response.status_code} with a body that is not JSON",
+                            status_code=response.status_code) from None
 
 
 def _reason(response: httpx.Response) -> str:

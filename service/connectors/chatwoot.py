@@ -35,10 +35,10 @@ import httpx
 
 from ..batch.helpdesk.chatwoot import CHANNELS
 from ..batch.helpdesk.common import channel_of
-from ..errors import InputError, Unauthorized
+from ..errors import InputError
 from .cursors import Page, TimeCursor, seconds_of
 from .note import markdown
-from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
+from .base import Account, Connector, Inbound, Message, Note, check_timed_signature, digits, hmac_digest, text_of
 
 __all__ = ["Chatwoot"]
 
@@ -68,12 +68,11 @@ class Chatwoot(Connector):
         signature = headers.get("x-chatwoot-signature")
         if signature is None:
             return super().verify(headers, body, account, query)
-        timestamp = headers.get("x-chatwoot-timestamp")
-        if not fresh(timestamp):
-            raise Unauthorized("the Chatwoot webhook's X-Chatwoot-Timestamp is missing or not within 5 minutes of now")
-        expected = "sha256=" + hmac_digest(account.secret, f"{timestamp.strip()}.".encode("utf-8") + body)
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Chatwoot-Signature is not that of {account.key}'s secret")
+        check_timed_signature(
+            signature, headers.get("x-chatwoot-timestamp"),
+            lambda ts: "sha256=" + hmac_digest(account.secret, f"{ts}.".encode("utf-8") + body),
+            stale="the Chatwoot webhook's X-Chatwoot-Timestamp is missing or not within 5 minutes of now",
+            wrong=f"the X-Chatwoot-Signature is not that of {account.key}'s secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):
@@ -114,8 +113,11 @@ class Chatwoot(Connector):
     def _messages_path(self, account: Account, conversation_id: str) -> str:
         return f"/api/v1/accounts/{account.account}/conversations/{conversation_id}/messages"
 
-    async def _payload(self, http: httpx.AsyncClient, account: Account, conversation_id: str) -> list[dict]:
-        answer = await self.call(http, account, "GET", self._messages_path(account, conversation_id))
+    async def _payload(self, http: httpx.AsyncClient, account: Account, conversation_id: str,
+                       before: int | None = None) -> list[dict]:
+        """The latest 20 messages, or the 20 before the message `before`."""
+        answer = await self.call(http, account, "GET", self._messages_path(account, conversation_id),
+                                 params={"before": before} if before else None)
         payload = answer.get("payload") if isinstance(answer, dict) else answer
         return [m for m in payload or [] if isinstance(m, dict)] if isinstance(payload, list) else []
 
@@ -138,9 +140,18 @@ class Chatwoot(Connector):
 
     async def find_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str,
                         marker: str) -> str | None:
-        for m in await self._payload(http, account, conversation_id):
-            if m.get("private") is True and isinstance(m.get("content"), str) and marker in m["content"]:
-                return str(m.get("id"))
+        """From the latest page back (`before=` the oldest message of each) to the first message."""
+        before = None
+        for _ in range(MESSAGE_PAGES_MAX):
+            page = await self._payload(http, account, conversation_id, before)
+            for m in page:
+                if m.get("private") is True and isinstance(m.get("content"), str) and marker in m["content"]:
+                    return str(m.get("id"))
+            older = [int(m["id"]) for m in page if str(m.get("id", "")).isdigit()
+                     and (before is None or int(m["id"]) < before)]
+            if not older:
+                return None
+            before = min(older)
         return None
 
     async def post_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str, note: Note) -> str | None:
@@ -187,7 +198,7 @@ class Chatwoot(Connector):
     async def _all_messages(self, get, account: Account, conversation_id: str) -> list[dict]:
         out: list[dict] = []
         before = None
-        for _ in range(100):
+        for _ in range(MESSAGE_PAGES_MAX):
             answer = await get("GET", self._messages_path(account, conversation_id),
                                params={"before": before} if before else None)
             payload = answer.get("payload") if isinstance(answer, dict) else None
@@ -212,6 +223,7 @@ def _order(m: dict) -> tuple:
 
 
 LIST_PAGES_MAX = 400  # 25 conversations a page: 10,000 conversations a run at most
+MESSAGE_PAGES_MAX = 100  # 20 messages a page: a conversation is read back 2,000 messages at most
 CHUNK = 25  # conversations imported between two cursors
 
 

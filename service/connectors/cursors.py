@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
-__all__ = ["Page", "TimeCursor", "iso", "seconds_of"]
+__all__ = ["Page", "TimeCursor", "iso", "seconds_of", "paged_import"]
 
 
 @dataclass
@@ -69,3 +69,29 @@ class TimeCursor:
 
     def to_dict(self) -> dict:
         return {"since": self.since, "seen": sorted(self.seen)}
+
+
+Lister = Callable[[Any], Awaitable[tuple[list[dict], Any]]]
+
+
+async def paged_import(at: TimeCursor, when: Callable[[dict], float | None], list_page: Lister,
+                       fetch: Callable[[dict], Awaitable[Any]], *, pages_max: int) -> AsyncIterator[Page]:
+    """The import of a helpdesk whose list endpoint pages through conversations updated since a
+    time cursor, oldest update first:
+
+        list_page(token) -> (items, next token)    token: None for the first page; next None: the last
+        fetch(item)      -> the conversation with its messages, as the batch reader reads it
+
+    Each page's items not seen yet (`at.fresh`) are fetched one by one and given as a Page with
+    the cursor after them; a fetch that is not a JSON object is left out. At most `pages_max`
+    pages. `list_page` builds its query from where the run started, not from the cursor as it
+    advances: paging by number through a query that moved under it would skip conversations."""
+    token = None
+    for _ in range(pages_max):
+        items, token = await list_page(token)
+        fresh = at.fresh(items, when)
+        docs = [doc for doc in [await fetch(item) for item in fresh] if isinstance(doc, dict)]
+        if docs:
+            yield Page(docs, at.advance(fresh, when))
+        if token is None:
+            return

@@ -39,7 +39,7 @@ import httpx
 from ..batch.helpdesk.freshdesk import records_of
 from ..errors import InputError
 from .base import Account, Connector, Inbound, Message, Note, digits, thread_of
-from .cursors import Page, TimeCursor, iso, seconds_of
+from .cursors import TimeCursor, iso, paged_import, seconds_of
 from .note import html_body
 
 __all__ = ["Freshdesk", "WEBHOOK_BODY"]
@@ -87,11 +87,11 @@ class Freshdesk(Connector):
     async def _conversations(self, http: httpx.AsyncClient, account: Account, ticket: str) -> list[dict]:
         out: list[dict] = []
         for page in range(1, PAGES_MAX + 1):
-            answer = await self.call(http, account, "GET", f"/api/v2/tickets/{ticket}/conversations",
-                                     params={"per_page": PAGE, "page": page})
+            answer, more = await self.call_page(http, account, f"/api/v2/tickets/{ticket}/conversations",
+                                                params={"per_page": PAGE, "page": page})
             items = [c for c in answer if isinstance(c, dict)] if isinstance(answer, list) else []
             out += items
-            if len(items) < PAGE:
+            if not more or not items:  # Freshdesk's Link header names the next page while there is one
                 break
         return out
 
@@ -140,22 +140,22 @@ class Freshdesk(Connector):
         from its cursor: the last update time imported, with the ids seen at it."""
 
         at = TimeCursor(cursor, since)
-        when = lambda t: seconds_of(t.get("updated_at"))  # noqa: E731
         start = iso(at.since)
-        for page in range(1, LIST_PAGES_MAX + 1):
+
+        async def list_page(page):
+            page = page or 1
             answer = await get("GET", "/api/v2/tickets",
                                params={"updated_since": start, "order_by": "updated_at", "order_type": "asc",
                                        "include": "requester,description", "per_page": PAGE, "page": page})
             items = [t for t in answer if isinstance(t, dict)] if isinstance(answer, list) else []
-            fresh = at.fresh(items, when)
-            docs = []
-            for ticket in fresh:
-                tid = digits(ticket.get("id"), "ticket.id")
-                docs.append(ticket | {"conversations": await self._pages(get, tid)})
-            if docs:
-                yield Page(docs, at.advance(fresh, when))
-            if not items:  # (a page shorter than asked for is not the end: a helpdesk may cap per_page)
-                return
+            # the end is an empty page (one shorter than asked for is not: a helpdesk may cap per_page)
+            return items, page + 1 if items else None
+
+        async def fetch(ticket):
+            return ticket | {"conversations": await self._pages(get, digits(ticket.get("id"), "ticket.id"))}
+
+        async for page in paged_import(at, _updated, list_page, fetch, pages_max=LIST_PAGES_MAX):
+            yield page
 
     async def _pages(self, get, ticket: str) -> list[dict]:
         out: list[dict] = []
@@ -173,3 +173,7 @@ class Freshdesk(Connector):
 
 
 LIST_PAGES_MAX = 300  # Freshdesk's own limit on the ticket list
+
+
+def _updated(ticket: dict) -> float | None:
+    return seconds_of(ticket.get("updated_at"))

@@ -42,8 +42,8 @@ import httpx
 
 from ..batch.helpdesk.intercom import records_of
 from ..errors import InputError, Unauthorized
-from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
-from .cursors import Page, TimeCursor, seconds_of
+from .base import Account, Connector, Inbound, Message, Note, check_hub_signature, digits, text_of, thread_of
+from .cursors import TimeCursor, paged_import, seconds_of
 from .note import html_body
 
 __all__ = ["Intercom", "API_VERSION", "TOPICS"]
@@ -102,9 +102,8 @@ class Intercom(Connector):
         signature = headers.get("x-hub-signature")
         if not signature:
             raise Unauthorized("an Intercom webhook is signed: X-Hub-Signature is missing")
-        expected = "sha1=" + hmac_digest(account.secret, body, "sha1")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Hub-Signature is not that of {account.key}'s client secret")
+        check_hub_signature(signature, body, account.secret,
+                            wrong=f"the X-Hub-Signature is not that of {account.key}'s client secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):
@@ -181,29 +180,25 @@ class Intercom(Connector):
         The cursor is the last update time imported, with the ids seen at it."""
 
         at = TimeCursor(cursor, since)
-        when = lambda c: seconds_of(c.get("updated_at"))  # noqa: E731
-        after = None
-        for _ in range(SEARCH_PAGES_MAX):
+        query = {"field": "updated_at", "operator": ">", "value": at.since - 1}
+
+        async def list_page(after):
             pagination = {"per_page": SEARCH_PAGE} | ({"starting_after": after} if after else {})
             answer = await get("POST", "/conversations/search", json={
-                "query": {"field": "updated_at", "operator": ">", "value": at.since - 1},
-                "sort": {"field": "updated_at", "order": "ascending"}, "pagination": pagination})
+                "query": query, "sort": {"field": "updated_at", "order": "ascending"}, "pagination": pagination})
             if not isinstance(answer, dict):
-                return
-            items = [c for c in answer.get("conversations") or [] if isinstance(c, dict)]
-            fresh = at.fresh(items, when)
-            docs = []
-            for conv in fresh:
-                cid = digits(conv.get("id"), "conversation.id")
-                docs.append(await get("GET", f"/conversations/{cid}"))
-            docs = [d for d in docs if isinstance(d, dict)]
-            if docs:
-                yield Page(docs, at.advance(fresh, when))
+                return [], None
             pages = answer.get("pages") if isinstance(answer.get("pages"), dict) else {}
             nxt = pages.get("next") if isinstance(pages.get("next"), dict) else {}
             after = nxt.get("starting_after")
-            if not after or not isinstance(after, str):
-                return
+            return ([c for c in answer.get("conversations") or [] if isinstance(c, dict)],
+                    after if after and isinstance(after, str) else None)
+
+        async def fetch(conv):
+            return await get("GET", f"/conversations/{digits(conv.get('id'), 'conversation.id')}")
+
+        async for page in paged_import(at, _updated, list_page, fetch, pages_max=SEARCH_PAGES_MAX):
+            yield page
 
     def document(self, docs: list[dict], extras: dict) -> dict:
         """{"conversations": [...]}, as the Intercom batch reader reads them."""
@@ -219,3 +214,7 @@ def _note_in(conversation: dict, marker: str) -> str | None:
 
 SEARCH_PAGE = 50
 SEARCH_PAGES_MAX = 200
+
+
+def _updated(conversation: dict) -> float | None:
+    return seconds_of(conversation.get("updated_at"))

@@ -12,7 +12,9 @@ One delivery, step by step:
    messages since the agent's last reply (and any message of the delivery's events the
    fetch did not show yet); what came before is the draft's thread. A burst with nothing the
    conversation's earlier notes did not cover is skipped.
-2. **Draft.** `create_draft` with the burst as the message, stored with the ticket's URL.
+2. **Draft.** `create_draft` with the burst as the message, stored with the ticket's URL, its
+   model tokens counted against the account owner's key as POST /v1/drafts counts them
+   (quota.metered); a key with none left for the day gets the delivery back, due at UTC midnight.
 3. **Note.** Built from the draft as stored (masked), recorded in the delivery (state posting).
 4. **Post.** If a post was ever begun for this delivery, the conversation is searched for the
    note's marker first, and the note is posted only when it is not there.
@@ -39,8 +41,8 @@ import httpx
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type
 
-from .. import store
-from ..errors import HelpdeskError, HelpdeskUnavailable, NotFound, TactfulError
+from .. import quota, store
+from ..errors import HelpdeskError, HelpdeskUnavailable, NotFound, RateLimited, TactfulError
 from ..schemas import THREAD_MAX_CHARS, DraftRequest, WHITE_SPACE, name_problem
 from . import get_connector, outbox
 from .accounts import get_account
@@ -183,8 +185,14 @@ class Worker:
             return False
         channel = next((m.channel for m in reversed(burst) if m.channel), None) or connector.default_channel
         req = draft_request(burst, earlier, channel if channel in ("chat", "email", "social", "phone") else "chat")
-        draft = await create_draft(req, self.settings, self.playbook, self.models, owner=d.owner,
-                                   ticket_url=d.ticket_url)
+        owner = quota.allowance_of(self.db, d.owner)  # the account owner's day of model tokens
+        try:
+            draft = await quota.metered(self.settings, owner, lambda: create_draft(
+                req, self.settings, self.playbook, self.models, owner=d.owner, ticket_url=d.ticket_url))
+        except RateLimited as e:  # the key's day is spent: drafted when it has tokens again
+            outbox.reschedule(self.db, d, e.retry_after, e.message)
+            log.info("delivery %s: %s; again in %d s", d.id, e.message, e.retry_after)
+            raise _Later() from None
         note = build_note(store.get_draft(self.db, draft["id"]), d.uid)  # as stored: masked
         outbox.record_note(self.db, d, draft["id"], note, ids)
         log.info("delivery %s: drafted %s for %s/%s conversation %s", d.id, draft["id"], d.connector, d.account,

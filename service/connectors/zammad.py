@@ -38,8 +38,8 @@ import httpx
 
 from ..batch.helpdesk.zammad import records_of
 from ..errors import InputError, Unauthorized
-from .base import Account, Connector, Inbound, Message, Note, digits, hmac_digest, same, text_of, thread_of
-from .cursors import Page, TimeCursor, iso, seconds_of
+from .base import Account, Connector, Inbound, Message, Note, check_hub_signature, digits, text_of, thread_of
+from .cursors import TimeCursor, iso, paged_import, seconds_of
 from .note import html_body
 
 __all__ = ["Zammad"]
@@ -73,9 +73,8 @@ class Zammad(Connector):
         if not signature:
             raise Unauthorized("a Zammad webhook is signed: X-Hub-Signature is missing (set the webhook's "
                                "Signature Token to the account's secret)")
-        expected = "sha1=" + hmac_digest(account.secret, body, "sha1")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Hub-Signature is not that of {account.key}'s secret")
+        check_hub_signature(signature, body, account.secret,
+                            wrong=f"the X-Hub-Signature is not that of {account.key}'s secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):
@@ -139,22 +138,23 @@ class Zammad(Connector):
         The cursor is the last update time imported, with the ids seen at it."""
 
         at = TimeCursor(cursor, since)
-        when = lambda t: seconds_of(t.get("updated_at"))  # noqa: E731
-        for page in range(1, SEARCH_PAGES_MAX + 1):
+        query = f"updated_at:>={iso(at.since)}"
+
+        async def list_page(page):
+            page = page or 1
             answer = await get("GET", "/api/v1/tickets/search",
-                               params={"query": f"updated_at:>={iso(at.since)}", "sort_by": "updated_at",
-                                       "order_by": "asc", "expand": "true", "page": page, "per_page": SEARCH_PAGE})
+                               params={"query": query, "sort_by": "updated_at", "order_by": "asc", "expand": "true",
+                                       "page": page, "per_page": SEARCH_PAGE})
             items = answer.get("tickets") if isinstance(answer, dict) else answer  # without expand: ids and assets
             items = [t for t in items if isinstance(t, dict)] if isinstance(items, list) else []
-            fresh = at.fresh(items, when)
-            docs = []
-            for ticket in fresh:
-                tid = digits(ticket.get("id"), "ticket.id")
-                docs.append(ticket | {"articles": await self._articles_by(get, tid)})
-            if docs:
-                yield Page(docs, at.advance(fresh, when))
-            if not items:  # (a page shorter than asked for is not the end: a helpdesk may cap per_page)
-                return
+            # the end is an empty page (one shorter than asked for is not: a helpdesk may cap per_page)
+            return items, page + 1 if items else None
+
+        async def fetch(ticket):
+            return ticket | {"articles": await self._articles_by(get, digits(ticket.get("id"), "ticket.id"))}
+
+        async for page in paged_import(at, _updated, list_page, fetch, pages_max=SEARCH_PAGES_MAX):
+            yield page
 
     async def _articles_by(self, get, ticket: str) -> list[dict]:
         answer = await get("GET", f"/api/v1/ticket_articles/by_ticket/{ticket}")
@@ -167,3 +167,7 @@ class Zammad(Connector):
 
 SEARCH_PAGE = 50
 SEARCH_PAGES_MAX = 200
+
+
+def _updated(ticket: dict) -> float | None:
+    return seconds_of(ticket.get("updated_at"))

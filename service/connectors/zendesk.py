@@ -38,7 +38,8 @@ from ..batch.helpdesk.zendesk import CHANNELS
 from ..errors import InputError, Unauthorized
 from .cursors import Page
 from .note import html_body
-from .base import Account, Connector, Inbound, Message, Note, digits, fresh, hmac_digest, same, text_of
+from .base import (Account, Connector, Inbound, Message, Note, check_timed_signature, digits, hmac_digest,
+                   text_of)
 
 __all__ = ["Zendesk", "TRIGGER_BODY"]
 
@@ -50,6 +51,7 @@ TRIGGER_BODY = """{
 }"""
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+COMMENT_PAGES_MAX = 100  # 100 comments a page: a ticket is read 10,000 comments at most
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -82,11 +84,10 @@ class Zendesk(Connector):
         if not signature or not timestamp:
             raise Unauthorized("a Zendesk webhook is signed: X-Zendesk-Webhook-Signature and "
                                "X-Zendesk-Webhook-Signature-Timestamp are missing")
-        if not fresh(timestamp):
-            raise Unauthorized("the Zendesk webhook's signature timestamp is not within 5 minutes of now")
-        expected = hmac_digest(account.secret, timestamp.encode("utf-8") + body, encoding="base64")
-        if not same(signature.strip(), expected):
-            raise Unauthorized(f"the X-Zendesk-Webhook-Signature is not that of {account.key}'s signing secret")
+        check_timed_signature(
+            signature, timestamp, lambda ts: hmac_digest(account.secret, ts.encode("utf-8") + body, encoding="base64"),
+            stale="the Zendesk webhook's signature timestamp is not within 5 minutes of now",
+            wrong=f"the X-Zendesk-Webhook-Signature is not that of {account.key}'s signing secret")
 
     def parse(self, event: Any, account: Account, headers: Mapping[str, str]) -> list[Inbound]:
         if not isinstance(event, dict):
@@ -143,11 +144,18 @@ class Zendesk(Connector):
 
     async def find_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str,
                         marker: str) -> str | None:
-        comments, _ = await self._comments(http, account, conversation_id)
-        for c in comments:
-            if c.get("public") is False and any(isinstance(c.get(k), str) and marker in c[k]
-                                                for k in ("body", "html_body", "plain_body")):
-                return str(c.get("id"))
+        """Newest first, page after page while Zendesk names a next_page."""
+        for page in range(1, COMMENT_PAGES_MAX + 1):
+            answer = await self.call(http, account, "GET", f"/api/v2/tickets/{conversation_id}/comments.json",
+                                     params={"sort_order": "desc", "page": page, "per_page": 100})
+            if not isinstance(answer, dict):
+                return None
+            for c in answer.get("comments") or []:
+                if isinstance(c, dict) and c.get("public") is False and any(
+                        isinstance(c.get(k), str) and marker in c[k] for k in ("body", "html_body", "plain_body")):
+                    return str(c.get("id"))
+            if not answer.get("next_page"):
+                return None
         return None
 
     async def post_note(self, http: httpx.AsyncClient, account: Account, conversation_id: str, note: Note) -> str | None:
@@ -190,7 +198,7 @@ class Zendesk(Connector):
 
     async def _all_comments(self, get, ticket: str) -> tuple[list[dict], list[dict]]:
         comments, users = [], []
-        for page in range(1, 101):
+        for page in range(1, COMMENT_PAGES_MAX + 1):
             answer = await get("GET", f"/api/v2/tickets/{ticket}/comments.json",
                                params={"include": "users", "page": page, "per_page": 100})
             if not isinstance(answer, dict):

@@ -27,17 +27,18 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .. import store
+from ..quota import out_of_tokens
 from ..errors import Forbidden, InputError, NotFound, RateLimited, Unauthorized
 
 __all__ = ["SCOPES", "Key", "create_key", "list_keys", "revoke_key", "auth_enabled", "require",
-           "Limiter", "reserve_tokens", "settle_tokens", "Caller", "caller", "CallerDep"]
+           "Limiter", "Caller", "caller", "CallerDep"]
 
 SCOPES = ("review", "draft", "batch", "admin")
 _PREFIX = "tk_"
@@ -200,15 +201,7 @@ class Limiter:
         with store.reader(db_path) as db:
             row = db.execute("select tokens from key_usage where key_id = ? and day = ?", [key.id, day]).fetchone()
         if row and row[0] >= key.tokens_per_day:
-            raise _out_of_tokens(key)
-
-
-def _out_of_tokens(key: Key) -> RateLimited:
-    """The 429 of a key that has used its model tokens for the day, until UTC midnight."""
-    now = datetime.now(timezone.utc)
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return RateLimited(f"key {key.id} has used its {key.tokens_per_day} model tokens for today (UTC)",
-                       retry_after=max(1, math.ceil((midnight - now).total_seconds())))
+            raise out_of_tokens(key)
 
 
 def _spend(key: Key, tokens: float, at: float, now: float) -> tuple[float, float]:
@@ -220,39 +213,6 @@ def _spend(key: Key, tokens: float, at: float, now: float) -> tuple[float, float
         raise RateLimited(f"key {key.id} is over its limit of {key.rpm} requests per minute",
                           retry_after=math.ceil((1.0 - tokens) / rate))
     return tokens - 1.0, now
-
-
-def reserve_tokens(db_path, key: Key | None, tokens: int) -> int:
-    """Set aside up to `tokens` of the key's model tokens for today before a model call, in
-    one write transaction (BEGIN IMMEDIATE: one writer at a time, across processes), so that
-    concurrent drafts cannot all pass a check made before any of them has spent. Returns what
-    was reserved: at most what is left of the day's limit. Raises RateLimited when nothing is
-    left. `settle_tokens` replaces the reservation by what the call used."""
-    if key is None or tokens <= 0:
-        return 0
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    with store.transaction(db_path) as db:
-        row = db.execute("select tokens from key_usage where key_id = ? and day = ?", [key.id, day]).fetchone()
-        used = row[0] if row else 0
-        left = key.tokens_per_day - used
-        if left <= 0:
-            raise _out_of_tokens(key)
-        reserved = min(tokens, left)
-        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, ?) "
-                   "on conflict(key_id, day) do update set tokens = tokens + excluded.tokens",
-                   [key.id, day, reserved])
-    return reserved
-
-
-def settle_tokens(db_path, key: Key | None, reserved: int, used: int) -> None:
-    """Replace a reservation (reserve_tokens) by the tokens the call used."""
-    if key is None or used == reserved:
-        return
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    with store.transaction(db_path) as db:
-        db.execute("insert into key_usage (key_id, day, tokens) values (?, ?, max(0, ?)) "
-                   "on conflict(key_id, day) do update set tokens = max(0, tokens + ?)",
-                   [key.id, day, used - reserved, used - reserved])
 
 
 def _touch(db_path, key: Key) -> None:

@@ -11,10 +11,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ... import store
-from ..auth import CallerDep, reserve_tokens, settle_tokens
+from ..auth import CallerDep
 from ...drafting.pipeline import create_draft
 from ...errors import TactfulError
 from ...privacy.masking import mask
+from ...quota import metered
 from ...schemas import DraftOut, DraftRequest, FeedbackOut, FeedbackRequest, error_responses
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
@@ -26,30 +27,13 @@ async def post_draft(body: DraftRequest, request: Request, who: CallerDep) -> di
     return await _draft(body, request, who.owner)
 
 
-def token_reserve(settings) -> int:
-    """The model tokens set aside for one draft before its calls: a draft makes at most two
-    (the draft and one repair round), each a prompt of about one and a half times the
-    completion limit plus the completion. No model configured: the offline drafter spends
-    none."""
-    return 5 * settings.model_max_tokens if settings.model else 0
-
-
 async def _draft(body: DraftRequest, request: Request, owner: str | None, on_event=None) -> dict:
-    """A stored draft, owned by the caller's key, its model tokens counted against that key:
-    reserved before the model is called, settled after (so that concurrent drafts cannot
-    spend past the day's limit)."""
+    """A stored draft, owned by the caller's key, its model tokens counted against that key
+    (quota.metered: reserved before the model is called, settled after)."""
     state = request.app.state
-    db, key = state.settings.db_path, getattr(request.state, "api_key", None)
-    reserved = await run_in_threadpool(reserve_tokens, db, key, token_reserve(state.settings))
-    used = 0
-    try:
-        draft = await create_draft(body, state.settings, state.playbook, state.models, on_event=on_event,
-                                   owner=owner)
-        usage = draft["usage"]
-        used = usage["prompt_tokens"] + usage["completion_tokens"]
-    finally:
-        await run_in_threadpool(settle_tokens, db, key, reserved, used)
-    return draft
+    return await metered(state.settings, getattr(request.state, "api_key", None),
+                         lambda: create_draft(body, state.settings, state.playbook, state.models,
+                                              on_event=on_event, owner=owner))
 
 
 @router.post("/stream", summary="Draft a reply, streamed as server-sent events",
