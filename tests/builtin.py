@@ -28,3 +28,15 @@ def model_answer(content, model="gpt-4o-mini", prompt_tokens=120, completion_tok
                      "message": {"role": "assistant", "content": content}}],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens}})
+
+
+# a model's draft of a defect that costs 1,100 tokens (900 of prompt, 200 of completion): what
+# the daily token limits are measured against
+DEFECT_DRAFT = {"apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
+                "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
+                "remedies": ["exchange_defect"],
+                "close": "感谢您的耐心,有任何问题随时找我。"}
+
+
+def draft_of_1100_tokens(request=None) -> httpx.Response:
+    return model_answer(DEFECT_DRAFT, prompt_tokens=900, completion_tokens=200)

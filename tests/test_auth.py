@@ -9,6 +9,7 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 
+from builtin import draft_of_1100_tokens
 from service.web import auth
 from service import store
 from service.web.app import create_app
@@ -92,19 +93,9 @@ def test_requests_over_the_per_minute_limit_get_429_with_retry_after(secured):
     assert secured.post("/v1/reviews", json=REVIEW, headers=bearer(other)).status_code == 200  # per key
 
 
-# a model's draft that costs 1,100 tokens
-COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-              "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
-                  "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
-                  "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
-                  "remedies": ["exchange_defect"],
-                  "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)}}],
-              "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
-
-
 @respx.mock
 def test_drafting_stops_when_the_key_has_used_its_model_tokens_for_the_day(tmp_path):
-    respx.post("https://api.openai.com/v1/chat/completions").mock(return_value=httpx.Response(200, json=COMPLETION))
+    respx.post("https://api.openai.com/v1/chat/completions").mock(side_effect=draft_of_1100_tokens)
     settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", auth="on")
     store.migrate(settings.db_path)
     _, key = auth.create_key(settings.db_path, "agent", ["draft"], tokens_per_day=1000)
@@ -150,7 +141,7 @@ def test_concurrent_drafts_cannot_spend_past_the_days_token_limit(tmp_path):
         import time
 
         time.sleep(0.2)  # every draft is in flight before the first one has spent anything
-        return httpx.Response(200, json=COMPLETION)
+        return draft_of_1100_tokens()
 
     respx.post("https://api.openai.com/v1/chat/completions").mock(side_effect=slow)
     settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", auth="on", model_max_tokens=800)

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 
 from helpdesks import SECRET, FakeChatwoot, Webhooks, desk_for, fast_settings, wait_for
 from servers import BIN, ROOT
+from builtin import draft_of_1100_tokens
 from service import store
 from service.connectors import CONNECTORS, accounts, get_connector, note as notes, outbox
 from service.connectors.base import Account, Inbound, Message
@@ -323,23 +324,12 @@ def test_deliveries_belong_to_the_key_that_owns_the_account(tmp_path):
             assert [x["id"] for x in client.get("/v1/connectors/deliveries", headers=bearer(admin)).json()] == [d["id"]]
 
 
-# a model's draft that costs 1,100 tokens (900 of prompt, 200 of completion)
-COMPLETION = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-              "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps({
-                  "apology": "非常抱歉您的蓝牙耳机左耳没有声音,给您添麻烦了。",
-                  "restatement": "您订单{order_id}中的蓝牙耳机左耳没有声音。",
-                  "remedies": ["exchange_defect"],
-                  "close": "感谢您的耐心,有任何问题随时找我。"}, ensure_ascii=False)}}],
-              "usage": {"prompt_tokens": 900, "completion_tokens": 200, "total_tokens": 1100}}
-
-
 @pytest.fixture
 def openai():
     """The model's API mocked (a draft of 1,100 tokens); loopback (the fake helpdesks) passes through."""
     with respx.mock(assert_all_called=False) as router:
         router.route(host="127.0.0.1").pass_through()
-        yield router.post("https://api.openai.com/v1/chat/completions").mock(
-            return_value=httpx.Response(200, json=COMPLETION))
+        yield router.post("https://api.openai.com/v1/chat/completions").mock(side_effect=draft_of_1100_tokens)
 
 
 def test_a_connectors_drafts_count_against_the_owner_keys_daily_tokens(tmp_path, openai):
