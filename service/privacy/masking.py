@@ -843,6 +843,7 @@ _SPOKEN_EMAIL = re.compile(
     r"((?:[a-z0-9_.\-]|\s|底线|底線|下划线|下劃線|点|點|dot|underscore|[零〇一幺么二两三四五六七八九]){2,60}?"
     r"\s*(?:at|艾特|小老鼠|老鼠|@)\s*(?:[a-z0-9\-]|\s|[零〇一幺么二两三四五六七八九]){2,30}?"
     r"\s*(?:点|點|dot|\.)\s*(?:com|net|org|edu|cn|hk|tw|sg|uk|co)(?:\s*(?:点|點|dot|\.)\s*(?:cn|hk|tw|uk|sg))?)(?![a-z])")
+_EMAIL_WORD = re.compile(r"(?i)mail|邮|郵|箱")  # (the label's words, before the long regex runs)
 # a payment address with no domain ending: an Indian UPI id ("rahul.k@okhdfcbank", "98203…@ybl")
 _PAYMENT_ID = re.compile(r"(?<![A-Za-z0-9._%+@-])[A-Za-z0-9][A-Za-z0-9._\-]{1,40}@[A-Za-z]{2,20}(?![A-Za-z0-9.@\-])")
 # an Indian PAN ("ABCPK4821F") and a Singapore NRIC / FIN ("F3636615W")
@@ -868,7 +869,7 @@ def _in_longer_run(t: str, s: int, e: int) -> bool:
     return bool(_GROUP_BEFORE.search(t, max(0, s - 6), s) or _GROUP_AFTER.match(t, e))
 
 
-# words that say a number is a reference, not a person's (looked for just before it)
+# words that say a number is a reference, not a person's (looked for just before it, or after)
 _REFERENCE_WORDS = (
     "version", "ver", "v", "build", "firmware", "flight", "booking", "pnr", "error", "err", "code", "policy", "ticket",
     "case", "ref", "reference", "order", "invoice", "tracking", "consignment", "sku", "model", "part", "serial", "s/n",
@@ -963,8 +964,7 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     if ".com/" in t or "u/" in t or ".me/" in t or ".app/" in t:
         for m in _PROFILE_LINK.finditer(t):
             add(("SOCIAL", m.start(), m.end(), 7))
-    for m in (_SPOKEN_EMAIL.finditer(t) if "value" in named or "mail" in t.lower() or "箱" in t or "郵" in t
-              or "邮" in t else ()):
+    for m in (_SPOKEN_EMAIL.finditer(t) if _EMAIL_WORD.search(t) else ()):
         add(("EMAIL", m.start(1), m.end(1), 5))
     if "@" in t:
         for m in _PAYMENT_ID.finditer(t):
@@ -1028,7 +1028,7 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
 # Numbers nothing vouches for ------------------------------------------------------------------
 # The recognisers above know formats and labels; a format or label nobody listed still gets
 # through them ("FIN G4288250Q", "139👉1146👉0258", "Aadhaar 7636 5630 9355"). So the last pass
-# turns the question round: a run of seven or more digits (maybe with letters, and whatever
+# turns the question round: a run of six or more digits (maybe with letters, and whatever
 # separates its groups: spaces, dashes, dots, "&nbsp;", an emoji) is masked as NUMBER unless
 # something vouches for it as not a person's: a label of an order, tracking, invoice, model or
 # hotline number before it, a version, flight, booking, error or policy word, the shape of a
@@ -1085,6 +1085,16 @@ def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
 
 
 _HOUR_AT_END = re.compile(r"[ T(（]\s*\d{1,2}\Z")
+
+
+def _before_hour(t: str, s: int, e: int) -> int:
+    """Where the number [s, e) ends when its last group is the hour of a time that follows
+    ("2026 18" of "2026 18:07", "(9" of "(9:00-21:00)"): that group is not the number's."""
+    if t[e:e + 1] in (":", "："):
+        hour = _HOUR_AT_END.search(t, s, e)
+        if hour:
+            return hour.start()
+    return e
 _ADDRESS_GAP = re.compile(r"(?:[^\n。！？!?；;.]|\.(?!\s)){0,40}\Z")
 
 
@@ -1107,7 +1117,6 @@ def _joined(t: str, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, i
 # a piece of it.
 _PIECE_CUE = re.compile(r"(?i)(?<![a-z])(?:starts? with|begins? with|first|then|next|rest|last|second|remaining)(?![a-z])|"
                         r"後半|后半|後面|后面|前半|前面|前几位|前幾位|接下來|接下来|然後|然后|再打|剩下|後幾位|后几位")
-_PIECE = re.compile(r"(?<![0-9A-Za-z:：])[A-Za-z]?\d[\d\-]{1,8}(?![0-9:：])")
 _PIECE_NOT = re.compile(r"\s*(?:分钟|分鐘|小时|小時|天|日|次|个|個|件|元|块|塊|min|minutes?|hours?|days?|times?|items?|pcs)", re.I)
 _EMERGENCY = frozenset(("110", "119", "120", "122", "911", "999", "112", "000", "995"))
 _PIECE_WINDOW = re.compile(r"(?:[^\n]*\n){0,4}[^\n]*")
@@ -1142,12 +1151,9 @@ def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str], named:
     out = []
     vouched_end = -1  # where the last vouched number ended: a list after one label is vouched by it
     for m in _RUN.finditer(t):
-        v = m.group().rstrip(_RUN_TRIM)
-        s, e = m.start(), m.start() + len(v)
-        hour = _HOUR_AT_END.search(v) if t[e:e + 1] in (":", "：") else None
-        if hour:  # "Nov 18, 2026 18:07": the last group is the hour of a time
-            v = v[:hour.start()]
-            e = s + len(v)
+        s = m.start()
+        e = _before_hour(t, s, s + len(m.group().rstrip(_RUN_TRIM)))  # ("Nov 18, 2026 18:07")
+        v = t[s:e]
         if len(_digits(v)) < _RUN_DIGITS or any(s < b and a < e for _, a, b in taken):
             continue
         if (kept and _norm(v) in kept or _vouched(t, v, s, e, named)
@@ -1183,11 +1189,11 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
     kept = {_norm(k) for k in keep if k}
     taken: list[tuple[str, int, int]] = []
     for kind, s, e, _ in sorted(candidates, key=lambda c: (c[3], c[1], -c[2])):
-        hour = _HOUR_AT_END.search(t, s, e) if kind in ("PHONE", "CARD") and t[e:e + 1] in (":", "：") else None
-        if hour:  # "400-820-1234 (9:00-21:00)": the hour of the opening times is not the number's
-            e = hour.start()
-            if kind == "PHONE" and _hotline(t[s:e]):
+        if kind in ("PHONE", "CARD"):
+            end = _before_hour(t, s, e)  # ("400-820-1234 (9:00-21:00)")
+            if end != e and kind == "PHONE" and _hotline(t[s:end]):
                 continue
+            e = end
         if kept and _norm(t[s:e]) in kept:
             continue
         if kind == "EMAIL" and _role_address(t[s:e]):
