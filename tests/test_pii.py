@@ -418,6 +418,9 @@ def _masked_whole(text: str, value: str) -> bool:
     ("小红书 @甜甜圈日记 那篇是我发的", "@甜甜圈日记"),
     ("V信LiuM_0915，加的时候备注一下", "LiuM_0915"),
     ("find me on Threads @ana.bakes.nyc", "@ana.bakes.nyc"),
+    ("my login on your website is grey_heron_84, the reset email never came", "grey_heron_84"),  # "… is"
+    ("拼多多账号 小熊饼干de店，订单都在这个号上", "小熊饼干de店"),  # a login in Chinese and Latin letters
+    ("旺旺：海边的猫咪1987 就是我本人", "海边的猫咪1987"),
 ])
 def test_ids_after_a_platform_name(text, value):
     assert _masked_whole(text, value), find_pii(text)
@@ -430,6 +433,15 @@ def test_ids_after_a_platform_name(text, value):
     "你们的抖音直播间说有优惠",
 ])
 def test_a_platform_named_without_an_id_masks_nothing(text):
+    assert [s for s in find_pii(text) if s[0] == "SOCIAL"] == [], find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "账号被盗了3次，密码也改不回来",  # the words after a login label are not a login
+    "帳號後四碼5521，麻煩幫我查",  # a number's last digits, said
+    "请问用户ID在哪里看",
+])
+def test_words_after_a_login_label_are_not_a_mixed_login(text):
     assert [s for s in find_pii(text) if s[0] == "SOCIAL"] == [], find_pii(text)
 
 
@@ -466,6 +478,19 @@ def test_bank_accounts_after_a_label_or_a_banks_name(text, value):
     assert _masked_whole(text, value), find_pii(text)
 
 
+# A member's or a loyalty scheme's number names the customer as an account's does: masked,
+# whatever its shape (docs/security.md).
+@pytest.mark.parametrize("text,value", [
+    ("KrisFlyer number 8812 0394 57, the miles are missing", "8812 0394 57"),
+    ("Skywards member no. EK4410 2291 for the upgrade", "EK4410 2291"),
+    ("会员号 VIP 7730 2215 积分没到账", "7730 2215"),
+    ("我的會員卡號 HM20881734，點數少了", "HM20881734"),
+    ("loyalty card 5Q8W2071, the discount did not apply", "5Q8W2071"),
+])
+def test_member_numbers_are_masked(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
 @pytest.mark.parametrize("text,value", [
     ("手机 138—2211—4567 白天在", "138—2211—4567"),  # em dashes
     ("電話0912\n-334-556", "0912\n-334-556"),  # a line break
@@ -492,6 +517,8 @@ def test_numbers_that_are_not_a_persons_phone(text):
     ("ship it to 1150 Rue Saint-Denis, Apt 3, Montréal, QC H2X 3J6", "1150 Rue Saint-Denis, Apt 3, Montréal, QC H2X 3J6"),
     ("寄到新竹縣竹北市光明十一路二段66號5樓，謝謝", "新竹縣竹北市光明十一路二段66號5樓"),  # a road named by a number
     ("取件地址：香港仔石排灣邨碧雲樓12樓1203室", "香港仔石排灣邨碧雲樓12樓1203室"),  # a public estate (邨)
+    ("地址杭州市西湖区文三路 478 号，放门卫", "杭州市西湖区文三路 478 号"),  # no colon; spaces round the number
+    ("Postal: 4/22 Beach Rd, Bondi NSW 2026", "4/22 Beach Rd, Bondi NSW 2026"),  # a unit/number
 ])
 def test_addresses_after_their_label_in_any_format(text, value):
     assert _masked_whole(text, value), find_pii(text)

@@ -110,6 +110,12 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
 
+# A member's number is masked by decision (docs/security.md): it names the customer, as an
+# account's does, and no draft needs it. This set's author counted it as a reference, so a span
+# on one of its "member" negatives is not scored either way.
+_NOT_SCORED = ("member",)
+
+
 def score(rows: list[dict]):
     stats = {t: Counter() for t in TYPES}
     misses: list[dict] = []
@@ -130,6 +136,9 @@ def score(rows: list[dict]):
                 misses.append({"id": r["id"], "text": text, "expected": (t, g["value"]),
                                "found": [(ft, text[fs:fe]) for ft, fs, fe in found]})
         for ft, fs, fe in found:
+            if any(n["kind"].startswith(_NOT_SCORED) and _overlap(fs, fe, n["start"], n["end"])
+                   for n in r.get("hard_negatives", [])):
+                continue
             if ft not in stats:
                 stats[ft] = Counter()
             stats[ft]["found"] += 1

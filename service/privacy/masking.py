@@ -385,7 +385,7 @@ _NOT_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Wil
 # a district, city or region, up to three in a row ("Wan Chai, Hong Kong", "Haidian District, Beijing")
 _CITY = _NOT_CITY + r"[A-Z][a-zà-ÿ'’]+(?:\s[A-Z][a-zà-ÿ'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei City")
 _EN_ADDRESS = re.compile(
-    r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:-\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
+    r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:[-/]\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
     + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
     r"(?:,?\s*(?:" + _UNIT + r"|#\s?[A-Za-z0-9-]+))?"
     r"(?:,\s*" + _CITY + r"){0,3}"
@@ -796,6 +796,12 @@ _VALUE_LABELS = {
                 "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number",
                 "account no", "acct", "acc", "bank account", "iban", "bsb", "sort code", "sort", "fps", "轉數快",
                 "识别码", "識別碼"],
+    # a member's or a loyalty scheme's number names the customer, like an account's
+    "MEMBER": ["会员号", "會員號", "会员编号", "會員編號", "会员卡号", "會員卡號", "会员卡", "會員卡", "会员账号", "會員帳號",
+               "会员号码", "會員號碼", "积分卡", "積分卡", "member", "membership", "member id", "member number",
+               "membership number", "membership no", "member no", "loyalty", "loyalty number", "loyalty card",
+               "rewards number", "clubcard", "nectar", "aadvantage", "frequent flyer", "skymiles", "skywards",
+               "krisflyer", "asia miles", "mileageplus", "avios", "costco"],
     # a bank's name before a long number: "國泰世華 0125-0808-7731-29", "HSBC 004-123456-838"
     "BANK": ["银行", "銀行", "bank", "工行", "建行", "农行", "農行", "中行", "招行", "交行", "中银", "中銀", "匯豐", "汇丰",
              "恒生", "渣打", "东亚", "東亞", "国泰世华", "國泰世華", "中信", "中國信託", "中国信托", "玉山", "台新", "富邦",
@@ -856,7 +862,7 @@ _STOP_WORDS = frozenset("me us you him her them it is was the a an and or to at 
 
 
 _GENERIC_NUMBER_BEFORE = re.compile(r"(?i)(?:号码|號碼|证号|證號|number|no\.?)\s*[:：#]?\s*\Z")
-_VALUE_NOUN_KIND = {w: k for k, words in _VALUE_LABELS.items() for w in words if k not in ("ACCOUNT", "BANK")}
+_VALUE_NOUN_KIND = {w: k for k, words in _VALUE_LABELS.items() for w in words if k not in ("ACCOUNT", "BANK", "MEMBER")}
 _VALUE_NOUN = re.compile("(?i)" + "|".join(re.escape(w) for w in sorted(_VALUE_NOUN_KIND, key=len, reverse=True)))
 
 
@@ -874,11 +880,11 @@ _REFERENCE_WORDS = (
     "version", "ver", "v", "build", "firmware", "flight", "booking", "pnr", "error", "err", "code", "policy", "ticket",
     "case", "ref", "reference", "order", "invoice", "tracking", "consignment", "sku", "model", "part", "serial", "s/n",
     "imei", "batch", "barcode", "claim", "complaint", "meeting", "request", "delivery", "timestamp", "ein", "abn",
-    "vat", "uen", "gst", "rma", "receipt", "transaction", "txn", "appointment", "member", "membership",
+    "vat", "uen", "gst", "rma", "receipt", "transaction", "txn", "appointment",
     "版本", "韌體", "固件", "航班", "预订", "預訂", "错误", "錯誤", "故障", "代码", "代碼", "保单", "保單", "条码", "條碼",
     "批号", "批號", "工单", "工單", "案件", "型号", "型號", "编码", "編碼", "编号", "編號", "序号", "序號", "单号", "單號",
     "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
-    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "会员号", "會員號", "会员编号", "會員編號", "交易", "流水", "快递", "快遞",
+    "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "交易", "流水", "快递", "快遞",
     "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
     "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
 
@@ -933,7 +939,13 @@ _VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]
     for w in sorted(_VALUE_FILLER, key=len, reverse=True)) + r")*")
 _HANDLE_BEFORE = re.compile(r"[A-Za-z0-9_.@$]")
 # a few words, then a colon: "username on your site: kimberly_r_1990", "LINE (personal): …"
-_WORDS_THEN_COLON = re.compile(r"(?:\s*\(?[a-z']{1,10}\)?){1,4}\s*[:：]\s*")
+_WORDS_THEN_COLON = re.compile(r"(?:\s*\(?[a-z']{1,10}\)?){1,4}\s*[:：]\s*"
+                               r"|(?:\s+[a-z']{1,10}){1,4}?\s+(?:is|was)\s+")  # ("username on your site is …")
+# a login or a shop name in Chinese and Latin letters: "甜甜圈de小窝", "momo_購物狂_77", "小兔子乖乖2015"
+_MIXED_HANDLE = re.compile(r"[A-Za-z0-9_\u4e00-\u9fff\u3400-\u4dbf]{3,24}(?![A-Za-z0-9_\u4e00-\u9fff])")
+_MIXED_LATIN = re.compile(r"_|(?!id(?![a-z]))[a-z]{2}|\d{3}", re.I)
+_NOT_MIXED = re.compile(r"[后後尾末前]|.*[码碼号號位]\d")  # "後五碼12345": a number's last digits, said
+_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 
 
 def _value_label(t: str, start: int) -> str | None:
@@ -947,14 +959,15 @@ def _value_label(t: str, start: int) -> str | None:
 _ADDRESS_LABEL = re.compile(
     r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
     r"|(?<![a-z])(?:ship|deliver|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
-    r"|地址|住址|寄到|寄去|寄往|送到|送去|送往)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+)")
+    r"|地址|住址|寄到|寄去|寄往|送到|送去|送往)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+|(?<=[址到去往])(?=[\u4e00-\u9fff]))")
 # (never over a quote or a backslash: masking runs on JSON text too, and must not cut its strings)
 _ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$)")
 # a full stop ends the address unless it ends an abbreviation ("No. 27", "Edf. Hoi Fu", "St. Mary")
 _FULL_STOP = re.compile(r"(?<![A-Za-z])([A-Za-z]+)\.\s")
 _ABBREVIATIONS = frozenset("no edf ed st rd ave apt blk bldg fl flr dr ln sec mt ft av bd blvd ste rm twr lvl n s e w "
                            "ne nw se sw dist".split())
-_ADDRESS_TAIL_ZH = re.compile(r"[^\n。！？!?；;，,\s\"\\]{6,60}")
+# (a space only next to a number: "民治大道 1079 号")
+_ADDRESS_TAIL_ZH = re.compile(r"(?:[^\n。！？!?；;，,\s\"\\]|(?<=\d) (?=\S)| (?=\d)){6,60}")
 def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     found: list[tuple[str, int, int, int]] = []
     add = found.append
@@ -990,6 +1003,8 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             if d < 10:
                 continue
             kind = "ACCOUNT"
+        if kind == "MEMBER":  # ("AAdvantage number 7KX29P4": a scheme's numbers are short)
+            kind, d = "ACCOUNT", max(d, 6)
         if kind == "PASSPORT" and d < 4 or kind != "PASSPORT" and d < 6:
             continue  # (a German passport has as few as four digits: "C4X9R2F71")
         add((kind, start, m.end(), 8))
@@ -1008,6 +1023,12 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             add(("ADDRESS", at, end, 9))
     for end, word in named.get("handle", ()):  # each app name, then its value
         g = _WORDS_THEN_COLON.match(low, end) or _VALUE_GAP_AFTER.match(low, end)
+        mixed = _MIXED_HANDLE.match(t, g.end())
+        if (mixed and _CJK.search(mixed.group()) and _MIXED_LATIN.search(mixed.group())
+                and not _NOT_MIXED.match(mixed.group())
+                and not (g.end() and _HANDLE_BEFORE.match(t, g.end() - 1))):
+            add(("SOCIAL", mixed.start(), mixed.end(), 8))
+            continue
         v = _HANDLE_VALUE.match(t, g.end())
         if not v or (v.start() and _HANDLE_BEFORE.match(t, v.start() - 1)):
             continue
