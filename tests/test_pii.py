@@ -421,6 +421,9 @@ def _masked_whole(text: str, value: str) -> bool:
     ("my login on your website is grey_heron_84, the reset email never came", "grey_heron_84"),  # "… is"
     ("拼多多账号 小熊饼干de店，订单都在这个号上", "小熊饼干de店"),  # a login in Chinese and Latin letters
     ("旺旺：海边的猫咪1987 就是我本人", "海边的猫咪1987"),
+    ("登入名係chan_wing_07，改唔到密碼", "chan_wing_07"),  # a login label of its own
+    ("我的账号liuyang，一直提示异常", "liuyang"),  # letters only, straight after a Chinese login label
+    ("could you look at my account moonlit_otter_5 please", "moonlit_otter_5"),
 ])
 def test_ids_after_a_platform_name(text, value):
     assert _masked_whole(text, value), find_pii(text)
@@ -440,6 +443,8 @@ def test_a_platform_named_without_an_id_masks_nothing(text):
     "账号被盗了3次，密码也改不回来",  # the words after a login label are not a login
     "帳號後四碼5521，麻煩幫我查",  # a number's last digits, said
     "请问用户ID在哪里看",
+    "账号 iphone 登不上",  # a Latin word after a space is not the login
+    "my account was charged twice",
 ])
 def test_words_after_a_login_label_are_not_a_mixed_login(text):
     assert [s for s in find_pii(text) if s[0] == "SOCIAL"] == [], find_pii(text)
@@ -519,8 +524,23 @@ def test_numbers_that_are_not_a_persons_phone(text):
     ("取件地址：香港仔石排灣邨碧雲樓12樓1203室", "香港仔石排灣邨碧雲樓12樓1203室"),  # a public estate (邨)
     ("地址杭州市西湖区文三路 478 号，放门卫", "杭州市西湖区文三路 478 号"),  # no colon; spaces round the number
     ("Postal: 4/22 Beach Rd, Bondi NSW 2026", "4/22 Beach Rd, Bondi NSW 2026"),  # a unit/number
+    ("收货地址：广州市天河区 体育西路 华师大厦 12楼B室，周末不在", "广州市天河区 体育西路 华师大厦 12楼B室"),  # spaces between parts
+    ("can you switch the delivery to Lot 7, Jalan Mawar 3, 47301 Petaling Jaya", "Lot 7, Jalan Mawar 3, 47301 Petaling Jaya"),
 ])
 def test_addresses_after_their_label_in_any_format(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+def test_a_place_after_delivery_to_is_not_an_address():
+    assert find_pii("the delivery to my office was late by 3 days") == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("電子發票載具 /Q7W+2K9 沒有歸戶", "/Q7W+2K9"),  # Taiwan's phone barcode carrier names its owner
+    ("驾驶证档案编号 440300219876，过户要用", "440300219876"),
+    ("Ph: 0822 413 9921 / 99871 20433 (after 6pm)", "99871 20433"),  # a second number after a phone
+])
+def test_more_personal_numbers(text, value):
     assert _masked_whole(text, value), find_pii(text)
 
 

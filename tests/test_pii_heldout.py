@@ -110,10 +110,11 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
 
-# A member's number is masked by decision (docs/security.md): it names the customer, as an
-# account's does, and no draft needs it. This set's author counted it as a reference, so a span
-# on one of its "member" negatives is not scored either way.
-_NOT_SCORED = ("member",)
+# A member's number and a Taiwan e-invoice phone barcode (載具) are masked by decision
+# (docs/security.md): each names the customer, as an account's number does, and no draft needs
+# it. This set's author counted them as references, so a span on one of its "member" or
+# "carrier" negatives is not scored either way.
+_NOT_SCORED = ("member", "carrier")
 
 
 def score(rows: list[dict]):
@@ -196,11 +197,12 @@ def test_pii_heldout_recall_and_precision():
 
 
 # ---------------------------------------------------------------- the later independent sets
-# pii_heldout2/3/4.jsonl were each written by a session that never saw the masker. Their first
+# pii_heldout2/3/4/7.jsonl were each written by a session that never saw the masker. Their first
 # figures (before their misses were studied) are in README.md: set 2 0.54, set 3 0.80, set 4
-# 0.91. Each has since been studied, so these hold the fixes in place; they do not measure
+# 0.91, set 7 0.98. Each has since been studied, so these hold the fixes in place; they do not measure
 # how the masker generalises (a new set does).
-@pytest.mark.parametrize("name", ["pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl"])
+@pytest.mark.parametrize("name", ["pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl",
+                                  "pii_heldout7.jsonl"])
 def test_later_independent_sets_are_masked(name):
     rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
     gold = hit = 0

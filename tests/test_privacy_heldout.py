@@ -1,5 +1,5 @@
-"""Every personal value of the independently written sets (tests/data/pii_heldout2.jsonl and
-pii_heldout3.jsonl and pii_heldout4.jsonl, written by sessions that never saw the masker) sent through every way in:
+"""Every personal value of the independently written sets (tests/data/pii_heldout2.jsonl,
+pii_heldout3.jsonl, pii_heldout4.jsonl and pii_heldout7.jsonl, written by sessions that never saw the masker) sent through every way in:
 drafts (model and offline) with the value in the message and the thread, reviews, and a batch
 upload whose replies, complaints, agent names and file name carry it. None of the raw values
 is then in the SQLite files (database, WAL, shared memory), the logs, the model's input, the
@@ -24,10 +24,12 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
 os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
 
 DATA = Path(__file__).parent / "data"
-ROWS = [json.loads(line) for name in ("pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl")
+ROWS = [json.loads(line) for name in ("pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl", "pii_heldout7.jsonl")
         for line in (DATA / name).open(encoding="utf-8") if line.strip()]
 TEXTS = [r["text"] for r in ROWS if r["entities"]]
-VALUES = sorted({e["value"] for r in ROWS for e in r["entities"]})
+# (a piece of a value under five letters and digits, "186" of a phone given in two messages, is
+# masked where it stands but cannot be told from any other number on disk: not searched for)
+VALUES = sorted({e["value"] for r in ROWS for e in r["entities"] if sum(c.isalnum() for c in e["value"]) >= 5})
 # an agent column holds names and work emails: the sets' emails stand in for them
 EMAILS = sorted({e["value"] for r in ROWS for e in r["entities"] if e["type"] == "EMAIL"})
 ANSWER = {"apology": "非常抱歉给您添麻烦了。", "restatement": "您反映的问题我们已经收到。",
@@ -40,7 +42,7 @@ def forms(value: str) -> list[bytes]:
 
 
 def test_the_independent_sets_values_never_reach_storage_logs_reports_or_the_model(tmp_path, caplog):
-    assert len(TEXTS) >= 700 and len(VALUES) >= 900  # the three sets, whole
+    assert len(TEXTS) >= 1000 and len(VALUES) >= 1300  # the four sets, whole
     caplog.set_level(logging.DEBUG)
     settings = Settings(db_path=tmp_path / "t.db", data_dir=tmp_path / "data", model="gpt-4o-mini",
                         model_retries=0, model_backoff_s=0.001, model_backoff_cap_s=0.01)

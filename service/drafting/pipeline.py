@@ -28,7 +28,7 @@ from ..checker.languages import LANGUAGES
 from ..checker.text import script_counts, to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
-from ..privacy.masking import mask, mask_within
+from ..privacy.masking import mask, mask_tree, mask_within
 from .triage_model import prepare
 from ..schemas import DraftRequest
 from ..settings import Settings
@@ -459,6 +459,10 @@ async def create_draft(req: DraftRequest, settings: Settings, playbook: Playbook
     return draft
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner: str | None = None,
           ticket_url: str | None = None) -> None:
     """Store the draft with personal data masked in everything that came from the customer."""
@@ -467,21 +471,19 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner:
     request = req.model_dump()
     request["message"] = mask(request["message"], keep)
     request["thread"] = [{"role": m["role"], "text": mask(m["text"], keep)} for m in request["thread"]]
-    # JSON columns are masked as JSON text and stored as that text (no parse and re-dump); the
-    # triage's facts are pieces of the message, masked as they read in it
-    facts = {k: mask_within(req.message, v, keep) if isinstance(v, str) else v
-             for k, v in d["triage"]["entities"].items()}
-    # (each issue's clause is cut from the message as the classifier reads it: folded, simplified)
-    read = prepare(req.message)
-    issues = [{**i, "text": mask_within(read, i.get("text"), keep)} for i in d["triage"].get("issues") or []]
-    triage_ = mask(json.dumps({**d["triage"], "entities": facts, "issues": issues}, ensure_ascii=False), keep)
+    # JSON columns: each string masked as it reads in the text it was cut from (the triage's
+    # facts from the message, each issue's clause from the message as the classifier reads it:
+    # folded, simplified; sections and review from the draft), then dumped
+    triage_ = {**d["triage"], "entities": {k: mask_within(req.message, v, keep) if isinstance(v, str) else v
+                                           for k, v in d["triage"]["entities"].items()},
+               "issues": mask_tree(d["triage"].get("issues") or [], prepare(req.message), keep)}
     store.save_draft(settings.db_path, {
         "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],
         "channel": d["channel"], "tone": req.tone, "scenario": d["triage"]["scenario"],
-        "severity": d["triage"]["severity"], "triage": triage_, "model": d["model"],
+        "severity": d["triage"]["severity"], "triage": _dumps(triage_), "model": d["model"],
         "fallback": int(d["fallback"]), "prompt_hash": d["prompt_hash"],
-        "text": mask(d["text"], keep), "sections": mask(json.dumps(d["sections"], ensure_ascii=False), keep),
-        "subject": d["subject"], "review": mask(json.dumps(d["review"], ensure_ascii=False), keep),
+        "text": mask(d["text"], keep), "sections": _dumps(mask_tree(d["sections"], d["text"], keep)),
+        "subject": d["subject"], "review": _dumps(mask_tree(d["review"], d["text"], keep)),
         "passed": int(d["review"]["passed"]), "score": d["review"]["score"],
         "repaired": int(d["repaired"]), "usage": d["usage"], "latency_ms": d["usage"]["latency_ms"],
         "owner": owner, "ticket_url": ticket_url,

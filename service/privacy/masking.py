@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["mask", "mask_name", "mask_spans", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
+__all__ = ["mask", "mask_name", "mask_spans", "mask_tree", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
 TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL", "NUMBER")
 
@@ -786,7 +786,7 @@ _VALUE_LABELS = {
            "id card", "id number", "id no", "ssn", "social security", "ni number", "national insurance", "nric",
            # travel and residence permits, driving licences
            "通行证", "通行證", "回乡证", "回鄉證", "回乡卡", "回鄉卡", "台胞证", "台胞證", "居留证", "居留證", "居住证",
-           "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "permit", "driver's license",
+           "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "档案编号", "檔案編號", "permit", "driver's license",
            "driver's licence", "drivers license", "drivers licence", "driving licence", "driving license",
            "licence number", "license number", "licence no", "license no", "driver license", "driver licence",
            "social", "nino", "ni", "pr card", "green card", "brp", "residence card", "居留卡", "绿卡", "綠卡"],
@@ -816,6 +816,8 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "賴", "赖", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
                   # a login on any site: its value must look like an id
                   "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名",
+                  "登录名", "登錄名", "登入名", "登陆名", "登陸名", "登录账号", "登入帳號", "login name", "login id",
+                  "account", "my account",
                   # a player's or a member's name on a platform
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
                   "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account",
@@ -854,6 +856,9 @@ _EMAIL_WORD = re.compile(r"(?i)mail|邮|郵|箱")  # (the label's words, before 
 _PAYMENT_ID = re.compile(r"(?<![A-Za-z0-9._%+@-])[A-Za-z0-9][A-Za-z0-9._\-]{1,40}@[A-Za-z]{2,20}(?![A-Za-z0-9.@\-])")
 # an Indian PAN ("ABCPK4821F") and a Singapore NRIC / FIN ("F3636615W")
 _FIXED_ID = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{5}\d{4}[A-Z]|[STFGM]\d{7}[A-Z])(?![A-Za-z0-9])")
+# Taiwan's e-invoice phone barcode (手機條碼載具): a slash and seven of 0-9 A-Z + - . ; it names
+# its owner. After its label only: "/K8Q2.P3" could be a path anywhere else.
+_CARRIER = re.compile(r"(?:載具|载具|手機條碼|手机条码|carrier)[^/\n]{0,8}(/[0-9A-Z+\-.]{7})(?![0-9A-Za-z+\-])")
 # an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}(?![\w@(])")  # ("@SUM(A1)" is a formula)
 _PHONE_LIKE = re.compile(r"\+?\d+(?:[\-.]\d+)+")
@@ -899,7 +904,7 @@ def _label_automaton():
             kinds.setdefault(w, set()).add(kind)
 
     add("handle", _HANDLE_LABELS)
-    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "send",
+    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "delivery", "send",
                     "mail", "post"))
     for words in _VALUE_LABELS.values():
         add("value", words)
@@ -933,7 +938,9 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
-_LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名"])
+_SAID_GAP = re.compile(r"(?:\s*[:：]\s*|\s*(?:是|为|為|係)\s*[:：]?\s*)?")  # ("帳號wuchiahao", "帳號是 wuchiahao", not "帳號 password 忘了")
+_LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名", "登录名", "登錄名", "登入名", "登陆名",
+                           "登陸名", "登录账号", "登入帳號"])
 _VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + "|".join(
     (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
     for w in sorted(_VALUE_FILLER, key=len, reverse=True)) + r")*")
@@ -958,8 +965,11 @@ def _value_label(t: str, start: int) -> str | None:
 # Pedro Coutinho, No. 27, …, Macau"), if it holds a number.
 _ADDRESS_LABEL = re.compile(
     r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
-    r"|(?<![a-z])(?:ship|deliver|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
+    r"|(?<![a-z])(?:ship|deliver|delivery|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
     r"|地址|住址|寄到|寄去|寄往|送到|送去|送往)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+|(?<=[址到去往])(?=[\u4e00-\u9fff]))")
+_ADDRESS_CLAUSE_ZH = re.compile(r"[^\n。！？!?；;，,\"\\]{6,60}")
+_ADDRESS_LAST_ZH = re.compile(r"\d+\s?[A-Za-z]?\s?(?:号|號|楼|樓|层|層|室|座|栋|棟|F)(?:\s?[A-Za-z]\s?(?:座|室))?")
+_ADDRESS_START = re.compile(r"[0-9A-Z#\u4e00-\u9fff]")  # an address after "ship to" starts like one
 # (never over a quote or a backslash: masking runs on JSON text too, and must not cut its strings)
 _ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$)")
 # a full stop ends the address unless it ends an abbreviation ("No. 27", "Edf. Hoi Fu", "St. Mary")
@@ -984,6 +994,9 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             add(("ACCOUNT", m.start(), m.end(), 9))
     for m in _FIXED_ID.finditer(t):
         add(("ID", m.start(), m.end(), 6))
+    if "/" in t:
+        for m in _CARRIER.finditer(t):
+            add(("ACCOUNT", m.start(1), m.end(1), 8))
     for m in (_ID_VALUE.finditer(t) if "value" in named else ()):
         d = len(_digits(m.group()))
         if d < 4 or d > 34:
@@ -1011,10 +1024,15 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     low = t.lower()
     for lm in (_ADDRESS_LABEL.finditer(t) if "address" in named else ()):
         at = lm.end()
-        tail = (_ADDRESS_TAIL_ZH if at < len(t) and "\u4e00" <= t[at] <= "\u9fff" else _ADDRESS_TAIL_EN).match(t, at)
-        if tail is None:
-            continue
+        zh = at < len(t) and "\u4e00" <= t[at] <= "\u9fff"
+        tail = (_ADDRESS_TAIL_ZH if zh else _ADDRESS_TAIL_EN).match(t, at)
+        if tail is None or (lm.group().lower().rstrip().endswith("to") and not _ADDRESS_START.match(t, at)):
+            continue  # "the delivery to my office was late by 3 days": a place, not an address
         end = tail.end()
+        if zh and not _DIGIT.search(t, at, end):  # spaces between its parts: "…大馬路 海洋花園 紫羅蘭閣 15樓D座"
+            wide = _ADDRESS_CLAUSE_ZH.match(t, at)
+            last = [m.end() for m in _ADDRESS_LAST_ZH.finditer(t, at, wide.end())] if wide else []
+            end = last[-1] if last else end
         for stop in _FULL_STOP.finditer(t, at, end):
             if stop.group(1).lower() not in _ABBREVIATIONS:
                 end = stop.start() + len(stop.group(1))
@@ -1040,8 +1058,10 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
         # an English app name is an everyday word too ("LINE is down", "my fb friends"), and a
         # login is any site's: the value must look like an id; after a Chinese app name a bare
         # name is one ("加我微信 zhangsan")
-        if (word.isascii() or word in _LOGIN_LABELS) and not (value[0] in "@$" or _ID_LIKE.search(value)):
-            continue
+        if (word.isascii() or word in _LOGIN_LABELS) and not (value[0] in "@$" or _ID_LIKE.search(value)
+                                                               or not word.isascii() and bare.isalpha()
+                                                               and _SAID_GAP.fullmatch(t, end, v.start())):
+            continue  # (a Latin word straight after a Chinese login label is the login: "帳號wuchiahao")
         add(("SOCIAL", v.start(), v.start() + len(value), 8))
     return found
 
@@ -1168,14 +1188,32 @@ def _pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tupl
     return out
 
 
+def _runs_outside(t: str, taken: list[tuple[str, int, int]]):
+    """Each run of digits, less what a recogniser already took: "0832 242 7718 / 98221 30764"
+    is one run to the pattern, a phone taken, and a second number after it."""
+    for m in _RUN.finditer(t):
+        s, e = m.start(), m.start() + len(m.group().rstrip(_RUN_TRIM))
+        for _, a, b in sorted(x for x in taken if x[1] < e and s < x[2]):
+            if a > s:
+                yield from _run_piece(t, s, a)
+            s = max(s, b)
+        if s < e:
+            yield from _run_piece(t, s, e)
+
+
+def _run_piece(t: str, s: int, e: int):
+    m = _RUN.search(t, s, e)  # (from its first digit or letter, past the separators)
+    if m:
+        yield m.start(), m.start() + len(m.group().rstrip(_RUN_TRIM))
+
+
 def _unvouched(t: str, taken: list[tuple[str, int, int]], kept: set[str], named: dict) -> list[tuple[str, int, int]]:
     out = []
     vouched_end = -1  # where the last vouched number ended: a list after one label is vouched by it
-    for m in _RUN.finditer(t):
-        s = m.start()
-        e = _before_hour(t, s, s + len(m.group().rstrip(_RUN_TRIM)))  # ("Nov 18, 2026 18:07")
+    for s, e in _runs_outside(t, taken):
+        e = _before_hour(t, s, e)  # ("Nov 18, 2026 18:07")
         v = t[s:e]
-        if len(_digits(v)) < _RUN_DIGITS or any(s < b and a < e for _, a, b in taken):
+        if len(_digits(v)) < _RUN_DIGITS:
             continue
         if (kept and _norm(v) in kept or _vouched(t, v, s, e, named)
                 or vouched_end >= 0 and _LIST_GAP.match(t[vouched_end:s])):
@@ -1221,7 +1259,10 @@ def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, in
             continue
         if kind == "PHONE" and t[s] not in "+(" and _in_longer_run(t, s, e):
             continue  # "tracking 9400 1112 0206 1882 3391 04": a piece of a longer number
-        if any(s < b and a < e for _, a, b in taken):
+        over = [x for x in taken if s < x[2] and x[1] < e]
+        if over and kind == "ADDRESS" and "\u4e00" <= t[s] <= "\u9fff" and all(k == "ADDRESS" and s <= a and b <= e for k, a, b in over):
+            taken = [x for x in taken if x not in over]  # a Chinese address after its label, wider than its shape
+        elif over:
             continue
         taken.append((kind, s, e))
     if _DIGIT.search(t):
@@ -1276,12 +1317,36 @@ def mask_within(whole: str | None, part: str | None, keep: tuple[str, ...] = ())
     "Passport:") is still masked, whole tag for a piece of it."""
     if not part or not whole:
         return mask(part, keep)
+    return _within(whole, find_pii(whole, keep), part, keep)
+
+
+def mask_tree(value, whole: str | None, keep: tuple[str, ...] = ()):
+    """A JSON-shaped value (a draft's sections, its review, its triage) with every string in it
+    masked as it reads inside `whole`, the text its strings were cut from; keys, numbers and
+    the shape are left as they are. (Masking the dumped JSON text instead read a score or a
+    key's digits as part of a number.) A string under eight characters is masked on its own:
+    a rule's name or a severity is not looked for inside the text."""
+    spans = find_pii(whole, keep) if whole else []
+
+    def walk(v):
+        if isinstance(v, str):
+            return _within(whole, spans, v, keep) if whole and len(v) >= 8 else mask(v, keep)
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
+def _within(whole: str, spans: list, part: str, keep: tuple[str, ...]) -> str | None:
     i = whole.find(part)
     if i < 0:
         return mask(part, keep)
     j = i + len(part)
     out, pos = [], 0
-    for kind, s, e in find_pii(whole, keep):
+    for kind, s, e in spans:
         if s < j and i < e:
             a, b = max(s, i) - i, min(e, j) - i
             out.append(part[pos:a])
