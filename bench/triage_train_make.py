@@ -39,6 +39,7 @@ ZH = {
         "你们的司机开车撞了我 我头磕到了现在还晕", "插线板冒烟还有焦味 整个屋子断电了", "{p}爆了 碎片划伤了我的脸",
         "用了你们的清洁剂 跟别的混在一起 现在嗓子很痛喘不上气", "空调外机在冒火 楼下已经有人在喊了", "宝宝喝了你们的奶粉一直吐 嘴唇发紫",
         "电梯里你们的送货箱砸到我脚了 现在肿得走不了路", "锂电池在充电的时候起火 家里的沙发烧了",
+        "孩子的手被电梯门夹了 现在肿得很厉害", "吃了你们的熟食以后上吐下泻 站都站不稳", "打开包裹有股刺鼻的味道 手沾到就起了水泡", "插上电源就往外喷火花 我手背被烫红了", "充电的时候机身烫得变形了 差点把被子点着", "老人用按摩椅手被卡住了 拔不出来 一直喊疼", "喝了你们的饮料嘴唇肿起来了 喉咙发紧", "除湿机里面的线都烧黑了 还在冒一点烟",
     ],
     "account_security": [
         "我的账号被盗了 里面的余额全没了", "有人在外地登录了我的账号 我根本没去过那", "密码被人改了 我自己登不进去了 绑定的手机也换了",
@@ -49,15 +50,16 @@ ZH = {
         "被人骗了 点了一个假的退款链接 输了验证码", "钱包里的钱被转走了 我从来没授权过", "有人拿我的账号在你们这买了好几部手机",
         "登录记录里有好多陌生设备", "我的支付密码好像泄露了 今天被扣了两笔不认识的", "有个自称你们平台的人让我下载软件共享屏幕",
         "我的号被别人登了 还给我好友发借钱消息", "我的花呗在你们这被人刷了 不是我本人",
+        "信用卡账单有一笔你们平台的消费 可我根本没买过", "支付宝显示半夜有一笔充值 不是我操作的", "点了短信里的积分兑换链接 填了银行卡 卡里的钱就少了", "有人自称你们员工卖内部价 我转了定金 现在联系不上了", "外卖账号多了几个订单 送到陌生地址 扣的是我的卡",
     ],
     "billing": [
-        "同一个订单扣了我两次钱", "付款的时候显示失败 结果钱扣了两遍", "优惠券明明能用 结算的时候没给我减", "说好的满200减30 结账根本没减",
+        "同一个订单扣了我两次钱", "付款的时候显示失败 结果钱扣了两遍",
         "我的积分莫名其妙被扣了五百分", "退款说三个工作日到账 现在一个礼拜了还没到", "取消订单了钱还没退回来", "自动续费我根本没开 又扣了我一个月会员",
-        "账单上多了一笔不认识的运费", "价格写的99 实际扣了129", "买完第二天就降价了 能不能退差价", "发票开错了 金额不对",
-        "优惠券过期了 可是我下单的时候明明还在有效期", "红包抵扣没生效 多付了二十块", "退货都签收了 退款一直没到",
-        "会员费被重复扣了", "分期付款每个月扣的钱比说好的多", "定金付了 尾款的时候定金没抵扣", "积分兑换的券用不了 积分也没退回来",
+        "账单上多了一笔不认识的运费", "价格写的99 实际扣了129", "发票开错了 金额不对",
+        "退货都签收了 退款一直没到",
+        "会员费被重复扣了", "分期付款每个月扣的钱比说好的多", "定金付了 尾款的时候定金没抵扣",
         "运费险理赔的钱一直没到账", "明明选的货到付款 怎么提前扣款了", "退款金额少了 少退了我十几块", "我的余额莫名其妙少了一百",
-        "活动说返现 到现在一分钱没返", "下单用了券 退货的时候券没退回来", "一个商品扣了三次款 银行流水都在",
+        "一个商品扣了三次款 银行流水都在",
         "为什么要收我手续费 之前没说过", "没有质量问题 就是价格扣错了 请把多扣的钱退给我",
     ],
     "outage": [
@@ -101,6 +103,7 @@ ZH = {
         "你们有线下门店吗", "怎么修改绑定的手机号", "买两件能便宜点吗", "{p}是什么材质的", "请问国庆期间发货吗",
         "能开专票吗 公司要报销", "请问怎么用积分抵扣", "{p}和上一代有什么区别", "请问退货运费谁出", "可以指定送货时间吗",
         "新用户有没有优惠券", "这个尺码偏大还是偏小", "请问发什么快递", "可以货到付款吗",
+        "这个取暖器碰倒了会自动断电吗", "充电宝充电的时候有点热 正常吗", "电池要是鼓包了能免费换吗 现在没事 先问问", "流量用超了会一直扣钱吗", "分期提前还清要手续费吗", "退款一般几天能到账", "这台冰箱一天耗电多少", "电热毯整晚开着安全吗", "家里有小孩 这个插座有保护门吗", "辣得嘴巴冒火 还有微辣的吗",
     ],
     "other": [
         "谢谢你们 上次的问题解决了", "好的 收到", "你好", "在吗", "给你们提个建议 app字体能不能大一点",
@@ -109,6 +112,7 @@ ZH = {
         "帮我转人工", "我想加盟你们 找谁", "你们招人吗", "想合作 有对接人吗", "东西收到了 很满意",
         "祝你们生意兴隆", "好吧 那就这样吧", "ok", "你是机器人吗", "别再给我发促销短信了 烦", "帮我把账号注销掉",
         "发票抬头想改成公司的", "想把赠品换个颜色", "麻烦把订单备注改一下", "我想把收件人名字改成我老公的", "把我从你们的邮件列表里删掉", "不想收到你们的推送了 怎么关",
+        "优惠券明明能用 结算的时候没给我减", "说好的满200减30 结账根本没减", "买完第二天就降价了 能不能退差价", "优惠券过期了 可是我下单的时候明明还在有效期", "红包抵扣没生效 多付了二十块", "活动说返现 到现在一分钱没返", "积分兑换的券用不了 积分也没退回来", "下单用了券 退货的时候券没退回来", "昨天下单今天便宜了五十 差价能补吗", "满减活动没算上 是不是系统问题", "新人券领了用不了", "航班取消了只能退票 改签要加钱 太坑了", "火车票改签居然要手续费", "会员自动续费默认勾选 这不是坑人吗", "保价只有七天 第八天降价就不管了？", "直播间说的赠品没给我",
     ],
 }
 
@@ -119,15 +123,17 @@ ZH_HANT = {
         "小孩把玩具的電池吞下去了 現在怎麼辦", "用了你們的乳液臉又紅又腫 快喘不過氣", "電暖器倒下來把地毯燒焦 我的手也燙傷了",
         "外送員騎車撞到我 頭很暈還在流血", "吹風機冒火花 嚇死人", "嬰兒車突然塌掉 寶寶撞到頭了",
         "個插蘇出火花 間屋好大燶味", "電熱水壺漏電 我被電到手麻",
+        "小朋友食完你哋啲餅乾成身起紅疹 而家喺醫院", "部機充電充到燙到變形 差啲燒著張床", "手指被你們的自動門夾到 腫得很大", "瓦斯爐關掉了還是一直有瓦斯味 整間屋都是", "抽濕機有燶味 入面啲電線黑晒",
     ],
     "account_security": [
         "我的帳號被盜了 裡面的點數全部不見", "有人在國外登入我的帳號", "密碼被改掉 綁定的手機也被換了", "信用卡被盜刷 我根本沒買這些",
         "有人假冒你們客服打給我 騙我去ATM操作", "帳戶裡多了好幾筆不是我下的訂單", "我個account俾人hack咗", "收到陌生裝置登入通知 不是我本人",
+        "信用卡帳單有一筆你們的消費 我根本沒有帳號", "收到假冒你們的簡訊 點進去刷了卡 錢被盜了",
     ],
     "billing": [
-        "同一筆訂單被扣款兩次", "折價券明明可以用 結帳卻沒折抵", "退款說三個工作天 現在都一週了還沒入帳", "點數無緣無故被扣了",
+        "同一筆訂單被扣款兩次", "退款說三個工作天 現在都一週了還沒入帳", "點數無緣無故被扣了",
         "自動續訂我沒開 又被扣了一個月", "價格標299 刷卡刷了399", "運費被多收了", "我取消訂單了 錢還沒退",
-        "扣咗我兩次錢", "優惠碼用唔到 多俾咗錢", "發票金額開錯了", "訂金付了 尾款沒有扣掉訂金",
+        "扣咗我兩次錢", "發票金額開錯了", "訂金付了 尾款沒有扣掉訂金",
     ],
     "outage": [
         "APP一直閃退 根本開不了", "網站一直轉圈圈 進不去", "登入不了 一直顯示連線錯誤", "結帳頁面卡住 按了沒反應",
@@ -151,10 +157,12 @@ ZH_HANT = {
     "inquiry": [
         "請問可以開統編嗎", "想問一下可以超商取貨嗎", "這個{p}有保固嗎", "請問有寄香港嗎", "下單後還可以改地址嗎",
         "請問幾點下班", "想問有冇門市", "可以分期付款嗎", "請問退貨運費誰出", "點樣申請退貨",
+        "這台電暖器有過熱保護嗎", "充電時手機會發燙 這樣正常嗎", "提前解約要付違約金嗎", "退款大概幾天會入帳", "呢部暖爐倒咗會唔會自動斷電",
     ],
     "other": [
         "謝謝你們 問題解決了", "好的 收到", "你好", "在嗎", "東西收到了 很滿意", "上次那位客服很有耐心 要表揚一下",
         "唔該晒", "冇事啦 搞掂咗", "給你們一點建議 包裝可以少一點", "不用了 謝謝",
+        "折價券明明可以用 結帳卻沒折抵", "優惠碼用唔到 多俾咗錢", "剛買就降價 可以補差價嗎", "生日禮券結帳時沒有折抵", "班機取消只給退票不給改期", "點數加倍活動沒有入帳", "會員自動續約預設打勾 很不合理",
     ],
 }
 
@@ -173,6 +181,7 @@ EN = {
         "the lithium battery is hissing and smoking on my desk right now", "my wife got shocked touching the washer you installed",
         "mixed your cleaner like the label said and now my throat burns and i cant breathe right", "the {p} exploded and glass cut my face",
         "the ceiling fan you installed fell on my husband's head", "my baby keeps vomiting after the formula and her lips look blue",
+        "got a shock from the toaster and my hand is still numb", "ate the salad from your kit and i've been vomiting all night", "the charger melted and burned my fingers", "my son's hand got caught in the treadmill belt, it's bleeding", "the box was leaking some chemical and my skin is blistering where it touched",
     ],
     "account_security": [
         "my account got hacked and my balance is gone", "someone logged into my account from another country",
@@ -185,16 +194,17 @@ EN = {
         "money moved out of my wallet and i never authorized it", "there are unknown devices in my login history",
         "somebody is messaging my friends from my account asking for money", "i think my account is compromised",
         "got a text saying my number was ported, i didnt request that",
+        "there's a charge on my card from your app and i don't even have an account", "got a fake text from 'you', entered my card, now $300 is gone", "three orders i never placed were billed to my saved card",
     ],
     "billing": [
-        "you charged me twice for the same order", "payment said failed but i was charged two times", "my coupon didnt apply at checkout",
-        "the 20% off code wont work and i paid full price", "my points disappeared, i had 3000 and now 0", "refund was supposed to take 3 days, its been 2 weeks",
+        "you charged me twice for the same order", "payment said failed but i was charged two times",
+        "my points disappeared, i had 3000 and now 0", "refund was supposed to take 3 days, its been 2 weeks",
         "i cancelled the order and still no refund", "auto renew charged me again, i never turned it on", "there's a shipping fee on my bill i didnt agree to",
-        "price said $49 but i got charged $69", "price dropped the day after i bought it, can i get the difference", "the invoice has the wrong amount",
-        "the promo credit never showed up", "returned it 3 weeks ago and still havent got my money back", "membership fee billed twice this month",
+        "price said $49 but i got charged $69", "the invoice has the wrong amount",
+        "returned it 3 weeks ago and still havent got my money back", "membership fee billed twice this month",
         "down payment was taken but not applied to the balance", "gift card balance is wrong", "you charged a restocking fee nobody told me about",
-        "my cashback never came", "got charged for express shipping but it came standard", "there's a charge from you on my statement i dont recognize, i think its a billing mistake",
-        "not damaged or anything, i just got overcharged", "this deal is fire but the discount didnt come off my total",
+        "got charged for express shipping but it came standard", "there's a charge from you on my statement i dont recognize, i think its a billing mistake",
+        "not damaged or anything, i just got overcharged",
     ],
     "outage": [
         "app keeps crashing as soon as i open it", "website wont load, just spinning", "cant log in, it says network error",
@@ -241,6 +251,7 @@ EN = {
         "any discount if i buy two", "what is the {p} made of", "do you ship during the holidays", "which courier do you use",
         "does the fire stick work with my tv", "is this size true to fit", "can i choose a delivery time", "do you do cash on delivery",
         "how do i use my points",
+        "is it safe to charge my phone overnight", "does the heater shut off if it tips over", "my laptop gets warm when gaming, is that normal", "is the watch waterproof enough for swimming", "how long do refunds usually take", "do you charge a fee to pay off early", "how much power does the dryer use", "what happens if the battery swells, is that covered",
     ],
     "other": [
         "thanks, my issue got sorted", "ok got it", "hi", "hello?", "suggestion: make the font in the app bigger", "love your stuff, will buy again",
@@ -250,6 +261,7 @@ EN = {
         "stop sending me marketing texts", "i'd like to switch the size on my order to a medium",
         "please change the name on the gift card", "i would like to add a gift note to my order", "please take me off your mailing list", "i want my account and data deleted",
         "keep getting newsletters even after opting out, make it stop", "please update the company name on my receipt",
+        "my coupon didnt apply at checkout", "the 20% off code wont work and i paid full price", "price dropped the day after i bought it, can i get the difference", "the promo credit never showed up", "my cashback never came", "this deal is fire but the discount didnt come off my total", "bought it last week and now it's $50 cheaper, do you price match", "my birthday reward wasn't applied", "flight got cancelled and you rebooked me two days later, great", "the bogo deal didn't ring up at the register", "you moved my flight to 5am without asking", "loyalty points from my last stay never showed up", "the app coupon disappeared before i could use it",
     ],
 }
 

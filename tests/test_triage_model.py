@@ -16,9 +16,11 @@ def _draft(client, message, **kw):
     ("not broken, just late", "late_or_lost_parcel"),  # negation
     ("没有质量问题 就是物流太慢了", "late_or_lost_parcel"),
     ("客服说无质量问题 但是一直没发货", "late_or_lost_parcel"),  # the merchant's words, quoted
-    ("优惠券明明能用 结算的时候没给我减", "billing"),  # a coupon is billing, not a defect
+    # a coupon or a discount that did not apply is not a wrong charge the policy refunds, nor a
+    # defect: `other` (a supervisor answers it)
+    ("优惠券明明能用 结算的时候没给我减", "other"),
     ("能不能敬业一点", "poor_service"),  # a complaint, not a question
-    ("this deal is fire but the discount didnt come off my total", "billing"),
+    ("this deal is fire but the discount didnt come off my total", "other"),
     ("down payment was taken but not applied to the balance", "billing"),
     ("我要炸了 快递到底什么时候到", "late_or_lost_parcel"),
     ("the rep said put the phone down and call back later, then hung up", "poor_service"),
