@@ -21,7 +21,7 @@ from service.drafting.policy import load_policy
 from service.drafting.triage import triage
 from service.errors import RubricError
 from service.playbook import Playbook
-from service.settings import Settings
+from service.settings import Settings, get_settings
 from service.web.app import create_app
 
 os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
@@ -111,7 +111,11 @@ def test_a_ticket_of_the_business_gets_the_company_scenario_and_its_remedies(cli
 def test_the_cli_drafts_on_an_example_policy(in_process, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TACTFUL_POLICY_PATH", str(AIRLINE))
     monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "t.db"))
-    code = in_process(["draft", "--message", "My checked bag did not arrive on the carousel", "--json"])
+    get_settings.cache_clear()  # the command reads the settings of this environment
+    try:
+        code = in_process(["draft", "--message", "My checked bag did not arrive on the carousel", "--json"])
+    finally:
+        get_settings.cache_clear()
     d = json.loads(capsys.readouterr().out)
     assert code == 0 and d["triage"]["scenario"] == "baggage"
     assert "up to ¥800" in d["sections"]["remedy"] and "21 days" in d["sections"]["remedy"]
