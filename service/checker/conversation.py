@@ -197,7 +197,7 @@ def _complains(playbook: Playbook, text: str, lang: str | None) -> bool:
         t = triage(text, playbook, lang=lang, use_model=False)
     except TactfulError:
         return False
-    if t.scenario in playbook.rubric.conversation.not_complaints:
+    if t.kind in playbook.rubric.conversation.not_complaints:
         return False
     # a question about something of little weight ("我的订单显示签收了吗", "退款什么时候到账?")
     # asks for an answer, not an apology

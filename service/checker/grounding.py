@@ -451,8 +451,12 @@ def check(text: str, playbook: Playbook, triage: Triage, lang: str, rendered: li
             facts.update(numbers_in(value))
     money_ok = {round(v, 2) for v in (policy.compensation[t].coupon for t in policy.compensation)}
     money_ok |= {round(policy.compensation[triage.severity].cap, 2)}
-    if e.amount and triage.scenario == "billing":  # refunding what was charged
+    if e.amount and triage.kind == "billing":  # refunding what was charged
         money_ok.update(round(v, 2) for v in numbers_in(e.amount))
+    own = policy.numbers()
+    for piece in rendered:  # a sum the service wrote from the catalogue (an expense cap): the policy's own
+        for m in rubric.recognisers["amount"].finditer(normalize(piece, "zh-Hant" if _CJK.search(piece) else lang).text):
+            money_ok.update(round(v, 2) for v in numbers_in(m.group(0)) if v in own)
 
     findings: list[Finding] = []
 
@@ -528,7 +532,7 @@ def _allowed(policy, triage: Triage, lang: str, rendered, complaint: str | None 
                 policy.contact.name(lang), policy.company.name(lang), policy.contact.hours(lang)}
     # the amount the ticket states is the charge to refund in a billing case; anywhere else it is
     # the customer's figure (a claimed promise, a demand), restated at most, never given
-    facts = (e.order_id, e.date, e.amount if triage.scenario == "billing" else None)
+    facts = (e.order_id, e.date, e.amount if triage.kind == "billing" else None)
     for value in facts:
         if value:
             numbers.update(numbers_in(value))

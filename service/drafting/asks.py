@@ -36,7 +36,7 @@ def needed_asks(policy: Policy, t: Triage, *, channel: str, order_id: str | None
     out: list[Ask] = []
     asked: set[str] = set()
     for scenario in dict.fromkeys([t.scenario, *(i.scenario for i in t.issues)]):
-        for ask_id in policy.offline_asks.get(scenario, ()):
+        for ask_id in policy.offline_questions(scenario):  # a company scenario's, else its kind's
             ask = policy.ask(ask_id)
             if ask is None or ask.fact in asked or not missing(ask.fact, t, order_id):
                 continue

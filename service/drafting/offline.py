@@ -17,7 +17,7 @@ from . import fields
 from .asks import needed_asks
 from .policy import Policy
 from .prompts import module, template_hash
-from .triage import Triage
+from .triage import Issue, Triage
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
@@ -97,6 +97,9 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
         topics=triage.topics,
+        # how the company names the problem (policy `scenarios`), in the template's language;
+        # None for a built-in scenario, which its template names
+        named=_named(policy, triage.scenario, _source_lang(playbook.prompt_dir, lang, triage.kind)),
         contact={
             "name": policy.contact.name(lang), "hotline": policy.contact.hotline,
             "email": policy.contact.email, "hours": policy.contact.hours(lang),
@@ -105,25 +108,42 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
     )
 
 
+def _named(policy: Policy, scenario: str, lang: str) -> str | None:
+    """A company scenario's name in `lang` (the template's language); None for a built-in."""
+    own = policy.company_scenario(scenario)
+    return own.name(lang) if own else None
+
+
+def _in_script(text: str, policy: Policy, scenarios, lang: str, src: str) -> str:
+    """A zh-Hans rendering in `lang`'s script (OpenCC), with each company scenario's name as the
+    company writes it in `lang` (帳戶, not what OpenCC makes of 账户)."""
+    if not text or lang == src:
+        return text
+    out = to_script(text, lang)
+    for sc in filter(None, map(policy.company_scenario, scenarios)):
+        out = out.replace(to_script(sc.name(src), lang), sc.name(lang))
+    return out
+
+
 def emergency_line(playbook: Playbook, triage: Triage, lang: str) -> str | None:
     """The safety line that opens a reply (the policy's emergency numbers), from the same
     template the offline drafter uses; when triage is unsure there is no danger, the
     "if anyone is hurt" line; None otherwise."""
     root = playbook.prompt_dir
-    if triage.scenario != "safety_emergency":
+    if triage.kind != "safety_emergency":
         if not triage.safety_uncertain:
             return None
         return _caution(playbook, triage, lang)
-    src = _source_lang(root, lang, triage.scenario)
+    src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm",
                    customer_name=None, order_id=None)
-    line = str(module(root, f"offline/{src}/{triage.scenario}.j2", ctx).emergency())
+    line = str(module(root, f"offline/{src}/{triage.kind}.j2", ctx).emergency())
     return to_script(line, lang) if lang != src else line
 
 
 def _caution(playbook: Playbook, triage: Triage, lang: str) -> str:
     root = playbook.prompt_dir
-    src = _source_lang(root, lang, triage.scenario)
+    src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel="chat", tone="warm", customer_name=None, order_id=None)
     line = str(module(root, f"offline/{src}/parts.j2", ctx).caution())
     return to_script(line, lang) if lang != src else line
@@ -134,16 +154,16 @@ _OWN_LINE = {"safety_emergency", "account_security", "billing", "outage", "defec
              "late_or_lost_parcel", "poor_service"}
 
 
-def further_issues(triage: Triage) -> list[str]:
+def further_issues(triage: Triage) -> list[Issue]:
     """The message's issues after the primary one that a draft answers line by line."""
-    return [i.scenario for i in triage.issues if i.scenario != triage.scenario and i.scenario in _OWN_LINE]
+    return [i for i in triage.issues if i.scenario != triage.scenario and i.kind in _OWN_LINE]
 
 
 def contact_line(playbook: Playbook, triage: Triage, *, lang: str, channel: str, tone: str) -> str:
     """The close's contact, from the policy (the offline drafter's close): a model's close is
     its words, followed by this."""
     root = playbook.prompt_dir
-    src = _source_lang(root, lang, triage.scenario)
+    src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone, customer_name=None, order_id=None)
     line = str(module(root, f"offline/{src}/parts.j2", ctx).close())
     return to_script(line, lang) if lang != src else line
@@ -152,12 +172,13 @@ def contact_line(playbook: Playbook, triage: Triage, *, lang: str, channel: str,
 def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "chat",
             tone: str = "warm", customer_name: str | None = None,
             order_id: str | None = None) -> tuple[Sections, str]:
-    """The draft's sections and the hash of the scenario template used."""
-    root = playbook.prompt_dir
-    src = _source_lang(root, lang, triage.scenario)
+    """The draft's sections and the hash of the scenario template used: the template of the
+    primary issue's kind, naming a company scenario as the policy does, with its remedies."""
+    root, policy = playbook.prompt_dir, playbook.policy
+    src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone,
                    customer_name=customer_name, order_id=order_id)
-    name = f"offline/{src}/{triage.scenario}.j2"
+    name = f"offline/{src}/{triage.kind}.j2"
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)
     close = str(parts.close())
@@ -167,34 +188,38 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     if not emergency and triage.safety_uncertain:
         emergency = str(parts.caution())
     restatement = str(parts.restatement(scenario))
+    ids = policy.offline_remedies(triage.scenario)  # the policy's remedies, else the template's answer
     further = further_issues(triage)
     if further:  # a further issue's line names no amount: the ticket's figure is the primary's fact
         plain = dict(ctx, e=ctx["e"].model_copy(update={"amount": None, "clause": None, "keyword": None}))
     for other in further:  # several problems: one line each
-        other_src = _source_lang(root, lang, other)
+        other_src = _source_lang(root, lang, other.kind)
         if other_src == src:
-            restatement += (" " if src == "en" else "") + str(parts.also(module(root, f"offline/{src}/{other}.j2", plain).problem()))
+            own = _named(policy, other.scenario, src)
+            line = parts.also_named(own) if own else parts.also(
+                module(root, f"offline/{src}/{other.kind}.j2", plain).problem())
+            restatement += (" " if src == "en" else "") + str(line)
     sections = Sections(
         emergency=emergency or None,
         greeting=str(parts.greeting()),
         apology=str(parts.apology(scenario)),
         restatement=restatement,
-        remedy=str(scenario.remedy()),
+        remedy="" if ids else str(scenario.remedy()),
         close=close,
-        subject=str(scenario.subject()) if channel == "email" else None,
+        subject=str(parts.subject_of_case(scenario)) if channel == "email" else None,
     )
     if lang != src:  # zh-Hant from the zh-Hans templates
-        sections = Sections(**{k: to_script(v, lang) if v else v
+        named = [triage.scenario, *(i.scenario for i in further)]
+        sections = Sections(**{k: _in_script(v, policy, named, lang, src) if v else v
                                for k, v in sections.model_dump().items()})
-    ids = playbook.policy.offline.get(triage.scenario)
     if ids:  # the policy's own remedies, in each language as the policy writes them
-        asked = [i for t in triage.topics for i in playbook.policy.offline_topics.get(t, ())]
-        more = [playbook.policy.offline[o][0] for o in further if playbook.policy.offline.get(o)]
-        sections.remedy = catalogue_remedy(playbook.policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
-    questions = needed_asks(playbook.policy, triage, channel=channel, order_id=order_id)
+        asked = [i for t in triage.topics for i in policy.offline_topics.get(t, ())]
+        more = [policy.offline_remedies(o.scenario)[0] for o in further if policy.offline_remedies(o.scenario)]
+        sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
+    questions = needed_asks(policy, triage, channel=channel, order_id=order_id)
     if questions:  # what the case cannot move without, in the policy's words
         join = "" if lang.startswith("zh") else " "
-        sections.remedy = join.join([sections.remedy, *(playbook.policy.render(
+        sections.remedy = join.join([sections.remedy, *(policy.render(
             q.text(lang), tier=triage.severity, facts=catalogue_facts(triage)) for q in questions)])
     return sections, template_hash(root, name)
 
@@ -203,7 +228,7 @@ def catalogue_facts(triage: Triage) -> dict[str, str | None]:
     """The ticket's facts a catalogue text may name: the charge a billing ticket states. The
     product stays the catalogue's own word: triage's product phrase is not reliable enough to
     put in the policy's sentence ("新的蓝牙耳机左耳"); a model's words may name it by slot."""
-    return {"charged": triage.entities.amount if triage.scenario == "billing" else None, "product": None}
+    return {"charged": triage.entities.amount if triage.kind == "billing" else None, "product": None}
 
 
 def catalogue_remedy(policy: Policy, ids, triage: Triage, lang: str) -> str:

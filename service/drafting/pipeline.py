@@ -206,7 +206,8 @@ class _Drafter:
         # one line of JSON data each (fields.data_line escapes what could break out of the line),
         # masked like the ticket they came from
         user, h2 = render(self.root, "draft.j2", channel=self.req.channel, tone=self.req.tone,
-                          triage=self.t,
+                          triage=self.t, named=p.company_scenario(self.t.scenario) and p.company_scenario(
+                              self.t.scenario).name(lang),
                           slots=self._outbound(fields.data_line(self._outbound_facts(slots))) if slots else "",
                           entities=self._outbound(fields.data_line(self._outbound_facts(e))) if e else "",
                           suggested=[r.id for r in p.remedies_for(self.t.scenario)],

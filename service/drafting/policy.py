@@ -8,13 +8,13 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from ..checker.languages import LANGS
 from ..checker.rubric_files import read_yaml, validate
 from ..errors import RubricError
 
-__all__ = ["Policy", "Remedy", "Ask", "load_policy"]
+__all__ = ["Policy", "Remedy", "Ask", "CompanyScenario", "load_policy"]
 
 Lang = Literal[LANGS]  # checker/languages.py
 Tier = Literal["minor", "medium", "severe"]
@@ -121,6 +121,20 @@ class Ask(_Strict):
     text: Localised
 
 
+class CompanyScenario(_Strict):
+    """A scenario a company names for its own business (`scenarios:`): one of the nine built-in
+    kinds, refined. Triage still finds kinds; an issue of this kind (or a question or `other`)
+    whose words hold one of `keywords` becomes this scenario (triage.py `refine`). The offline
+    drafter writes it with its kind's template, in `name`, with the remedies the policy lists
+    for its id."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    kind: str
+    name: Localised  # how a draft names the problem: "航班延误或取消", "a delayed or cancelled flight"
+    keywords: tuple[str, ...] = Field(min_length=1)  # simplified Chinese, lower-case English, as in triage.yaml
+    severity: Tier | None = None  # default: the kind's (triage.yaml)
+
+
 # {section.field}, {voucher}, {charged|word}, {product|word}, {links.name}
 SLOT = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)(?:\|([^{}|]*))?\}")
 _TICKET_SLOTS = ("charged", "product")
@@ -131,9 +145,9 @@ class Policy(_Strict):
     contact: Contact
     links: dict[str, str]
     currency: Currency
-    returns: Returns
+    returns: Returns | None = None  # an online shop's; a company without returns or parcels
     refunds: Refunds
-    shipping: Shipping
+    shipping: Shipping | None = None  # leaves both out and lists `offline` remedies instead
     account_security: AccountSecurity
     outage: Outage
     service: Service
@@ -148,8 +162,37 @@ class Policy(_Strict):
     offline_topics: dict[str, tuple[str, ...]] = {}  # topic asked about -> the remedy ids that answer it
     # scenario -> the questions a draft asks when the ticket lacks their fact (asks.py)
     offline_asks: dict[str, tuple[str, ...]] = {}
+    # the company's own scenarios, each refining a built-in kind (CompanyScenario)
+    scenarios: tuple[CompanyScenario, ...] = ()
+    # the company's own sections of numbers ("network: {engineer_visit_hours: 4}"): any other
+    # top-level mapping of plain numbers, read as {network.engineer_visit_hours} in a text
+    sections: dict[str, dict[str, float]] = {}
 
     _numbers: frozenset[float] | None = PrivateAttr(None)
+    _matcher: object = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _company_sections(cls, data):
+        """Top-level mappings the schema does not name are the company's sections of numbers;
+        anything else there is refused (a typo of a known key, a list, a text)."""
+        if not isinstance(data, dict):
+            return data
+        known = {f.alias or name for name, f in cls.model_fields.items()} - {"sections"}
+        data = dict(data)
+        own = {}
+        for key in [k for k in data if k not in known]:
+            value = data[key]
+            if not isinstance(value, dict) or not value:
+                continue  # refused below as an unknown field, by its name
+            for field, number in value.items():
+                if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
+                    raise ValueError(f"{key}.{field}: a company section holds plain positive numbers, "
+                                     f"not {number!r}")
+            own[key] = data.pop(key)
+        if own:
+            data["sections"] = own
+        return data
 
     def numbers(self) -> set[float]:
         """Every number the policy states: the only figures a draft may promise."""
@@ -183,6 +226,57 @@ class Policy(_Strict):
     def remedies_for(self, scenario: str) -> list[Remedy]:
         return [r for r in self.remedies if scenario in r.for_ or "any" in r.for_]
 
+    # ------------------------------------------------------------ the company's scenarios
+
+    def company_scenario(self, scenario_id: str) -> CompanyScenario | None:
+        return next((s for s in self.scenarios if s.id == scenario_id), None)
+
+    def kind_of(self, scenario: str) -> str:
+        """The built-in kind of a scenario id: a company scenario's `kind`, else itself."""
+        own = self.company_scenario(scenario)
+        return own.kind if own else scenario
+
+    def offline_remedies(self, scenario: str) -> tuple[str, ...]:
+        """The remedy ids the offline drafter offers for a scenario: its own entry of
+        `offline`, else its kind's (empty: the template answers)."""
+        return self.offline.get(scenario) or self.offline.get(self.kind_of(scenario), ())
+
+    def offline_questions(self, scenario: str) -> tuple[str, ...]:
+        """The question ids of `offline_asks` for a scenario: its own entry, else its kind's."""
+        if scenario in self.offline_asks:
+            return self.offline_asks[scenario]
+        return self.offline_asks.get(self.kind_of(scenario), ())
+
+    def matching_scenarios(self, text: str) -> list[tuple[CompanyScenario, int, int]]:
+        """The company scenarios whose keywords `text` (normalised: folded, simplified) holds,
+        in the file's order, each with where its first keyword is. Keywords match as
+        triage.yaml's do (checker.rubric.expand; an English word only as a whole word)."""
+        if not self.scenarios:
+            return []
+        if self._matcher is None:
+            import ahocorasick
+
+            from ..checker.rubric import expand
+            from ..checker.text import fold
+
+            automaton = ahocorasick.Automaton()
+            entries: dict[str, list[int]] = {}
+            for n, sc in enumerate(self.scenarios):
+                for k in sc.keywords:
+                    for word in expand(k):
+                        entries.setdefault(fold(word), []).append(n)
+            for word, ns in entries.items():
+                automaton.add_word(word, (word, ns))
+            automaton.make_automaton()
+            self._matcher = automaton
+        from .triage import keyword_hits
+
+        first: dict[int, tuple[int, int]] = {}
+        for start, end, ns in keyword_hits(self._matcher, text):
+            for n in ns:
+                first.setdefault(n, (start, end))
+        return [(self.scenarios[n], *first[n]) for n in sorted(first)]
+
     def slot_value(self, name: str, tier: str) -> str | None:
         """The policy's value of a slot ({refunds.processing_business_days}, {voucher},
         {links.status_page}), as it is written in a reply; None for a ticket slot."""
@@ -193,7 +287,10 @@ class Policy(_Strict):
         section, _, field = name.partition(".")
         if section == "links":
             return self.links.get(field)
-        value = getattr(getattr(self, section, None), field, None) if field else None
+        if section in self.sections:
+            value = self.sections[section].get(field)
+        else:
+            value = getattr(getattr(self, section, None), field, None) if field else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         return f"{value:g}"
@@ -211,9 +308,15 @@ class Policy(_Strict):
 
 def _check_catalogue(policy: Policy, path: Path) -> None:
     """Every slot resolves, no text carries a digit of its own, ids are unique, and every
-    scenario a remedy names exists."""
-    from .triage import SCENARIOS
+    scenario a remedy names exists (a built-in one or the company's own)."""
+    from .triage import SCENARIOS as BUILT_IN
 
+    _check_scenarios(policy, path, BUILT_IN)
+    SCENARIOS = (*BUILT_IN, *(s.id for s in policy.scenarios))
+    for kind in ("defective_or_wrong_item", "late_or_lost_parcel"):
+        if (policy.returns is None or policy.shipping is None) and not policy.offline.get(kind):
+            raise RubricError(f"{path}: offline.{kind}: a policy without `returns` and `shipping` lists the "
+                              f"remedies the offline drafter offers for {kind} (its template's answer uses them)")
     for topic, ids in policy.offline_topics.items():
         for remedy_id in ids:
             if policy.remedy(remedy_id) is None:
@@ -251,6 +354,24 @@ def _check_catalogue(policy: Policy, path: Path) -> None:
                 if re.search(r"\d", SLOT.sub("", text)):
                     raise RubricError(f"{where}: {lang}: a digit written into the text; "
                                       f"use a {{section.field}} slot so the number comes from the policy")
+
+
+def _check_scenarios(policy: Policy, path: Path, built_in: tuple[str, ...]) -> None:
+    """A company scenario refines one of the nine kinds, under an id of its own."""
+    seen: set[str] = set()
+    for sc in policy.scenarios:
+        where = f"{path}: scenarios.{sc.id}"
+        if sc.id in built_in:
+            raise RubricError(f"{where}: the id is a built-in scenario's; name the company's own "
+                              f"(a built-in scenario needs no entry)")
+        if sc.id in seen:
+            raise RubricError(f"{where}: the id is used twice")
+        seen.add(sc.id)
+        if sc.kind not in built_in:
+            raise RubricError(f"{where}: kind: {sc.kind!r} is not one of the built-in scenarios "
+                              f"({', '.join(built_in)})")
+        if sc.kind in ("safety_emergency", "account_security") and sc.severity not in (None, "severe"):
+            raise RubricError(f"{where}: severity: a {sc.kind} scenario is severe; it cannot be lowered")
 
 
 @functools.cache

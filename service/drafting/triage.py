@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,8 @@ from .severity_signals import compile_patterns, said_as_fact as _said_as_fact, s
 if TYPE_CHECKING:
     from ..playbook import Playbook
 
-__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "signal_severity", "SCENARIOS", "TIERS"]
+__all__ = ["Issue", "Triage", "TriageRules", "triage", "load_triage_rules", "signal_severity", "keyword_hits",
+           "refine", "issue_severity", "SCENARIOS", "TIERS"]
 
 SCENARIOS = ("safety_emergency", "account_security", "billing", "outage",
              "defective_or_wrong_item", "late_or_lost_parcel", "poor_service", "inquiry", "other")
@@ -143,9 +144,15 @@ class Entities(BaseModel):
 
 
 class Issue(BaseModel):
-    scenario: str
+    scenario: str  # a built-in scenario, or the company's own (policy `scenarios`) that refines it
     text: str  # the clause it was read from (normalised: folded, simplified)
     score: float  # the classifier's probability of the scenario for that clause
+    kind: str = ""  # the built-in scenario it is (SCENARIOS): the scenario itself unless the company's
+
+    @model_validator(mode="after")
+    def _kind(self):
+        self.kind = self.kind or self.scenario
+        return self
 
 
 class Triage(BaseModel):
@@ -164,6 +171,12 @@ class Triage(BaseModel):
     # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
     # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
     from_model: list[str] = []
+    kind: str = ""  # the built-in scenario of the primary issue (SCENARIOS): `scenario` unless the company's
+
+    @model_validator(mode="after")
+    def _kind(self):
+        self.kind = self.kind or self.scenario
+        return self
 
 
 # Safety from the classifier: called at SAFETY_CALL or above; from SAFETY_UNSURE up to it the
@@ -178,6 +191,63 @@ RULE_KEEP = 0.05
 _DIGITS = re.compile(r"[\d\W_]+")
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
+
+
+def keyword_hits(automaton: ahocorasick.Automaton, text: str):
+    """(start, end, value) of each keyword of `automaton` (values are (word, value)) in `text`;
+    an English word only as a whole word ("sue" is not in "issue"; "去12315投诉" holds "12315")."""
+    for end, (word, value) in automaton.iter(text):
+        start = end - len(word) + 1
+        if _ascii_word(word[0]) and start > 0 and _ascii_word(text[start - 1]):
+            continue
+        if _ascii_word(word[-1]) and end + 1 < len(text) and _ascii_word(text[end + 1]):
+            continue
+        yield start, end + 1, value
+
+
+# a company scenario of these kinds (a question, `other`) refines an issue of any kind, and
+# an issue of these kinds is refined by a company scenario of any kind...
+_OPEN_KINDS = ("inquiry", "other")
+# ...but for these, which only a scenario of their own kind refines
+_NEVER_LOWERED = ("safety_emergency", "account_security")
+
+
+def refine(issues: list[Issue], policy, whole: str, *, taken=(), primary: bool = True
+           ) -> tuple[list[Issue], tuple[int, int] | None]:
+    """The issues with each one the company names for its business (policy `scenarios`)
+    renamed to the company's scenario, and its kind to the scenario's: among the scenarios
+    whose keywords the issue's clause holds (the primary's: `whole`, the message as matched),
+    first one of the issue's own kind, else (in the file's order) one of kind inquiry or
+    other, or any for an issue of kind inquiry or other. A danger or an account break-in is
+    refined only by a scenario of its own kind, so it is never lowered. Also where the
+    primary's keyword is in `whole` (None when the primary stays a built-in). `taken`: the
+    company scenarios other issues already are; `primary`: whether issues[0] is the primary."""
+    if not policy.scenarios:
+        return issues, None
+    out: list[Issue] = []
+    taken = set(taken)
+    at = None
+    for n, issue in enumerate(issues):
+        hits = [h for h in policy.matching_scenarios(whole if n == 0 and primary else issue.text)
+                if h[0].id not in taken]
+        own = next((h for h in hits if h[0].kind == issue.kind), None)
+        if own is None and issue.kind not in _NEVER_LOWERED:
+            own = next((h for h in hits if h[0].kind in _OPEN_KINDS or issue.kind in _OPEN_KINDS), None)
+        if own is None:
+            out.append(issue)
+            continue
+        sc, s, e = own
+        taken.add(sc.id)
+        if n == 0 and primary:
+            at = (s, e)
+        out.append(issue.model_copy(update={"scenario": sc.id, "kind": sc.kind}))
+    return out, at
+
+
+def issue_severity(issue: Issue, rules: TriageRules, policy) -> str:
+    """An issue's base tier: its company scenario's `severity`, else its kind's (triage.yaml)."""
+    own = policy.company_scenario(issue.scenario)
+    return (own.severity if own else None) or rules.spec.scenarios[issue.kind].severity
 
 
 def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_id: str | None = None,
@@ -201,12 +271,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     escalate = set()
     topics: list[str] = []
     signal_hits: list[tuple[str, int, int]] = []
-    for end, (word, values) in c.automaton.iter(matched):
-        start = end - len(word) + 1
-        if _ascii_word(word[0]) and start > 0 and _ascii_word(matched[start - 1]):
-            continue  # "sue" inside "issue"; but "去12315投诉" keeps its keyword
-        if _ascii_word(word[-1]) and end + 1 < len(matched) and _ascii_word(matched[end + 1]):
-            continue
+    for start, end_, values in keyword_hits(c.automaton, matched):
+        end = end_ - 1
         for kind, name in values:  # name: a scenario's, a topic's or a signal's
             if kind == "scenario":
                 first.setdefault(name, start)
@@ -279,7 +345,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         issues.sort(key=lambda i: (i.scenario != scenario, _URGENCY[i.scenario]))
     else:
         issues = [Issue(scenario=scenario, text=norm.strip()[:200], score=1.0)]
-    severity = max((c.spec.scenarios[i.scenario].severity for i in issues), key=_TIER.get)
+    issues, own_at = refine(issues, policy, matched)  # the company's own names for its kinds
+    scenario, kind = issues[0].scenario, issues[0].kind
+    severity = max((issue_severity(i, c, policy) for i in issues), key=_TIER.get)
     raise_to = signal_severity(signals)
     if "escalate_to_severe" in escalate:
         raise_to = "severe"
@@ -289,6 +357,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     tier = policy.severity[severity]
 
     keyword = clause = None
+    if own_at is not None:  # the company's keyword names the problem
+        keyword_at[scenario] = own_at
+        keyword_at.setdefault(kind, own_at)
     if scenario in keyword_at:
         s, e = keyword_at[scenario]
         keyword = message[s:e]  # normalisation keeps offsets for every script we use
@@ -296,11 +367,11 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     elif message.strip():  # no keyword: the first clause of the message
         clause = _clause(message, 0, 0)
     entities = _entities(message, norm, c, playbook.rubric, order_id, customer_name, keyword, clause)
-    if scenario == "billing" and ("billing" not in keyword_at or _marked(norm, keyword_at["billing"][0])):
+    if kind == "billing" and ("billing" not in keyword_at or _marked(norm, keyword_at["billing"][0])):
         # a billing case lets a reply repeat the ticket's amount as the charge to refund; the
         # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
         entities = entities.model_copy(update={"amount": None})
-    return Triage(lang=lang, scenario=scenario, severity=severity,
+    return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .triage import TIERS, Issue, Triage, signal_severity
+from .triage import TIERS, Issue, Triage, issue_severity, refine, signal_severity
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
@@ -73,40 +73,46 @@ def with_opinion(t: Triage, opinion: Opinion | None, playbook: Playbook, message
     signals = [s for s in dict.fromkeys(opinion.signals) if s in rules.signals]
     changed: list[str] = []
 
+    # the model names the nine kinds; a company's scenario (policy `scenarios`) is the service's
+    # refinement of one, so the reading is compared kind with kind
     safety = t.safety or opinion.safety or "safety_emergency" in named
     if safety and not t.safety:
         changed.append("safety")
-    scenario = t.scenario
+    kind = t.kind
     if safety:
-        scenario = "safety_emergency"
-    elif named and named[0] != t.scenario and (
-            named[0] not in _NOT_A_COMPLAINT or t.scenario in _NOT_A_COMPLAINT):
-        scenario = named[0]  # renamed; a complaint is never demoted to a question
+        kind = "safety_emergency"
+    elif named and named[0] != t.kind and (
+            named[0] not in _NOT_A_COMPLAINT or t.kind in _NOT_A_COMPLAINT):
+        kind = named[0]  # renamed; a complaint is never demoted to a question
         changed.append("scenario")
 
     issues = list(t.issues)
-    have = {i.scenario for i in issues}
-    added = [s for s in ([scenario] if scenario not in have else []) + named if s not in have]
+    have = {i.kind for i in issues}
+    added = [s for s in ([kind] if kind not in have else []) + named if s not in have]
     if added:
         from .triage_model import load_model, prepare
 
         whole = load_model(playbook.rubric_dir, playbook.cache_dir).proba(message)
         text = prepare(message).strip()[:200]
-        for s in dict.fromkeys(added):
-            # the classifier's own probability, so that `score` means one thing for every issue
-            issues.append(Issue(scenario=s, text=text, score=round(whole.get(s, 0.0), 3)))
-        if len(issues) > 1 and any(i.scenario not in _NOT_A_COMPLAINT for i in issues):
-            issues = [i for i in issues if i.scenario != "other"]  # "other" is what is left when nothing else is
-        if [s for s in added if s != scenario]:
+        # the classifier's own probability, so that `score` means one thing for every issue;
+        # each new issue refined to the company's scenario its words name, as triage does
+        new, _ = refine([Issue(scenario=s, text=text, score=round(whole.get(s, 0.0), 3))
+                         for s in dict.fromkeys(added)], playbook.policy, text,
+                        taken={i.scenario for i in issues}, primary=False)
+        issues.extend(new)
+        if len(issues) > 1 and any(i.kind not in _NOT_A_COMPLAINT for i in issues):
+            issues = [i for i in issues if i.kind != "other"]  # "other" is what is left when nothing else is
+        if [s for s in added if s != kind]:
             changed.append("issues")
-    issues.sort(key=lambda i: i.scenario != scenario)  # the primary first, the others as they were
+    issues.sort(key=lambda i: i.kind != kind)  # the primary first, the others as they were
+    scenario = issues[0].scenario if issues and issues[0].kind == kind else kind
 
     new_signals = [s for s in signals if s not in t.signals]
     if new_signals:
         changed.append("signals")
     all_signals = [*t.signals, *new_signals]
     severity = max([t.severity, opinion.severity or t.severity, signal_severity(all_signals),
-                    *(rules.scenarios[i.scenario].severity for i in issues)], key=_TIER.get)
+                    *(issue_severity(i, playbook.triage_rules, playbook.policy) for i in issues)], key=_TIER.get)
     if _TIER[severity] > _TIER[t.severity]:
         changed.append("severity")
     if not changed:
@@ -117,9 +123,9 @@ def with_opinion(t: Triage, opinion: Opinion | None, playbook: Playbook, message
         # the customer's words quoted back named the old problem; a charge to refund is a
         # billing fact only when the service's own reading found one
         entities = entities.model_copy(update={"keyword": None, "clause": None,
-                                               **({"amount": None} if scenario == "billing" else {})})
+                                               **({"amount": None} if kind == "billing" else {})})
     tier = playbook.policy.severity[severity]
     return t.model_copy(update={
-        "scenario": scenario, "severity": severity, "respond_within": tier.respond_within,
+        "scenario": scenario, "kind": kind, "severity": severity, "respond_within": tier.respond_within,
         "escalate_to": tier.escalate_to, "entities": entities, "issues": issues, "signals": all_signals,
         "safety": safety, "safety_uncertain": t.safety_uncertain and not safety, "from_model": changed})
