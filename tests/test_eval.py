@@ -151,6 +151,117 @@ def test_rubric_fails_on_an_error_finding(cases):
     assert not s.passed and "over_promise" in s.reason
 
 
+# ------------------------------------------------------------------ the real-style scorers
+
+REAL_NEW = ("honesty", "no_quoted_insults", "asks", "restatement")
+
+
+def with_triage(draft: dict, scenario: str, *others: str) -> dict:
+    return draft | {"triage": {"scenario": scenario, "severity": "medium",
+                               "issues": [{"scenario": s} for s in (scenario, *others)]}}
+
+
+def test_the_real_style_cases_are_there_and_their_golden_replies_pass_the_new_scorers(cases):
+    real = [c for c in cases.values() if c.tags.get("register") == "real"]
+    assert len(real) >= 24
+    assert {c.ticket.lang for c in real} == {"zh-Hans", "zh-Hant", "en"}
+    assert sum(len(c.scenarios) > 1 for c in real) >= 3
+    failures = []
+    for case in real:
+        draft = as_draft(case.golden.strip(), case)
+        for name in REAL_NEW:
+            s = SCORERS[name](case, draft, PLAYBOOK)
+            if not s.passed:
+                failures.append((case.id, name, s.reason))
+    assert failures == []
+
+
+def test_the_new_scorers_skip_a_case_without_their_fields(cases):
+    case = cases[SAFETY]
+    draft = with_triage(as_draft(case.golden, case), "safety_emergency")
+    for name in ("scenario", "asks", "restatement"):
+        s = SCORERS[name](case, draft, PLAYBOOK)
+        assert s.passed and s.score == 1.0 and s.reason.startswith("not set")
+
+
+def test_scenario_wants_every_issue_and_the_primary_first(cases):
+    case = cases["real-zh-hans-chat-04"]  # billing, then a parcel not shipped
+    draft = as_draft(case.golden, case)
+    assert SCORERS["scenario"](case, with_triage(draft, "billing", "late_or_lost_parcel"), PLAYBOOK).passed
+    one = SCORERS["scenario"](case, with_triage(draft, "billing"), PLAYBOOK)
+    assert not one.passed and one.score == 0.5 and "missed: late_or_lost_parcel" in one.reason
+    swapped = SCORERS["scenario"](case, with_triage(draft, "late_or_lost_parcel", "billing"), PLAYBOOK)
+    assert not swapped.passed and "primary late_or_lost_parcel" in swapped.reason
+
+
+def test_honesty_fails_a_claimed_check_or_action_in_either_script_and_english(cases):
+    for cid, claim in (("real-zh-hans-chat-09", "我已核实,"), ("real-zh-hant-chat-01", "我已為您查詢過,"),
+                       ("real-en-chat-08", "I've checked your order and ")):
+        case = cases[cid]
+        assert score("honesty", case.golden, case).passed
+        bad = score("honesty", claim + case.golden, case)
+        assert not bad.passed and bad.score == 0.0 and "claims what did not happen" in bad.reason
+    case = cases["real-en-social-04"]
+    s = score("honesty", case.golden + " We have refunded your last order.", case)
+    assert not s.passed and "we have refunded" in s.reason
+
+
+def test_no_quoted_insults_fails_an_insult_or_a_handle_of_the_message(cases):
+    case = cases["real-en-social-02"]
+    assert score("no_quoted_insults", case.golden, case).passed
+    s = score("no_quoted_insults", case.golden.replace("your headphones", "your damn headphones", 1), case)
+    assert not s.passed and "damn" in s.reason
+    s = score("no_quoted_insults", "@YuexiangMall " + case.golden, case)
+    assert not s.passed and "@YuexiangMall" in s.reason
+    yo = cases["real-en-chat-08"]  # "yo" is a word, not the start of "you"
+    assert "you" in yo.golden and score("no_quoted_insults", yo.golden, yo).passed
+    hant = cases["real-zh-hant-chat-02"]  # folded and compared across scripts
+    assert not score("no_quoted_insults", hant.golden.replace("您好,", "您好,超傻眼,"), hant).passed
+
+
+def test_asks_wants_each_missing_fact_and_none_the_ticket_gives(cases):
+    case = cases["real-zh-hans-chat-05"]  # no order number, no photo
+    assert score("asks", case.golden, case).passed
+    dropped = score("asks", case.golden.replace("方便拍一张故障部位的照片发给我们吗?", ""), case)
+    assert not dropped.passed and dropped.score == 0.5 and "photo" in dropped.reason
+    case = cases["real-en-chat-08"]  # the order number and a photo are given
+    assert score("asks", case.golden, case).passed
+    again = score("asks", case.golden + " Could you send us a photo of the fault?", case)
+    assert not again.passed and "asks again" in again.reason and "photo" in again.reason
+    worded = score("asks", case.golden + " Can you tell us the order number please?", case)  # not the policy's words
+    assert not worded.passed and "order_id" in worded.reason
+
+
+def test_restatement_carries_the_problem_and_no_insult_or_placeholder(cases):
+    case = cases["real-zh-hans-chat-03"]
+    good = as_draft(case.golden, case) | {"sections": {"restatement": "我了解到:您的电动牙刷充不进电。"}}
+    assert SCORERS["restatement"](case, good, PLAYBOOK).passed
+    rude = good | {"sections": {"restatement": "我了解到:您说“什么破玩意儿”,电动牙刷充不进电。"}}
+    s = SCORERS["restatement"](case, rude, PLAYBOOK)
+    assert not s.passed and "破玩意儿" in s.reason
+    vague = good | {"sections": {"restatement": "我了解到:您反映的情况出现了问题。"}}
+    s = SCORERS["restatement"](case, vague, PLAYBOOK)
+    assert not s.passed and "names none of" in s.reason
+    case = cases["real-zh-hans-chat-01"]
+    held = as_draft(case.golden, case) | {"sections": {"restatement": "我了解到:您于[日期x]购买的空气炸锅还没到。"}}
+    s = SCORERS["restatement"](case, held, PLAYBOOK)
+    assert not s.passed and "[日期x]" in s.reason
+    # a reply read back (no sections): the restatement is found by the review
+    assert SCORERS["restatement"](case, as_draft(case.golden, case), PLAYBOOK).passed
+
+
+def test_a_case_naming_an_insult_its_message_lacks_or_an_unknown_scenario_is_refused(tmp_path):
+    from service.errors import InputError
+
+    base = {"id": "x", "ticket": {"message": "垃圾 耳机坏了", "lang": "zh-Hans"}, "golden": "抱歉。"}
+    for extra, said in (({"insults": ["傻"]}, "insults not in the message"),
+                        ({"scenarios": ["refund"]}, "scenarios"), ({"asks": ["photo"], "asks_not": ["photo"]}, "both")):
+        (tmp_path / "cases.yaml").write_text(yaml.safe_dump([base | extra], allow_unicode=True), encoding="utf-8")
+        (tmp_path / "suite.yaml").write_text("cases: [cases.yaml]\nscorers: {language: {}}\n", encoding="utf-8")
+        with pytest.raises(InputError, match=said):
+            load_cases(load_config(tmp_path / "suite.yaml"))
+
+
 # ------------------------------------------------------------------ running offline
 
 @pytest.fixture(scope="module")
@@ -164,7 +275,8 @@ def test_an_offline_run_scores_every_case_and_records_what_made_it(offline_run):
     assert run["config"]["hash"].startswith("sha256:") and run["rubric_version"]
     assert "system.j2" in run["prompt_hashes"] and "offline/zh-Hans/parts.j2" in run["prompt_hashes"]
     assert run["stats"]["cases"] == len(run["results"]) >= 60 and run["stats"]["errors"] == 0
-    assert set(run["stats"]["scorers"]) == {"structure", "rubric", "facts", "concreteness", "similarity", "language"}
+    assert set(run["stats"]["scorers"]) == {"structure", "rubric", "facts", "concreteness", "similarity", "language",
+                                            "scenario", "honesty", "no_quoted_insults", "asks", "restatement"}
     assert set(run["stats"]["tags"]) >= {"scenario", "locale", "channel", "severity"}
     one = next(r for r in run["results"] if r["id"] == SAFETY)
     assert set(one["scores"]) == set(run["stats"]["scorers"])

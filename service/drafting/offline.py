@@ -55,6 +55,8 @@ def _quotable(clause: str, rubric, keep: tuple[str, ...] = ()) -> bool:
 
     if rubric.recognisers["contact"].found(clause.lower()):
         return False
+    if re.search(r"\[[\u4e00-\u9fff]{1,4}x\]", clause):  # an export's placeholder: no one's words
+        return False
     bare = clause
     for value in keep:  # the ticket's own order number is a fact the reply may repeat
         bare = bare.replace(value, "")

@@ -438,6 +438,9 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
     m = rubric.recognisers["amount"].search(norm)
     if m:
         amount = message[m.start():m.end()]
+    # an anonymised export's placeholder ("[日期x]", "[金额x]") is read as a value of its kind so
+    # that the recognisers see one, but it is no fact a reply may repeat: its value is unknown
+    date, amount = (None if x and _PLACEHOLDER.search(x) else x for x in (date, amount))
     if not customer_name:
         m = _NAME.search(message) or _SIGN.search(message.strip())
         customer_name = m.group("n") if m else None
@@ -456,6 +459,7 @@ def _photo_sent(norm: str) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
+_PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
 
 
 def _clause(message: str, s: int, e: int) -> str | None:

@@ -4,15 +4,20 @@ and the strings it must never say, and tags to slice results by. Data lives in e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError, first_problem
 from ..schemas import Channel, CustomerName, Lang, OrderId
+from ..drafting.triage import SCENARIOS
 from .config import SuiteConfig
 
-__all__ = ["Case", "Ticket", "load_cases"]
+__all__ = ["Case", "Ticket", "load_cases", "Fact", "Scenario"]
+
+Scenario = Literal[SCENARIOS]  # triage's scenario ids
+Fact = Literal["order_id", "photo", "account"]  # what a question asks for (policy.yaml `asks`)
 
 
 class _Strict(BaseModel):
@@ -38,6 +43,33 @@ class Case(_Strict):
     facts: list[str] = Field(default_factory=list)
     must_not: list[str] = Field(default_factory=list)
     tags: dict[str, str | None] = Field(default_factory=dict)
+    # For the scorers of real-style tickets (scorers.py); a case without them skips those checks.
+    # scenarios: what triage must find, the primary first (every issue of a multi-issue message)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    # insults: strings of the message a reply must never repeat (insults, profanity, @handles,
+    # greetings and filler); they must be in the message
+    insults: list[str] = Field(default_factory=list)
+    # asks: facts the ticket lacks, which the reply asks for; asks_not: facts it gives
+    asks: list[Fact] = Field(default_factory=list)
+    asks_not: list[Fact] = Field(default_factory=list)
+    # restates: the problem's key words (product, what went wrong); one must be in the restatement
+    restates: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Case":
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise ValueError("scenarios: a scenario is listed twice")
+        both = set(self.asks) & set(self.asks_not)
+        if both:
+            raise ValueError(f"asks and asks_not both list {', '.join(sorted(both))}")
+        # an insult the message does not hold tests nothing (compared folded, across scripts)
+        from ..checker.text import fold, to_simplified
+
+        message = to_simplified(fold(self.ticket.message))
+        absent = [x for x in self.insults if to_simplified(fold(x)) not in message]
+        if absent:
+            raise ValueError(f"insults not in the message: {', '.join(absent)}")
+        return self
 
     def matches(self, include: dict[str, list[str]]) -> bool:
         """Every key's tag value is one of the listed values (`id` matches the case id)."""

@@ -25,7 +25,8 @@ from ..errors import InputError, first_problem
 
 __all__ = ["SuiteConfig", "ScorerConfig", "GateConfig", "load_config", "SCORER_NAMES"]
 
-SCORER_NAMES = ("structure", "rubric", "facts", "concreteness", "similarity", "language", "judge")
+SCORER_NAMES = ("structure", "rubric", "facts", "concreteness", "similarity", "language", "scenario", "honesty",
+                "no_quoted_insults", "asks", "restatement", "judge")
 
 
 class _Strict(BaseModel):
