@@ -184,6 +184,8 @@ class Triage(BaseModel):
 SAFETY_CALL = 0.9
 SAFETY_UNSURE = 0.3
 # A clause adds an issue of its own when the classifier gives it at least this probability.
+WHOLE_UNSURE = 0.7  # below this, the whole message's class gives way to a clause read at CLAUSE_SURE
+CLAUSE_SURE = 0.9
 CLAUSE_ISSUE = 0.85
 # A keyword's scenario stays the primary one unless the classifier gives it less than this
 # (a negated or quoted keyword, an idiom: "没有质量问题", "客服说无质量问题").
@@ -333,6 +335,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             found.pop("other", None)  # "other" is what is left when nothing else is
         if len(found) > 1 and "inquiry" in found and found["inquiry"].score < 0.9:
             found.pop("inquiry")  # "请问你们到底什么时候发货": a complaint put as a question
+        primary = next(iter(found.values()), None)
+        sure = [i for i in found.values() if i.score >= CLAUSE_SURE and i.scenario not in ("inquiry", "other")]
+        if primary and primary.score < WHOLE_UNSURE and primary.scenario != rule_scenario and sure:
+            # an unsure reading of the whole ("什么破玩意儿…垃圾" round the problem) gives way to a
+            # clause the classifier is sure of
+            best = max(sure, key=lambda i: i.score)
+            found = {best.scenario: best, **{k: v for k, v in found.items() if k != best.scenario}}
         issues = list(found.values())
     safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
     if safety:
