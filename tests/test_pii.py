@@ -539,9 +539,34 @@ def test_a_place_after_delivery_to_is_not_an_address():
     ("電子發票載具 /Q7W+2K9 沒有歸戶", "/Q7W+2K9"),  # Taiwan's phone barcode carrier names its owner
     ("驾驶证档案编号 440300219876，过户要用", "440300219876"),
     ("Ph: 0822 413 9921 / 99871 20433 (after 6pm)", "99871 20433"),  # a second number after a phone
+    ("A/c no 30218877410592 at the Andheri branch", "30218877410592"),
+    ("居留許可號碼 QK7765012 到期了", "QK7765012"),
+    ("加我绿泡泡 xiaolu_0815 发图", "xiaolu_0815"),
+    ("Consumer no 5512093, the meter reading is wrong", "5512093"),
+    ("客人：一 三 八，零 零 一 三，八 八 六 六", "一 三 八，零 零 一 三，八 八 六 六"),  # read digit by digit, with pauses
 ])
 def test_more_personal_numbers(text, value):
     assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("我住 新界葵涌 石蔭邨 安逸樓 12樓 1207 室 平日冇人", "新界葵涌 石蔭邨 安逸樓 12樓 1207 室"),  # spaces between its parts
+    ("寄到我公司，台中市西屯區 市政路 386巷 9號 12樓", "台中市西屯區 市政路 386巷 9號 12樓"),
+    ("我住在成都市武侯区 桐梓林 紫荆西路8号 2栋3单元", "成都市武侯区 桐梓林 紫荆西路8号 2栋3单元"),
+])
+def test_chinese_addresses_with_spaces(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "IFSC SBIN0004512, branch Andheri",  # a bank's branch code is the bank's
+    "我住的地方没有信号",
+    "我买了两三个，一两天就坏了",
+])
+def test_bank_codes_and_everyday_words_are_left(text):
+    assert find_pii(text) == [], find_pii(text)
+
+
 
 
 @pytest.mark.parametrize("text,value", [

@@ -152,8 +152,9 @@ _NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\ufe52\ufe6b\u200b-\u200d\u
 _CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九", "00111223456789")
 _CN_RUN = re.compile(r"[零〇一幺么二两三四五六七八九](?:[ \-]?[零〇一幺么二两三四五六七八九]){6,}")
 # ... and read out in groups, with pauses: "一八二，嗯，一七四，五九九零三" (the pauses read as spaces)
-_CN_GROUPS = re.compile(r"[零〇一幺么二两三四五六七八九]{2,}(?:[，,、\s]*(?:嗯|呃|额|額|啊|對|对)?[，,、\s]*"
-                        r"[零〇一幺么二两三四五六七八九]{2,})+")
+# (a group may be read digit by digit with spaces: "九 七 三 六，一 一 八 二")
+_CN_GROUPS = re.compile(r"[零〇一幺么二两三四五六七八九](?: ?[零〇一幺么二两三四五六七八九])+(?:[，,、\s]*(?:嗯|呃|额|額|啊|對|对)?[，,、\s]*"
+                        r"[零〇一幺么二两三四五六七八九](?: ?[零〇一幺么二两三四五六七八九])+)+")
 _CN_PAUSE = re.compile(r"[^零〇一幺么二两三四五六七八九]")
 # A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
 # below is run only around these (a window 3 characters wider to the left for "+", "(" and the
@@ -351,17 +352,18 @@ _ESTATE_SUFFIX = (r"(?:小区|小區|社区|社區|花园|花園|家园|家園|�
 # or read out in Chinese digits ("七栋六零一", "一单元一零零二").
 _BLDG_SUFFIX = r"(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|房|户|戶|F|f|号|號|组|組|期|门|門|区|區)"
 _CN_DIGIT = "[零〇一二三四五六七八九]"
-_BLDG = (r"(?:附?" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM + r"{1,5})" + _BLDG_SUFFIX
+# (a single space may sit between the parts and before a suffix: "玉屏樓 2座 9樓 906 室")
+_BLDG = (r"(?: ?附?" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_NUM + r"{1,5}) ?" + _BLDG_SUFFIX
          + r"(?:之(?:\d+|" + _CN_NUM + r"{1,3}))?"
          + r"(?:(?<=[楼樓层層座])[A-Za-z](?![A-Za-z0-9])(?!" + _BLDG_SUFFIX + r"))?"
-         + r"(?:(?:\d{2,4}|" + _CN_DIGIT + r"{3,4})(?![0-9A-Za-z])(?!" + _CN_NUM + r")(?!" + _BLDG_SUFFIX + r"))?)")
+         + r"(?: ?(?:\d{2,4}|" + _CN_DIGIT + r"{3,4})(?![0-9A-Za-z])(?!" + _CN_NUM + r")(?! ?" + _BLDG_SUFFIX + r"))?)")
 # Section (by number or by direction: "四段", "北段"), lane and alley, then the house number
 # ("四段二一六巷三弄五號", "三百九十八号", "十九号附一号")
-_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4}|[东南西北中東])段)?(?:(?:\d+|" + _CN_NUM + r"{1,5})[巷弄])*"
-             r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7})[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
+_HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4}|[东南西北中東])段)? ?(?:(?:\d+|" + _CN_NUM + r"{1,5}) ?[巷弄] ?)*"
+             r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7}) ?[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
              r"(?:-\d{1,4}(?:-\d{1,4})?(?!\d))?")
 _ZH_ADDRESS = re.compile(
-    r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r"){0,5}"
+    r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r" ?){0,5}"
     r"(?:" + _N + r"{1,8}?" + _ROAD_SUFFIX + r"(?<!知道)(?<!味道)(?<!频道)(?<!頻道)(?<!渠道)(?<!通道)(?<!报道)(?<!報道)"
     r"(?<!难道)(?<!難道)(?<!顺路)(?<!順路)(?<!线路)(?<!線路)(?<!走路)(?<!上街)(?<!逛街)"
     r"[东南西北中東]? ?" + _HOUSE_NO + _BLDG + r"*"
@@ -785,7 +787,7 @@ _VALUE_LABELS = {
            "hk id", "hong kong id", "macau id", "macao id", "taiwan id", "national id", "resident id", "identity card",
            "id card", "id number", "id no", "ssn", "social security", "ni number", "national insurance", "nric",
            # travel and residence permits, driving licences
-           "通行证", "通行證", "回乡证", "回鄉證", "回乡卡", "回鄉卡", "台胞证", "台胞證", "居留证", "居留證", "居住证",
+           "通行证", "通行證", "回乡证", "回鄉證", "回乡卡", "回鄉卡", "台胞证", "台胞證", "居留证", "居留證", "居留许可", "居留許可", "居住证",
            "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "档案编号", "檔案編號", "permit", "driver's license",
            "driver's licence", "drivers license", "drivers licence", "driving licence", "driving license",
            "licence number", "license number", "licence no", "license no", "driver license", "driver licence",
@@ -793,7 +795,7 @@ _VALUE_LABELS = {
     "PASSPORT": ["护照", "護照", "passport"],
     "ACCOUNT": ["银行账号", "銀行帳號", "银行账户", "銀行帳戶", "收款账户", "收款帳戶", "收款账号", "收款帳號", "账号", "帳號",
                 "賬號", "账户", "帳戶", "賬戶", "帐号", "帐户", "银行帐号", "收款帐户",  # (帐: 帳 simplified by OpenCC)
-                "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number",
+                "户口", "戶口", "卡号", "卡號", "银行卡", "銀行卡", "account number", "a/c", "a/c no", "a/c number",
                 "account no", "acct", "acc", "bank account", "iban", "bsb", "sort code", "sort", "fps", "轉數快",
                 "识别码", "識別碼"],
     # a member's or a loyalty scheme's number names the customer, like an account's
@@ -801,7 +803,8 @@ _VALUE_LABELS = {
                "会员号码", "會員號碼", "积分卡", "積分卡", "member", "membership", "member id", "member number",
                "membership number", "membership no", "member no", "loyalty", "loyalty number", "loyalty card",
                "rewards number", "clubcard", "nectar", "aadvantage", "frequent flyer", "skymiles", "skywards",
-               "krisflyer", "asia miles", "mileageplus", "avios", "costco"],
+               "krisflyer", "asia miles", "mileageplus", "avios", "costco", "会员id", "會員id", "会员uid",
+               "consumer no", "consumer number", "customer no", "customer number", "用户编号", "用戶編號", "客户编号", "客戶編號"],
     # a bank's name before a long number: "國泰世華 0125-0808-7731-29", "HSBC 004-123456-838"
     "BANK": ["银行", "銀行", "bank", "工行", "建行", "农行", "農行", "中行", "招行", "交行", "中银", "中銀", "匯豐", "汇丰",
              "恒生", "渣打", "东亚", "東亞", "国泰世华", "國泰世華", "中信", "中國信託", "中国信托", "玉山", "台新", "富邦",
@@ -821,7 +824,8 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   # a player's or a member's name on a platform
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
                   "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account",
-                  "阿里旺旺", "旺旺", "payme", "好友代码", "好友代碼", "friend code", "游戏id", "遊戲id"]
+                  "阿里旺旺", "旺旺", "payme", "好友代码", "好友代碼", "friend code", "游戏id", "遊戲id",
+                  "绿泡泡", "綠泡泡", "snap", "账号名", "帳號名", "账户名", "帳戶名"]
 _VALUE_FILLER = ["吧", "我", "加我", "加一下", "後面是", "后面是", "號碼係", "号码是", "号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
@@ -891,7 +895,8 @@ _REFERENCE_WORDS = (
     "客票", "票号", "票號", "识别号", "識別號", "统一编号", "統一編號", "时间戳", "時間戳", "投诉单", "投訴單", "客訴單",
     "报案", "報案", "预约", "預約", "取件码", "取件碼", "保修卡", "保固", "交易", "流水", "快递", "快遞",
     "物流", "运单", "運單", "追蹤", "追踪", "报关", "報關", "发票", "發票", "订单", "訂單", "isbn", "ip", "ts", "usps", "ups",
-    "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card")
+    "fedex", "dhl", "shipping label", "label", "event", "session", "coupon", "voucher", "promo", "gift card",
+    "ifsc", "swift", "bic", "routing")  # (a bank's branch code is the bank's)
 
 
 def _label_automaton():
@@ -904,7 +909,7 @@ def _label_automaton():
             kinds.setdefault(w, set()).add(kind)
 
     add("handle", _HANDLE_LABELS)
-    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "ship", "deliver", "delivery", "send",
+    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "我住", "住在", "住喺", "家住", "ship", "deliver", "delivery", "send",
                     "mail", "post"))
     for words in _VALUE_LABELS.values():
         add("value", words)
@@ -966,9 +971,10 @@ def _value_label(t: str, start: int) -> str | None:
 _ADDRESS_LABEL = re.compile(
     r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
     r"|(?<![a-z])(?:ship|deliver|delivery|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
-    r"|地址|住址|寄到|寄去|寄往|送到|送去|送往)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+|(?<=[址到去往])(?=[\u4e00-\u9fff]))")
+    r"|地址|住址|寄到|寄去|寄往|送到|送去|送往|我住在|我家住在|我住喺|我住|住在|住喺|家住)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+|(?<=[址到去往住在喺])(?=[\u4e00-\u9fff]))")
 _ADDRESS_CLAUSE_ZH = re.compile(r"[^\n。！？!?；;，,\"\\]{6,60}")
-_ADDRESS_LAST_ZH = re.compile(r"\d+\s?[A-Za-z]?\s?(?:号|號|楼|樓|层|層|室|座|栋|棟|F)(?:\s?[A-Za-z]\s?(?:座|室))?")
+_ADDRESS_LAST_ZH = re.compile(r"\d+\s?[A-Za-z]?\s?(?:号楼|號樓|单元|單元|号|號|楼|樓|层|層|室|座|栋|棟|房|户|戶|F)"
+                              r"(?:\s?[A-Za-z]\s?(?:座|室))?(?:\s?\d{2,4}(?!\s?[\d号號楼樓层層室]))?")
 _ADDRESS_START = re.compile(r"[0-9A-Z#\u4e00-\u9fff]")  # an address after "ship to" starts like one
 # (never over a quote or a backslash: masking runs on JSON text too, and must not cut its strings)
 _ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$)")
@@ -1026,13 +1032,16 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
         at = lm.end()
         zh = at < len(t) and "\u4e00" <= t[at] <= "\u9fff"
         tail = (_ADDRESS_TAIL_ZH if zh else _ADDRESS_TAIL_EN).match(t, at)
+        if zh and (tail is None or not _DIGIT.search(t, at, tail.end())):
+            # spaces between its parts: "…大馬路 海洋花園 紫羅蘭閣 15樓D座", "新界元朗 朗屏邨 玉屏樓 2座 9樓 906 室"
+            wide = _ADDRESS_CLAUSE_ZH.match(t, at)
+            last = [m.end() for m in _ADDRESS_LAST_ZH.finditer(t, at, wide.end())] if wide else []
+            if last:
+                add(("ADDRESS", at, last[-1], 9))
+            continue
         if tail is None or (lm.group().lower().rstrip().endswith("to") and not _ADDRESS_START.match(t, at)):
             continue  # "the delivery to my office was late by 3 days": a place, not an address
         end = tail.end()
-        if zh and not _DIGIT.search(t, at, end):  # spaces between its parts: "…大馬路 海洋花園 紫羅蘭閣 15樓D座"
-            wide = _ADDRESS_CLAUSE_ZH.match(t, at)
-            last = [m.end() for m in _ADDRESS_LAST_ZH.finditer(t, at, wide.end())] if wide else []
-            end = last[-1] if last else end
         for stop in _FULL_STOP.finditer(t, at, end):
             if stop.group(1).lower() not in _ABBREVIATIONS:
                 end = stop.start() + len(stop.group(1))
@@ -1090,7 +1099,7 @@ _DATE_TIME = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d
                         r"(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?")
 _DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+\.\d{1,2}|\d{1,3}\.\d+")  # (a score: 0.9876543)
 # parcel numbers of the post (UPU S10: "EE123456789IN") and request ids (UUIDs)
-_REFERENCE_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_REFERENCE_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|[A-Z]{4}0[A-Z0-9]{6}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                              r"|(?=[0-9a-f]*[a-f])[0-9a-f]{32}")  # (and a system's own hex ids: a draft's, in a logged path)
 
 
