@@ -138,3 +138,23 @@ def test_the_answer_follows_the_policy_file(tmp_path):
 def test_a_question_on_another_topic_gets_no_returns_answer(client):
     body = client.post("/v1/drafts", json={"message": "想问一下你们客服电话几点到几点有人接?"}).json()
     assert "退货" not in body["text"] and "天内" not in body["text"]
+
+
+# A restatement quotes the customer's words only when they carry the problem: never a
+# greeting, an opener, filler, an @handle or an insult (rubrics/quoting.yaml), and then the
+# message's first clause that says something instead.
+@pytest.mark.parametrize("message,lang,never,quoted", [
+    ("什么破玩意儿\n刚买的电动牙刷充一晚上都充不进电\n垃圾", "zh-Hans", ["破玩意", "垃圾"], "充不进电"),
+    ("老板你好，请问这款保温杯能装热水多久", "zh-Hans", ["老板你好"], "保温杯"),
+    ("@YuexiangHelp hey, you idiots charged me twice for the same order", "en", ["idiots", "hey", "@YuexiangHelp"], None),
+    ("hi! my parcel still hasn't arrived after two weeks", "en", ["\"hi"], "parcel"),
+])
+def test_a_restatement_quotes_the_problem_not_filler_or_insults(client, message, lang, never, quoted):
+    r = client.post("/v1/drafts", json={"message": message, "lang": lang, "channel": "chat"})
+    assert r.status_code == 200, r.text
+    text = r.json()["text"]
+    for word in never:
+        assert word not in text, text
+    if quoted:
+        assert quoted in text, text
+    assert r.json()["review"]["passed"], r.json()["review"]

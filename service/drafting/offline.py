@@ -7,12 +7,13 @@ zh-Hans template and converts it with OpenCC (s2twp: Taiwan phrasing, e.g. 工�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from ..checker.languages import LANGUAGES
-from ..checker.text import to_script
+from ..checker.text import to_script, to_simplified
 from . import fields
 from .asks import needed_asks
 from .policy import Policy
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["catalogue_facts", "catalogue_remedy", "compose", "contact_line", "emergency_line", "greeting_for", "Sections"]
 
+import yaml
 from pydantic import BaseModel
 
 
@@ -65,6 +67,36 @@ def _quotable(clause: str, rubric, keep: tuple[str, ...] = ()) -> bool:
     return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
 
 
+@lru_cache(maxsize=8)
+def _quoting(rubric_dir: str) -> tuple[re.Pattern, re.Pattern]:
+    """rubrics/quoting.yaml as two patterns: filler to take out, insults never to quote."""
+    path = Path(rubric_dir) / "quoting.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def words(kind: str) -> re.Pattern:
+        zh = sorted(data.get(kind, {}).get("zh", []), key=len, reverse=True)
+        en = sorted(data.get(kind, {}).get("en", []), key=len, reverse=True)
+        alts = [re.escape(w) for w in zh] + [r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in en]
+        return re.compile("|".join(alts) or r"(?!)")
+
+    return words("filler"), words("insults")
+
+
+_NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
+_EN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def says_something(clause: str, rubric_dir) -> bool:
+    """Whether a clause carries the customer's problem once greetings, filler, @handles,
+    hashtags and placeholders are taken out, and holds no insult (rubrics/quoting.yaml)."""
+    filler, insults = _quoting(str(rubric_dir))
+    text = to_simplified(clause).lower()
+    if insults.search(text):
+        return False
+    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", text)))
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 or len(_EN_WORD.findall(rest)) >= 3
+
+
 def _source_lang(root: Path, lang: str, scenario: str) -> str:
     """The template folder for `lang`: its own when it has this scenario, else the one its
     language is written from (zh-Hant from zh-Hans, converted)."""
@@ -80,17 +112,37 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
+_MESSAGE_CLAUSE = re.compile(r"[^,，.。!！?？;；:：\n\"“”「」()（）]+")
+
+
+def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple[str, ...]) -> str | None:
+    """The customer's words a restatement quotes back: the clause round the word that named the
+    problem, else the message's first clause that says something (not a greeting, an opener,
+    filler or an insult: rubrics/quoting.yaml), and only what _quotable allows; else nothing."""
+    rubric = playbook.rubric
+    candidates = [e.clause] if e.clause and e.keyword else []
+    for m in _MESSAGE_CLAUSE.finditer(message or ""):
+        c = m.group().strip()
+        if 4 <= len(c) <= (48 if re.search(r"[\u4e00-\u9fff]", c) else 100):
+            candidates.append(c)
+    for clause in candidates:
+        if channel == "social":  # a public reply: no order numbers
+            clause = rubric.recognisers["reference"].pattern.sub("", clause)
+        clause = re.sub(r"\s+", " ", re.sub(r"@\w+", "", clause)).strip(" ,,")  # an @handle is an address
+        if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
+            return clause
+    # at the least the triage's own word that named it ("扣了两次"; triage.yaml's, so nothing
+    # the customer wrote), when it says enough alone ("down", "怎么" do not)
+    return e.keyword if e.keyword and says_something(e.keyword, playbook.rubric_dir) else None
+
+
 def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, tone: str,
-             customer_name: str | None, order_id: str | None) -> dict:
+             customer_name: str | None, order_id: str | None, message: str | None = None) -> dict:
     policy, rubric = playbook.policy, playbook.rubric
     e = triage.entities
-    if e.clause and channel == "social":  # a public reply: no order numbers
-        e = e.model_copy(update={"clause": re.sub(
-            r"\s+", " ", rubric.recognisers["reference"].pattern.sub("", e.clause)).strip() or None})
-    if e.clause and "@" in e.clause:  # an @handle is an address, not the customer's words
-        e = e.model_copy(update={"clause": re.sub(r"\s+", " ", re.sub(r"@\w+", "", e.clause)).strip(" ,,") or None})
-    if e.clause and not _quotable(e.clause, rubric, tuple(x for x in (order_id, e.order_id) if x)):
-        e = e.model_copy(update={"clause": None})
+    quote = _quote(e, message, playbook, channel, tuple(x for x in (order_id, e.order_id) if x))
+    if quote != e.clause:
+        e = e.model_copy(update={"clause": quote})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
     return dict(
         # the service puts these two into the reply itself, each checked once more (fields.py)
@@ -173,13 +225,13 @@ def contact_line(playbook: Playbook, triage: Triage, *, lang: str, channel: str,
 
 def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "chat",
             tone: str = "warm", customer_name: str | None = None,
-            order_id: str | None = None) -> tuple[Sections, str]:
+            order_id: str | None = None, message: str | None = None) -> tuple[Sections, str]:
     """The draft's sections and the hash of the scenario template used: the template of the
     primary issue's kind, naming a company scenario as the policy does, with its remedies."""
     root, policy = playbook.prompt_dir, playbook.policy
     src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone,
-                   customer_name=customer_name, order_id=order_id)
+                   customer_name=customer_name, order_id=order_id, message=message)
     name = f"offline/{src}/{triage.kind}.j2"
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)

@@ -181,7 +181,8 @@ class _Drafter:
     def offline(self) -> Sections:
         sections, digest = compose(self.playbook, self.t, lang=self.lang,
                                    channel=self.req.channel, tone=self.req.tone,
-                                   customer_name=self.req.customer_name, order_id=self.req.order_id)
+                                   customer_name=self.req.customer_name, order_id=self.req.order_id,
+                                   message=self.req.message)
         self.prompt_hash = digest
         return sections
 

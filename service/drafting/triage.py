@@ -220,7 +220,8 @@ def refine(issues: list[Issue], policy, whole: str, *, taken=(), primary: bool =
     renamed to the company's scenario, and its kind to the scenario's: among the scenarios
     whose keywords the issue's clause holds (the primary's: `whole`, the message as matched),
     first one of the issue's own kind, else (in the file's order) one of kind inquiry or
-    other, or any for an issue of kind inquiry or other. A danger or an account break-in is
+    other, or any for an issue of kind inquiry or other, or any at all for the one issue of a
+    message (the company's words outrank the classifier's kind). A danger or an account break-in is
     refined only by a scenario of its own kind, so it is never lowered. Also where the
     primary's keyword is in `whole` (None when the primary stays a built-in). `taken`: the
     company scenarios other issues already are; `primary`: whether issues[0] is the primary."""
@@ -235,6 +236,10 @@ def refine(issues: list[Issue], policy, whole: str, *, taken=(), primary: bool =
         own = next((h for h in hits if h[0].kind == issue.kind), None)
         if own is None and issue.kind not in _NEVER_LOWERED:
             own = next((h for h in hits if h[0].kind in _OPEN_KINDS or issue.kind in _OPEN_KINDS), None)
+            if own is None and len(issues) == 1 and hits:
+                # a message of one problem in the company's own words ("行李没有到"): its
+                # vocabulary outranks a classifier that learnt a shop's ("没有…到" of a defect)
+                own = hits[0]
         if own is None:
             out.append(issue)
             continue
