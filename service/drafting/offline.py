@@ -86,6 +86,21 @@ _NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
 _EN_WORD = re.compile(r"[a-z]{2,}")
 
 
+def _lead_filler(clause: str, rubric_dir) -> str:
+    """The clause less the greetings and openers it starts with (rubrics/quoting.yaml)."""
+    filler, _ = _quoting(str(rubric_dir))
+    plain = to_simplified(clause).lower()  # (same length: offsets hold)
+    at = 0
+    while True:
+        m = filler.match(plain, at)
+        if not m or m.end() == at:
+            break
+        at = m.end()
+        while at < len(plain) and not plain[at].isalnum():
+            at += 1
+    return clause[at:] if at < len(clause) else clause
+
+
 def says_something(clause: str, rubric_dir) -> bool:
     """Whether a clause carries the customer's problem once greetings, filler, @handles,
     hashtags and placeholders are taken out, and holds no insult (rubrics/quoting.yaml)."""
@@ -129,6 +144,7 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
         if channel == "social":  # a public reply: no order numbers
             clause = rubric.recognisers["reference"].pattern.sub("", clause)
         clause = re.sub(r"\s+", " ", re.sub(r"@\w+", "", clause)).strip(" ,,")  # an @handle is an address
+        clause = _lead_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
         if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
             return clause
     # at the least the triage's own word that named it ("扣了两次"; triage.yaml's, so nothing
@@ -266,10 +282,12 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         named = [triage.scenario, *(i.scenario for i in further)]
         sections = Sections(**{k: _in_script(v, policy, named, lang, src) if v else v
                                for k, v in sections.model_dump().items()})
+    asked = [i for t in triage.topics for i in policy.offline_topics.get(t, ())]
     if ids:  # the policy's own remedies, in each language as the policy writes them
-        asked = [i for t in triage.topics for i in policy.offline_topics.get(t, ())]
         more = [policy.offline_remedies(o.scenario)[0] for o in further if policy.offline_remedies(o.scenario)]
         sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
+    elif asked:  # a question or a request about a topic the policy answers: its answer, not "within 24 hours"
+        sections.remedy = catalogue_remedy(policy, list(dict.fromkeys(asked)), triage, lang)
     questions = needed_asks(policy, triage, channel=channel, order_id=order_id)
     if questions:  # what the case cannot move without, in the policy's words
         join = "" if lang.startswith("zh") else " "
