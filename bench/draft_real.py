@@ -2,7 +2,7 @@
 judgements. Prints figures; asserts nothing.
 
     python bench/draft_real.py sample OUT.jsonl [--set tests/data/triage_heldout2.jsonl] [--jddc PATH]
-                                                [--twcs PATH] [--n 40] [--seed 7]
+                                                [--twcs PATH] [--n 40] [--seed 7] [--exclude VERDICTS ...]
     python bench/draft_real.py score OUT.jsonl VERDICTS.jsonl
 
 `sample` takes a fixed-seed sample of `--n` messages from each source: the held-out triage set
@@ -90,8 +90,9 @@ def sample(a) -> int:
     r = random.Random(a.seed)
     items: list[dict] = []
     sources = [(_set_messages, a.set)] + [(f, p) for f, p in ((_jddc_messages, a.jddc), (_twcs_messages, a.twcs)) if p]
+    seen = {json.loads(line)["id"] for f in a.exclude for line in open(f, encoding="utf-8") if line.strip()}
     for read, path in sources:
-        pool = read(Path(path))
+        pool = [m for m in read(Path(path)) if m["id"] not in seen]  # (no message a judge has seen)
         items += r.sample(pool, min(a.n, len(pool)))
     drafted = asyncio.run(_drafts(items))
     with open(a.out, "w", encoding="utf-8") as f:
@@ -127,6 +128,7 @@ def main(argv=None) -> int:
     s.add_argument("--twcs")
     s.add_argument("--n", type=int, default=40)
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--exclude", nargs="*", default=[], help="verdict files whose ids are left out")
     c = sub.add_parser("score")
     c.add_argument("out")
     c.add_argument("verdicts")

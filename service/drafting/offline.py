@@ -87,7 +87,8 @@ _EN_WORD = re.compile(r"[a-z]{2,}")
 
 
 def _lead_filler(clause: str, rubric_dir) -> str:
-    """The clause less the greetings and openers it starts with (rubrics/quoting.yaml)."""
+    """The clause less the greetings, openers and filler it starts or ends with ("你好 请问…",
+    "… lol"; rubrics/quoting.yaml)."""
     filler, _ = _quoting(str(rubric_dir))
     plain = to_simplified(clause).lower()  # (same length: offsets hold)
     at = 0
@@ -98,18 +99,30 @@ def _lead_filler(clause: str, rubric_dir) -> str:
         at = m.end()
         while at < len(plain) and not plain[at].isalnum():
             at += 1
-    return clause[at:] if at < len(clause) else clause
+    end = len(plain)
+    while end > at:
+        tail = [m for m in filler.finditer(plain, at, end) if m.end() == end and m.start() > at]
+        if not tail:
+            break
+        end = tail[0].start()
+        while end > at and not plain[end - 1].isalnum():
+            end -= 1
+    return clause[at:end] if at < end else clause
 
 
-def says_something(clause: str, rubric_dir) -> bool:
+def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
     """Whether a clause carries the customer's problem once greetings, filler, @handles,
-    hashtags and placeholders are taken out, and holds no insult (rubrics/quoting.yaml)."""
+    hashtags and placeholders are taken out (four Chinese characters or `words` English words
+    are left; a lone English word must be five letters), and holds no insult
+    (rubrics/quoting.yaml)."""
     filler, insults = _quoting(str(rubric_dir))
     text = to_simplified(clause).lower()
     if insults.search(text):
         return False
     rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", text)))
-    return len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 or len(_EN_WORD.findall(rest)) >= 3
+    en = _EN_WORD.findall(rest)
+    return (len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 or len(en) >= words
+            and (len(en) > 1 or len(en[0]) >= 5))
 
 
 def _source_lang(root: Path, lang: str, scenario: str) -> str:
@@ -127,6 +140,10 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff？?！!])\s+(?=[\u4e00-\u9fff])")  # "我要转人工 我要转人工 你好": one message a line
+_NOT_QUOTED = re.compile(r"@\w*|#\w+|https?://\S*|\bhttps?\b|\[[^\]]*\]?|…")
+_ASKING = re.compile(r"[吗嗎呢?？]|怎么|怎麼|能不能|可不可以|可以|多少|多久|几|幾|(?i:\b(?:how|what|when|where|why|can|could|is|are|do|does)\b)")
 _MESSAGE_CLAUSE = re.compile(r"[^,，.。!！?？;；:：\n\"“”「」()（）]+")
 
 
@@ -134,22 +151,36 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
     """The customer's words a restatement quotes back: the clause round the word that named the
     problem, else the message's first clause that says something (not a greeting, an opener,
     filler or an insult: rubrics/quoting.yaml), and only what _quotable allows; else nothing."""
+    from ..privacy.masking import find_pii
+
     rubric = playbook.rubric
+    message = message or ""
+    # a clause is never quoted where the message holds personal data: cut from its label, a
+    # value no longer reads as one ("Line: sunny_tpe – …" quoted as "sunny_tpe – …")
+    personal = [(s, e) for _, s, e in find_pii(message, keep)] if message else []
     candidates = [e.clause] if e.clause and e.keyword else []
-    for m in _MESSAGE_CLAUSE.finditer(message or ""):
-        c = m.group().strip()
-        if 4 <= len(c) <= (48 if re.search(r"[\u4e00-\u9fff]", c) else 100):
-            candidates.append(c)
+    for m in _MESSAGE_CLAUSE.finditer(message):
+        for c in (_CJK_SPACE.split(m.group()) if _CJK.search(m.group()) else [m.group()]):  # (chat lines)
+            c = c.strip()
+            if 4 <= len(c) <= (48 if _CJK.search(c) else 100):
+                candidates.append(c)
+    if e.keyword is None and candidates:  # no word named the problem: a question's own clause first
+        asks = [c for c in candidates if _ASKING.search(c)]
+        candidates = asks + [c for c in candidates if c not in asks]
     for clause in candidates:
+        at = message.find(clause)
+        if personal and (at < 0 or any(s < at + len(clause) and at < e for s, e in personal)):
+            continue
         if channel == "social":  # a public reply: no order numbers
             clause = rubric.recognisers["reference"].pattern.sub("", clause)
-        clause = re.sub(r"\s+", " ", re.sub(r"@\w+", "", clause)).strip(" ,,")  # an @handle is an address
+        clause = _NOT_QUOTED.sub(" ", clause)  # an @handle is an address; links and placeholders are no one's words
+        clause = re.sub(r"\s+", " ", clause).strip(" ,,")
         clause = _lead_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
         if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
             return clause
-    # at the least the triage's own word that named it ("扣了两次"; triage.yaml's, so nothing
-    # the customer wrote), when it says enough alone ("down", "怎么" do not)
-    return e.keyword if e.keyword and says_something(e.keyword, playbook.rubric_dir) else None
+    # at the least the triage's own word that named it ("扣了两次", "overcharged"; triage.yaml's,
+    # so nothing personal), when it says enough alone ("down", "怎么" do not)
+    return e.keyword if e.keyword and says_something(e.keyword, playbook.rubric_dir, words=1) else None
 
 
 def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, tone: str,

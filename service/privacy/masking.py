@@ -153,7 +153,9 @@ _CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九", "001112
 _CN_RUN = re.compile(r"[零〇一幺么二两三四五六七八九](?:[ \-]?[零〇一幺么二两三四五六七八九]){6,}")
 # ... and read out in groups, with pauses: "一八二，嗯，一七四，五九九零三" (the pauses read as spaces)
 # (a group may be read digit by digit with spaces: "九 七 三 六，一 一 八 二")
+# ... or over the customer's chat lines: "用户：幺五九\n用户：二三七八\n用户：零四六一"
 _CN_GROUPS = re.compile(r"[零〇一幺么二两三四五六七八九](?: ?[零〇一幺么二两三四五六七八九])+(?:[，,、\s]*(?:嗯|呃|额|額|啊|對|对)?[，,、\s]*"
+                        r"(?:(?<=\n)(?:客人|客户|客戶|用户|用戶|顾客|顧客|买家|買家|会员|會員)[：:]\s*)?"
                         r"[零〇一幺么二两三四五六七八九](?: ?[零〇一幺么二两三四五六七八九])+)+")
 _CN_PAUSE = re.compile(r"[^零〇一幺么二两三四五六七八九]")
 # A stretch of at least 7 digits, maybe spaced, dashed or bracketed: every number recogniser
@@ -629,7 +631,7 @@ _SOCIAL_LABEL = re.compile(r"(?i)id|号|號|:|：|#|=|number|no|num|handle|user|
 _NOT_AN_ID = frozenset("private secret same below above here there changed unchanged different correct wrong blocked "
                        "banned deleted new old available unavailable attached missing invalid fine gone hacked "
                        "locked frozen suspended".split())
-_ID_LIKE = re.compile(r"[0-9_.\-]")
+_ID_LIKE = re.compile(r"[0-9_.\-]|[a-z][A-Z]")
 # A bank account after its label, with a number word or "is" between ("户口號碼", "account number is",
 # "Account no."); Hong Kong banks write it in several groups ("004-123456-838").
 _ACCOUNT_LABELLED = re.compile(
@@ -786,6 +788,7 @@ _VALUE_LABELS = {
     "ID": ["身份证", "身份證", "身分證", "身分证", "身份证明", "身份證明", "证件", "證件", "证件号", "證件號", "證號", "证号", "hkid",
            "hk id", "hong kong id", "macau id", "macao id", "taiwan id", "national id", "resident id", "identity card",
            "id card", "id number", "id no", "ssn", "social security", "ni number", "national insurance", "nric",
+           "medicare", "medicare card", "nhs number", "kra pin", "医保卡", "醫保卡", "社保卡", "健保卡", "医保卡号", "社保卡号",
            # travel and residence permits, driving licences
            "通行证", "通行證", "回乡证", "回鄉證", "回乡卡", "回鄉卡", "台胞证", "台胞證", "居留证", "居留證", "居留许可", "居留許可", "居住证",
            "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "档案编号", "檔案編號", "permit", "driver's license",
@@ -804,7 +807,9 @@ _VALUE_LABELS = {
                "membership number", "membership no", "member no", "loyalty", "loyalty number", "loyalty card",
                "rewards number", "clubcard", "nectar", "aadvantage", "frequent flyer", "skymiles", "skywards",
                "krisflyer", "asia miles", "mileageplus", "avios", "costco", "会员id", "會員id", "会员uid",
-               "consumer no", "consumer number", "customer no", "customer number", "用户编号", "用戶編號", "客户编号", "客戶編號"],
+               "consumer no", "consumer number", "customer no", "customer number", "学员编号", "學員編號", "学号", "學號",
+               "student id", "student number", "病历号", "病歷號", "病历号码", "病歷號碼", "就诊卡号", "就診卡號", "patient id",
+               "medical record number", "mrn", "用户编号", "用戶編號", "客户编号", "客戶編號"],
     # a bank's name before a long number: "國泰世華 0125-0808-7731-29", "HSBC 004-123456-838"
     "BANK": ["银行", "銀行", "bank", "工行", "建行", "农行", "農行", "中行", "招行", "交行", "中银", "中銀", "匯豐", "汇丰",
              "恒生", "渣打", "东亚", "東亞", "国泰世华", "國泰世華", "中信", "中國信託", "中国信托", "玉山", "台新", "富邦",
@@ -819,7 +824,7 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "賴", "赖", "cash app", "cashapp", "venmo", "reddit", "snapchat", "linkedin", "dcard", "youtube",
                   # a login on any site: its value must look like an id
                   "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名",
-                  "登录名", "登錄名", "登入名", "登陆名", "登陸名", "登录账号", "登入帳號", "login name", "login id",
+                  "登录名", "登錄名", "登入名", "登陆名", "登陸名", "登录账号", "登入帳號", "login name", "login id", "user",
                   "account", "my account",
                   # a player's or a member's name on a platform
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
@@ -863,6 +868,7 @@ _FIXED_ID = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{5}\d{4}[A-Z]|[STFGM]\d{7}[A-Z]
 # Taiwan's e-invoice phone barcode (手機條碼載具): a slash and seven of 0-9 A-Z + - . ; it names
 # its owner. After its label only: "/K8Q2.P3" could be a path anywhere else.
 _CARRIER = re.compile(r"(?:載具|载具|手機條碼|手机条码|carrier)[^/\n]{0,8}(/[0-9A-Z+\-.]{7})(?![0-9A-Za-z+\-])")
+_WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[a-z0-9]{6,24}(?![A-Za-z0-9_])")
 # an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns")
 _AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}(?![\w@(])")  # ("@SUM(A1)" is a formula)
 _PHONE_LIKE = re.compile(r"\+?\d+(?:[\-.]\d+)+")
@@ -909,7 +915,8 @@ def _label_automaton():
             kinds.setdefault(w, set()).add(kind)
 
     add("handle", _HANDLE_LABELS)
-    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "我住", "住在", "住喺", "家住", "ship", "deliver", "delivery", "send",
+    add("address", ("address", "地址", "住址", "寄到", "寄去", "寄往", "送到", "送去", "送往", "我住", "住在", "住喺", "家住", "ship", "deliver", "delivery", "send", "moved", "moving", "move", "live",
+                    "living", "stay", "staying", "addres", "adress", "addr",
                     "mail", "post"))
     for words in _VALUE_LABELS.values():
         add("value", words)
@@ -943,6 +950,7 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
+_ATTACHED_LABELS = frozenset(["uid", "qq", "user id", "userid"])  # "UID117093842" (not "WX330-TW-BK", a part number)
 _SAID_GAP = re.compile(r"(?:\s*[:：]\s*|\s*(?:是|为|為|係)\s*[:：]?\s*)?")  # ("帳號wuchiahao", "帳號是 wuchiahao", not "帳號 password 忘了")
 _LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名", "登录名", "登錄名", "登入名", "登陆名",
                            "登陸名", "登录账号", "登入帳號"])
@@ -970,14 +978,17 @@ def _value_label(t: str, start: int) -> str | None:
 # Pedro Coutinho, No. 27, …, Macau"), if it holds a number.
 _ADDRESS_LABEL = re.compile(
     r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
-    r"|(?<![a-z])(?:ship|deliver|delivery|send|mail|post)\s+(?:it\s+|them\s+|this\s+)?to"
+    r"|(?<![a-z])(?:ship|deliver|delivery|send|mail|post)(?:\s+[a-z']+){0,3}?\s+to"
+    r"|(?<![a-z])(?:moved|moving|move)\s+to|(?<![a-z])(?:i\s+)?(?:live|living|stay|staying)\s+at"
+    r"|(?<![a-z])(?:addres|adress|addr)\.?"
     r"|地址|住址|寄到|寄去|寄往|送到|送去|送往|我住在|我家住在|我住喺|我住|住在|住喺|家住)(?:\s*(?:是|为|為|係|:|：|-|=)\s*|\s+|(?<=[址到去往住在喺])(?=[\u4e00-\u9fff]))")
 _ADDRESS_CLAUSE_ZH = re.compile(r"[^\n。！？!?；;，,\"\\]{6,60}")
 _ADDRESS_LAST_ZH = re.compile(r"\d+\s?[A-Za-z]?\s?(?:号楼|號樓|单元|單元|号|號|楼|樓|层|層|室|座|栋|棟|房|户|戶|F)"
                               r"(?:\s?[A-Za-z]\s?(?:座|室))?(?:\s?\d{2,4}(?!\s?[\d号號楼樓层層室]))?")
 _ADDRESS_START = re.compile(r"[0-9A-Z#\u4e00-\u9fff]")  # an address after "ship to" starts like one
 # (never over a quote or a backslash: masking runs on JSON text too, and must not cut its strings)
-_ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$)")
+_ADDRESS_TAIL_EN = re.compile(r"[^\n。！？!?；;—\"\\]{8,160}?(?=[\n。！？!?；;\"\\]|\s[—–-]\s|\s\(|$"
+                              r"|,?\s(?i:phone|ph|tel|mobile|cell|email|e-mail)\b)")  # (the next label ends it)
 # a full stop ends the address unless it ends an abbreviation ("No. 27", "Edf. Hoi Fu", "St. Mary")
 _FULL_STOP = re.compile(r"(?<![A-Za-z])([A-Za-z]+)\.\s")
 _ABBREVIATIONS = frozenset("no edf ed st rd ave apt blk bldg fl flr dr ln sec mt ft av bd blvd ste rm twr lvl n s e w "
@@ -1000,6 +1011,9 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             add(("ACCOUNT", m.start(), m.end(), 9))
     for m in _FIXED_ID.finditer(t):
         add(("ID", m.start(), m.end(), 6))
+    if "wxid_" in t:
+        for m in _WXID.finditer(t):
+            add(("SOCIAL", m.start(), m.end(), 6))
     if "/" in t:
         for m in _CARRIER.finditer(t):
             add(("ACCOUNT", m.start(1), m.end(1), 8))
@@ -1057,7 +1071,8 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             add(("SOCIAL", mixed.start(), mixed.end(), 8))
             continue
         v = _HANDLE_VALUE.match(t, g.end())
-        if not v or (v.start() and _HANDLE_BEFORE.match(t, v.start() - 1)):
+        if not v or (v.start() and _HANDLE_BEFORE.match(t, v.start() - 1)
+                     and not (v.start() == end and t[end].isdigit() and word in _ATTACHED_LABELS)):
             continue
         value = v.group().rstrip("._-")
         bare = value.lstrip("@$")
