@@ -942,9 +942,9 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     out: dict[str, list[tuple[int, str]]] = {}
     for last, (kinds, w) in _LABEL_AC.iter(low):
         end, start = last + 1, last + 1 - len(w)
-        if w.isascii() and ((start and low[start - 1].isascii() and low[start - 1].isalpha())
-                            or (end < len(low) and low[end].isascii() and low[end].isalpha())):
-            continue
+        if w.isascii() and ((start and low[start - 1].isascii() and (low[start - 1].isalpha() or low[start - 1] == "_"))
+                            or (end < len(low) and low[end].isascii() and (low[end].isalpha() or low[end] == "_"))):
+            continue  # (nor "account" of "freeze_account", an identifier)
         for kind in kinds:
             out.setdefault(kind, []).append((end, w))
     return out
