@@ -72,3 +72,13 @@ def test_topics_say_what_a_question_is_about(message, topics):
     from service.drafting.triage import triage
 
     assert triage(message, PLAYBOOK).topics == topics
+
+
+@pytest.mark.parametrize("message,danger", [
+    ("Your label said nut-free and I nearly died last night", True),  # a near miss is still a danger
+    ("吃了你们的蛋糕过敏 差点没命", True),
+    ("i nearly died laughing at your new ad", False),  # said of a laugh
+    ("差点笑死 你们这个广告", False),
+])
+def test_a_brush_with_death_is_a_danger_and_a_laugh_is_not(message, danger):
+    assert triage(message, P).safety is danger
