@@ -82,6 +82,7 @@ def _quoting(rubric_dir: str) -> tuple[re.Pattern, re.Pattern]:
     return words("filler"), words("insults")
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
 _EN_WORD = re.compile(r"[a-z]{2,}")
 
@@ -121,7 +122,7 @@ def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
         return False
     rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", text)))
     en = _EN_WORD.findall(rest)
-    return (len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 or len(en) >= words
+    return (len(_CJK.findall(rest)) >= 4 or len(en) >= words
             and (len(en) > 1 or len(en[0]) >= 5))
 
 
@@ -140,7 +141,6 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff？?！!])\s+(?=[\u4e00-\u9fff])")  # "我要转人工 我要转人工 你好": one message a line
 _NOT_QUOTED = re.compile(r"@\w*|#\w+|https?://\S*|\bhttps?\b|\[[^\]]*\]?|…")
 _ASKING = re.compile(r"[吗嗎呢?？]|怎么|怎麼|能不能|可不可以|可以|多少|多久|几|幾|(?i:\b(?:how|what|when|where|why|can|could|is|are|do|does)\b)")
