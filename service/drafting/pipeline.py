@@ -28,7 +28,7 @@ from ..checker.languages import LANGUAGES
 from ..checker.text import script_counts, to_script, to_simplified
 from ..errors import ModelError, ModelUnavailable
 from ..playbook import Playbook
-from ..privacy.masking import mask, mask_tree, mask_within
+from ..privacy.masking import mask, mask_facts, mask_tree
 from .triage_model import prepare
 from ..schemas import DraftRequest
 from ..settings import Settings
@@ -238,7 +238,7 @@ class _Drafter:
         if self.settings.model_input == "allow":
             return facts
         keep = tuple(x for x in (self.req.order_id, self.t.entities.order_id) if x)
-        return {k: mask_within(self.req.message, v, keep) if isinstance(v, str) else v for k, v in facts.items()}
+        return mask_facts(self.req.message, facts, keep)
 
     def _outbound_thread(self) -> list:
         return [m.model_copy(update={"text": self._outbound(m.text)}) for m in self.req.thread]
@@ -476,8 +476,7 @@ def _save(settings: Settings, policy: Policy, req: DraftRequest, d: dict, owner:
     # JSON columns: each string masked as it reads in the text it was cut from (the triage's
     # facts from the message, each issue's clause from the message as the classifier reads it:
     # folded, simplified; sections and review from the draft), then dumped
-    triage_ = {**d["triage"], "entities": {k: mask_within(req.message, v, keep) if isinstance(v, str) else v
-                                           for k, v in d["triage"]["entities"].items()},
+    triage_ = {**d["triage"], "entities": mask_facts(req.message, d["triage"]["entities"], keep),
                "issues": mask_tree(d["triage"].get("issues") or [], prepare(req.message), keep)}
     store.save_draft(settings.db_path, {
         "id": d["id"], "created_at": d["created_at"], "request": request, "lang": d["lang"],

@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["mask", "mask_name", "mask_spans", "mask_tree", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
+__all__ = ["mask", "mask_name", "mask_facts", "mask_spans", "mask_tree", "mask_within", "find_pii", "luhn_ok", "id_checksum_ok", "tw_id_ok", "TYPES"]
 
 TYPES = ("ID", "PHONE", "CARD", "EMAIL", "PASSPORT", "ADDRESS", "ACCOUNT", "SOCIAL", "NUMBER")
 
@@ -1342,6 +1342,14 @@ def mask_within(whole: str | None, part: str | None, keep: tuple[str, ...] = ())
     if not part or not whole:
         return mask(part, keep)
     return _within(whole, find_pii(whole, keep), part, keep)
+
+
+def mask_facts(whole: str | None, facts: dict, keep: tuple[str, ...] = ()) -> dict:
+    """Facts cut from `whole` (a triage's entities), each string masked as it reads inside
+    `whole` (mask_within), with `whole` scanned once for all of them."""
+    spans = find_pii(whole, keep) if whole else []
+    return {k: (_within(whole, spans, v, keep) if whole and v else mask(v, keep)) if isinstance(v, str) else v
+            for k, v in facts.items()}
 
 
 def mask_tree(value, whole: str | None, keep: tuple[str, ...] = ()):
