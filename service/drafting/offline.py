@@ -87,7 +87,7 @@ _NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
 _EN_WORD = re.compile(r"[a-z]{2,}")
 
 
-def _lead_filler(clause: str, rubric_dir) -> str:
+def _trim_filler(clause: str, rubric_dir) -> str:
     """The clause less the greetings, openers and filler it starts or ends with ("你好 请问…",
     "… lol"; rubrics/quoting.yaml)."""
     filler, _ = _quoting(str(rubric_dir))
@@ -175,7 +175,7 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
             clause = rubric.recognisers["reference"].pattern.sub("", clause)
         clause = _NOT_QUOTED.sub(" ", clause)  # an @handle is an address; links and placeholders are no one's words
         clause = re.sub(r"\s+", " ", clause).strip(" ,,")
-        clause = _lead_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
+        clause = _trim_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
         if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
             return clause
     # at the least the triage's own word that named it ("扣了两次", "overcharged"; triage.yaml's,
