@@ -228,6 +228,36 @@ def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
     print(f"  {'all phrase flags':<26}{tf:>6}{tr:>6}{tr / max(tf, 1):>10.2f}{tg:>6}{tfo:>6}{tfo / max(tg, 1):>8.2f}")
     print(f"  clean turns that pass: {clean_pass}/{clean} of the random sample "
           f"({clean_pass / max(clean, 1):.1%}); {clean_all_pass}/{clean_all} of all judged")
+    _stratified(labels, reviews)
+
+
+def _stratified(labels: list[dict], reviews: dict[str, dict]) -> None:
+    """Recall over the whole corpus, estimated by strata: the turns with a phrase flag (F) and
+    the turns with none (U). A sample drawn from turns no judge had seen is mostly U (every
+    flagged turn was judged before), so its recall says only what the flags miss; this
+    estimate weighs each stratum by its size. Problems per judged turn in F come from every
+    judged F turn (a turn judged twice counts its last judgement); in U, from the random
+    samples only (the flagged samples were chosen by older flags)."""
+    last = {row["id"]: row for row in labels if row["id"] in reviews}
+    flagged = {i for i, r in reviews.items() if any(f["start"] is not None and f["category"] in PHRASE
+                                                     for f in r["findings"])}
+    n_f, n_u = len(flagged), len(reviews) - len(flagged)
+    jf = [r for i, r in last.items() if i in flagged]
+    ju = [r for i, r in last.items() if i not in flagged and r["sample"] == "random"]
+    if not jf or not ju:
+        return
+
+    def caught(row) -> int:
+        ours = [f for f in reviews[row["id"]]["findings"] if f["start"] is not None]
+        return sum(any(f["category"] == g["category"] and f["start"] < g["end"] and g["start"] < f["end"]
+                       for f in ours) for g in row["problems"])
+
+    pf = sum(len(r["problems"]) for r in jf) / len(jf) * n_f
+    cf = sum(caught(r) for r in jf) / len(jf) * n_f
+    pu = sum(len(r["problems"]) for r in ju) / len(ju) * n_u
+    print(f"  recall over the corpus, by strata: {cf / max(pf + pu, 1e-9):.2f} "
+          f"(flagged turns {n_f}, {len(jf)} judged, ~{pf:.0f} problems, ~{cf:.0f} caught; "
+          f"unflagged {n_u}, {len(ju)} judged at random, ~{pu:.0f} problems)")
 
 
 if __name__ == "__main__":
