@@ -186,6 +186,10 @@ PHRASE = ("defensive_language", "vague_promise", "over_promise", "blame_shifting
           "sensitive_data_request", "negative_wording")
 
 
+def overlaps(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
 def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
     """Precision of the phrase flags on every labelled turn; recall and the pass rate of
     clean turns on the random sample only (the flagged sample was chosen by the checker)."""
@@ -194,9 +198,6 @@ def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
     gold, found = Counter(), Counter()
     clean = clean_pass = clean_all = clean_all_pass = 0
     missing = 0
-
-    def overlaps(a, b):
-        return a["start"] < b["end"] and b["start"] < a["end"]
 
     for row in labels:
         r = reviews.get(row["id"])
@@ -249,8 +250,7 @@ def _stratified(labels: list[dict], reviews: dict[str, dict]) -> None:
 
     def caught(row) -> int:
         ours = [f for f in reviews[row["id"]]["findings"] if f["start"] is not None]
-        return sum(any(f["category"] == g["category"] and f["start"] < g["end"] and g["start"] < f["end"]
-                       for f in ours) for g in row["problems"])
+        return sum(any(f["category"] == g["category"] and overlaps(f, g) for f in ours) for g in row["problems"])
 
     pf = sum(len(r["problems"]) for r in jf) / len(jf) * n_f
     cf = sum(caught(r) for r in jf) / len(jf) * n_f

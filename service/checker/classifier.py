@@ -114,12 +114,12 @@ class Model:
     weights: dict[str, list[float]]  # feature -> one weight per class
     fallback: str = "other"  # the class of a text with no feature the model has seen
 
-    def proba(self, text: str, *, prepared: bool = False, extra: tuple[str, ...] = ()) -> dict[str, float]:
-        """The probability of each class for `text` (a softmax over the classes); `extra`:
-        features of the text's context, as in training."""
-        return self.proba_of([*features(text, prepared), *extra])
+    def proba(self, text: str, *, prepared: bool = False) -> dict[str, float]:
+        """The probability of each class for `text` (a softmax over the classes)."""
+        return self.proba_of(features(text, prepared))
 
     def proba_of(self, feats: list[str]) -> dict[str, float]:
+        """The same, for features already made (a text's own and its context's)."""
         s = list(self.bias)
         known = 0
         for f in feats:
@@ -181,7 +181,6 @@ def train(rows: list[dict], epochs: int = 8, rate: float = 0.5, l2: float = 1e-4
 def read_rows(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
 
 
 def _cache_file(name: str, data: bytes, cache_dir: str) -> Path | None:

@@ -395,7 +395,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 
 def _reported(clause: str) -> bool:
     """Whether a clause is only what someone else said (the merchant's, an agent's words)."""
-    from .triage_model import _spans
+    from ..checker.classifier import _spans
 
     marked = set()
     for s, e, mark in _spans(clause):
@@ -407,7 +407,7 @@ def _reported(clause: str) -> bool:
 
 def _marked(norm: str, at: int) -> bool:
     """Whether the keyword at `at` is in a negated or reported part of the message."""
-    from .triage_model import _spans
+    from ..checker.classifier import _spans
 
     return any(s <= at < e for s, e, _ in _spans(norm))
 

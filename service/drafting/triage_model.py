@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from ..checker.classifier import Model, _spans, features, load, prepare, read_rows, train
+from ..checker.classifier import Model, features, load, prepare, read_rows, train
 
-__all__ = ["Model", "load_model", "train", "features", "segments", "prepare", "read_rows", "BUILTIN_DATA", "_spans"]
+__all__ = ["Model", "load_model", "train", "features", "segments", "prepare", "read_rows", "BUILTIN_DATA"]
 
 BUILTIN_DATA = Path(__file__).resolve().parent.parent / "defaults" / "rubrics" / "triage_train.jsonl"
 
