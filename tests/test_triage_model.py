@@ -82,3 +82,27 @@ def test_unsure_safety_puts_the_policys_numbers_in_the_draft(client):
     assert sections.emergency and em.ambulance in sections.emergency and em.police in sections.emergency
     en, _ = compose(PLAYBOOK, triage("my parcel is late", PLAYBOOK).model_copy(update={"safety_uncertain": True}), lang="en")
     assert en.emergency.startswith("If anyone is hurt") and PLAYBOOK.policy.emergency["en"].ambulance in en.emergency
+
+
+def test_a_trained_model_is_cached_by_its_trainers_code_too(tmp_path, monkeypatch):
+    """The training settings live in the trainer's module: changing them must train anew, not
+    read back the model the old settings made."""
+    import importlib.util
+
+    from service.checker import classifier
+
+    def trainer_from(source: str):
+        mod_file = tmp_path / "trainer_mod.py"
+        mod_file.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("trainer_mod", mod_file)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod.trainer
+
+    cache = str(tmp_path / "cache")
+    data = b'{"text": "x", "issues": ["other"]}\n'
+    first = classifier._cache_file("t", data, cache, trainer_from("def trainer(d):\n    return 1\n"))
+    again = classifier._cache_file("t", data, cache, trainer_from("def trainer(d):\n    return 1\n"))
+    changed = classifier._cache_file("t", data, cache, trainer_from("def trainer(d):\n    return 2\n"))
+    assert first == again
+    assert first != changed

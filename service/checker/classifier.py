@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -183,20 +184,22 @@ def read_rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _cache_file(name: str, data: bytes, cache_dir: str) -> Path | None:
+def _cache_file(name: str, data: bytes, cache_dir: str, trainer: Callable[[bytes], Model]) -> Path | None:
     from .rubric_cache import _cache_folder
 
     folder = _cache_folder(cache_dir)
     if folder is None:
         return None
-    h = hashlib.sha256(data + b"\0" + Path(__file__).read_bytes())
+    # the trainer's own module is in the key too: it may hold the training settings
+    code = Path(__file__).read_bytes() + b"\0" + Path(inspect.getfile(trainer)).read_bytes()
+    h = hashlib.sha256(data + b"\0" + code)
     return folder / f"{name}-model-{h.hexdigest()[:24]}.json"
 
 
 @functools.cache
 def _load(name: str, path: str, mtime: float, cache_dir: str, trainer: Callable[[bytes], Model]) -> Model:
     data = Path(path).read_bytes()
-    cache = _cache_file(name, data, cache_dir)
+    cache = _cache_file(name, data, cache_dir, trainer)
     if cache is not None:
         try:
             d = json.loads(cache.read_text(encoding="utf-8"))
