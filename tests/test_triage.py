@@ -61,6 +61,32 @@ def test_english_products_are_whole_noun_phrases_never_people(message, product):
     assert triage(message, P).entities.product == product
 
 
+@pytest.mark.parametrize("message,product", [
+    ("Nice job, my friends. 20k miles for the delay", None),  # people are no product
+    ("it keeps telling me to reset my password", None),
+    ("browsing music on my phone via the watch was the reason", "phone"),  # cut at "via"
+    ("my samsung tv stopped working", "samsung tv"),
+    ("收到的所有指令出现问题", None),  # no product's head noun: "您收到的商品"
+    ("刚买的蓝牙耳机左耳没声音", "蓝牙耳机"),  # the product, not the part
+    ("买的衣服破了个洞", "衣服"),
+])
+def test_a_product_is_restated_only_when_it_names_a_thing(message, product):
+    """The restatement says "your <product>": a phrase that is not a product's name reads as
+    nonsense to the customer ("your friends", "您收到的所有指令"), so it is left out."""
+    assert triage(message, P).entities.product == product
+
+
+@pytest.mark.parametrize("message,name", [
+    ("你好 我是京东商家 我想了解一下物流", None),  # a role, not a name
+    ("我叫陳大文，訂單遲遲未到", "陳大文"),
+    ("this is Sarah, my order is late", "Sarah"),
+    ("this is Ridiculous and slow", None),
+])
+def test_a_customer_name_is_a_name(message, name):
+    """The greeting puts the name first ("京东商您好" greets no one)."""
+    assert triage(message, P).entities.customer_name == name
+
+
 @pytest.mark.parametrize("message,topics", [
     ("请问收到货以后不喜欢,可以无理由退货吗?", ["returns"]),
     ("想問一下,商品如果買來兩週內就出現品質問題,可以換新的嗎?", ["defects"]),

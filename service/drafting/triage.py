@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
-from ..checker.text import detect_lang, fold, normalize
+from ..checker.text import detect_lang, fold, normalize, to_simplified
 from ..privacy.masking import find_pii
 from .severity_signals import compile_patterns, said_as_fact as _said_as_fact, signals_in
 
@@ -42,6 +42,9 @@ class _TriageSpec(BaseModel):
     escalate_to_severe: list[str]
     escalate_to_medium: list[str]
     product_after: list[str]
+    # a product phrase is restated only when it ends in one of these ({zh: [...], en: [...]});
+    # none given: any phrase after product_after is
+    product_heads: dict[str, list[str]] = {}
     topics: dict[str, list[str]] = {}
     # phrases that hold a keyword but not its meaning ("fire stick", "down payment"): blanked
     # before the keywords are matched
@@ -122,8 +125,18 @@ def load_triage_rules(path: Path) -> TriageRules:
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
 _LONG_ID = re.compile(r"(?<![\d\w])(?P<id>[A-Za-z]{1,4}\d{6,}|\d{8,20})(?![\d\w])")
-_NAME = re.compile(r"(?:我(?:是|叫)|my name is|this is)\s*(?P<n>[\u4e00-\u9fff]{2,3}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)")
-_SIGN = re.compile(r"(?:^|\n)\s*(?:[-–—]{1,2}\s*|regards,?\s*|thanks,?\s*|best,?\s*)(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+)?|[\u4e00-\u9fff]{2,3})\s*$", re.I)
+# a Chinese name is taken only when it starts with a common surname ("我是京东商家" names no one)
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+             "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+             "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+             "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+             "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
+             "明佘池查麻苑迟邝陳張劉楊黃趙吳孫馬郭羅鄭許韓馮鄧彭蕭葉蘇呂盧薑崔鍾譚陸範賈韋鄒熊閻龔萬錢覃溫龐顏聶"
+             "歐關蘭寧紀淩畢駱藍鮑喻饒繆簡車項連蘆竇戚費衛臧鄔邊師欒隨甄")
+_ZH_NAME = rf"[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}"
+_NAME = re.compile(r"(?:我(?:是|叫)|my name is)\s*(?P<n>" + _ZH_NAME + r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+                   r"|this is (?P<m>[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=\s*(?:[,.!\n]|$|here\b|from\b))")
+_SIGN = re.compile(r"(?:^|\n)\s*(?:[-–—]{1,2}\s*|regards,?\s*|thanks,?\s*|best,?\s*)(?P<n>[A-Z][a-z]+(?: [A-Z][a-z]+)?|" + _ZH_NAME + r")\s*$", re.I)
 
 
 def _ascii_word(ch: str) -> bool:
@@ -443,6 +456,7 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
         product = message[s:e].strip() or None
         if product and keyword and keyword in product:  # "咖啡机漏水了" -> "咖啡机"
             product = product[:product.index(keyword)].strip() or None
+        product = _product_phrase(product, c.spec.product_heads)
     date = amount = None
     for m in rubric.recognisers["reference"].finditer(norm):
         text = message[m.start():m.end()]
@@ -457,10 +471,44 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
     date, amount = (None if x and _PLACEHOLDER.search(x) else x for x in (date, amount))
     if not customer_name:
         m = _NAME.search(message) or _SIGN.search(message.strip())
-        customer_name = m.group("n") if m else None
+        customer_name = (m.group("n") or m.groupdict().get("m")) if m else None
     return Entities(order_id=order_id, product=product, date=date, amount=amount,
                     customer_name=customer_name, keyword=keyword, clause=clause,
                     photo=_photo_sent(norm), account_contact=account_contact)
+
+
+_EN_FUNCTION = re.compile(r"\s+(?:via|of|for|to|on|in|at|with|from|the|a|an|my|your|this|that|and|or|but|"
+                          r"so|when|because|after|before|over|into|about)\b.*$", re.I)
+_MODEL_NUMBER = re.compile(r"[a-z]*\d[a-z0-9-]*", re.I)
+
+
+def _product_phrase(phrase: str | None, heads: dict[str, list[str]]) -> str | None:
+    """The product phrase when it ends in a product's head noun (triage.yaml product_heads),
+    else None: a restatement says "your item" rather than "your friends" or "您收到的所有指令".
+    English is cut at its first function word ("phone via the watch" -> "phone")."""
+    if not phrase or not heads:
+        return phrase
+    if _CJK.search(phrase):  # the longest start that ends in a head ("蓝牙耳机左耳" -> "蓝牙耳机")
+        plain = to_simplified(phrase)
+        ends = [i + len(h) for h in heads.get("zh", ()) for i in _starts(plain, h) if i + len(h) >= 2]
+        return phrase[:max(ends)] if ends else None
+    phrase = _EN_FUNCTION.sub("", phrase).strip()
+    words = phrase.lower().split()
+    en = set(heads.get("en", ()))
+    while words and _MODEL_NUMBER.fullmatch(words[-1]) and len(words) > 1:
+        words = words[:-1]  # "iphone 7", "galaxy s9 plus" keep their model after the head
+    if not words:
+        return None
+    last, two = words[-1], " ".join(words[-2:])
+    singular = {last, last[:-1] if last.endswith("s") else last, last[:-2] if last.endswith("es") else last}
+    return phrase if (singular & en or two in en) else None
+
+
+def _starts(text: str, word: str):
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
 
 
 _NO_PHOTO = re.compile(r"(?:没有?|未|无法|不能|\bno|\bnot|\bwithout|n't|\bcannot)(?: ?\w{1,8}){0,2} ?$")
