@@ -201,9 +201,12 @@ def test_pii_heldout_recall_and_precision():
 # figures (before their misses were studied) are in README.md: set 2 0.54, set 3 0.80, set 4
 # 0.91, set 7 0.98. Each has since been studied, so these hold the fixes in place; they do not measure
 # how the masker generalises (a new set does).
-@pytest.mark.parametrize("name", ["pii_heldout2.jsonl", "pii_heldout3.jsonl", "pii_heldout4.jsonl",
-                                  "pii_heldout7.jsonl"])
-def test_later_independent_sets_are_masked(name):
+# Set 10 (first figure 0.96) is held at 0.98: what it still misses is spoken addresses and
+# phone numbers sent in pieces with other text between them.
+@pytest.mark.parametrize("name,floor", [("pii_heldout2.jsonl", 0.99), ("pii_heldout3.jsonl", 0.99),
+                                        ("pii_heldout4.jsonl", 0.99), ("pii_heldout7.jsonl", 0.99),
+                                        ("pii_heldout10.jsonl", 0.98)])
+def test_later_independent_sets_are_masked(name, floor):
     rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
     gold = hit = 0
     missed = []
@@ -215,4 +218,4 @@ def test_later_independent_sets_are_masked(name):
                 hit += 1
             else:
                 missed.append((row["id"], e["type"], e["value"]))
-    assert gold >= 250 and hit / gold >= 0.99, missed
+    assert gold >= 250 and hit / gold >= floor, missed

@@ -594,7 +594,7 @@ _WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|sky
 # after it but none before ("at Harrods. The") ends a sentence, not a domain.
 _AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#|\s*(?:艾特|小老鼠|老鼠)\s*)"
 _DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點|。)"
-_EMAIL_END = r"(?![A-Za-z0-9_@]|\.[A-Za-z0-9])"
+_EMAIL_END = r"(?![A-Za-z0-9_@/]|\.[A-Za-z0-9])"  # (a domain with a path after it is a link: "me at t.me/…")
 _OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![A-Za-z0-9_.%+-])[a-z0-9][A-Za-z0-9_.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:"
                                + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
 # a local part or a domain in other scripts: "张伟@例子.中国", "françois.lefèvre@orange.fr"; a domain
@@ -604,6 +604,7 @@ _UNICODE_EMAIL = re.compile(r"(?:(?<![" + _LATIN + r"._%+-])[" + _LATIN + r"][" 
                             r"|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
                             r"@(?:[" + _LATIN + r"-]+|[\u4e00-\u9fff\u3400-\u4dbf]+)"
                             r"(?:\.(?:[" + _LATIN + r"-]+|[\u4e00-\u9fff\u3400-\u4dbf]+))+(?![" + _LATIN + r"-])")
+_CODICE_FISCALE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])")
 # Hong Kong ID A123456(7), XA382715(9); mainland travel permits for HK, Macau, Taiwan, labelled
 _HKID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{6}\s?\([0-9A]\))")
 _GAP = r"(?:[^。!?！？\n.]|\.(?!\s)|(?<=[Nn]o)\.){0,28}?"  # the rest of the sentence ("No." does not end it)
@@ -648,7 +649,7 @@ _SPOKEN_DIGITS = re.compile(
     r"(?:[\s,\-]+(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){5,}(?![a-z])")
 # a street with its kind first (French, Spanish, Italian, Portuguese): "1150 Rue Sherbrooke Ouest,
 # Apt 804, Montréal, QC H3A 2R7", "Calle de Alcalá 45, 28014 Madrid"
-_ROMANCE_KIND = r"(?:Rue|Avenue|Av\.|Boulevard|Boul\.|Bd|Chemin|Allée|Impasse|Calle|C/|Avenida|Avda\.?|Via|Viale|Piazza|Rua|Praça|Route)"
+_ROMANCE_KIND = r"(?:(?-i:rue|avenue|boulevard|chemin|allée|impasse|calle|avenida|via|viale|piazza|rua|praça)|Rue|Avenue|Av\.|Boulevard|Boul\.|Bd|Chemin|Allée|Impasse|Calle|C/|Avenida|Avda\.?|Via|Viale|Piazza|Rua|Praça|Route)"
 _ROMANCE_HINT = re.compile(r"(?<![A-Za-z])" + _ROMANCE_KIND + r"\s")
 _ROMANCE_NAME = r"(?:(?:de|du|des|la|le|les|del|della|da|do|dos|d'|l')\s*)*[A-ZÀ-Ý][\w'’\-]+(?:\s+(?:(?:de|du|des|la|le|del|della|da|do)\s+)*[A-ZÀ-Ý][\w'’\-]+){0,3}"
 _ROMANCE_ADDRESS = re.compile(
@@ -712,6 +713,8 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     if "(" in t:
         for m in _HKID.finditer(t):
             add(("ID", m.start(1), m.end(1), 1))
+    for m in _CODICE_FISCALE.finditer(t):  # (its shape is its own: six letters, digits and letters in turn)
+        add(("ID", m.start(), m.end(), 1))
     if any(w in low for w in _PERMIT_WORDS):
         for m in _PERMIT.finditer(t):
             if _label(t, m.start(1)) != "order":
@@ -794,7 +797,13 @@ _VALUE_LABELS = {
            "居住證", "驾照", "駕照", "驾驶证", "駕駛證", "驾驶执照", "駕駛執照", "档案编号", "檔案編號", "permit", "driver's license",
            "driver's licence", "drivers license", "drivers licence", "driving licence", "driving license",
            "licence number", "license number", "licence no", "license no", "driver license", "driver licence",
-           "social", "nino", "ni", "pr card", "green card", "brp", "residence card", "居留卡", "绿卡", "綠卡"],
+           "social", "nino", "ni", "pr card", "green card", "brp", "residence card", "居留卡", "绿卡", "綠卡",
+           # other countries' ids by their own names
+           "codice fiscale", "carta d'identità", "carta di identità", "personalausweis", "personalausweis-nr",
+           "ausweisnummer", "steuer-id", "steuernummer", "carte d'identité", "numéro fiscal", "dni", "nie", "nif",
+           "cédula", "cedula", "curp", "rfc", "cpf", "rut", "bsn", "pesel", "personnummer", "aadhaar", "pan card",
+           "mykad", "ic number", "nik", "ktp", "my number", "マイナンバー", "주민등록번호", "sin", "tfn", "ird number",
+           "emirates id", "iqama", "id-nr", "ausweis"],
     "PASSPORT": ["护照", "護照", "passport"],
     "ACCOUNT": ["银行账号", "銀行帳號", "银行账户", "銀行帳戶", "收款账户", "收款帳戶", "收款账号", "收款帳號", "账号", "帳號",
                 "賬號", "账户", "帳戶", "賬戶", "帐号", "帐户", "银行帐号", "收款帐户",  # (帐: 帳 simplified by OpenCC)
@@ -830,7 +839,9 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
                   "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account",
                   "阿里旺旺", "旺旺", "payme", "好友代码", "好友代碼", "friend code", "游戏id", "遊戲id",
-                  "绿泡泡", "綠泡泡", "snap", "账号名", "帳號名", "账户名", "帳戶名"]
+                  "绿泡泡", "綠泡泡", "snap", "账号名", "帳號名", "账户名", "帳戶名",
+                  # WeChat as sellers write it: "加我v dawei_0913", "v：hanmei1992", "加V xiaomei-1314"
+                  "加v", "加我v", "加个v", "加個v", "v:", "v：", "vx号", "wx号"]
 _VALUE_FILLER = ["吧", "我", "加我", "加一下", "後面是", "后面是", "號碼係", "号码是", "号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
@@ -852,7 +863,8 @@ _PROFILE_LINK = re.compile(
     r"xiaohongshu|douyin|youtube|reddit|github|pinterest|snapchat)\.com/(?!(?:help|about|legal|privacy|policies|"
     r"terms|business|home|explore|login|search|hashtag|share)\b)[^\s,，。;；)）\]】>\"'“”]{2,80}"
     r"|(?<![\w/])u/[A-Za-z0-9_\-]{3,20}(?![\w/])"
-    r"|(?i:paypal\.me|cash\.app|venmo\.com(?:/u)?)/[$A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_]")
+    r"|(?i:paypal\.me|cash\.app|venmo\.com(?:/u)?)/[$A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_]"
+    r"|(?i:t\.me|telegram\.me|line\.me/ti/p)/[~@A-Za-z0-9_\-]{4,40}")
 # an email read out (a voice transcript): "邮箱是 w a n g l e i 八八 at 一六三 点 com",
 # "email 係 wing 底線 ling 八九 at gmail 點 com": after an email label, to its ending
 _SPOKEN_EMAIL = re.compile(
@@ -943,18 +955,20 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
     for last, (kinds, w) in _LABEL_AC.iter(low):
         end, start = last + 1, last + 1 - len(w)
         if w.isascii() and ((start and low[start - 1].isascii() and (low[start - 1].isalpha() or low[start - 1] == "_"))
-                            or (end < len(low) and low[end].isascii() and (low[end].isalpha() or low[end] == "_"))):
+                            or (end < len(low) and w[-1].isalnum() and low[end].isascii()
+                                and (low[end].isalpha() or low[end] == "_"))):  # ("v:hanmei1992": a colon ends a label)
             continue  # (nor "account" of "freeze_account", an identifier)
         for kind in kinds:
             out.setdefault(kind, []).append((end, w))
     return out
 
 
-_ATTACHED_LABELS = frozenset(["uid", "qq", "user id", "userid"])  # "UID117093842" (not "WX330-TW-BK", a part number)
+_ATTACHED_LABELS = frozenset(["uid", "qq", "user id", "userid"])
+_ATTACHED_IDS = frozenset(["加v", "加我v", "加个v", "加個v"])  # "加我vdawei_0913": an id-like value may touch them  # "UID117093842" (not "WX330-TW-BK", a part number)
 _SAID_GAP = re.compile(r"(?:\s*[:：]\s*|\s*(?:是|为|為|係)\s*[:：]?\s*)?")  # ("帳號wuchiahao", "帳號是 wuchiahao", not "帳號 password 忘了")
 _LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名", "登录名", "登錄名", "登入名", "登陆名",
                            "登陸名", "登录账号", "登入帳號"])
-_VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.]|" + "|".join(
+_VALUE_GAP_AFTER = re.compile(r"(?:[\s:：#＃=,，(（「『\"“'‘\-–—.\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]|" + "|".join(
     (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") if w.isascii() else re.escape(w)
     for w in sorted(_VALUE_FILLER, key=len, reverse=True)) + r")*")
 _HANDLE_BEFORE = re.compile(r"[A-Za-z0-9_.@$]")
@@ -1038,7 +1052,8 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             kind = "ACCOUNT"
         if kind == "MEMBER":  # ("AAdvantage number 7KX29P4": a scheme's numbers are short)
             kind, d = "ACCOUNT", max(d, 6)
-        if kind == "PASSPORT" and d < 4 or kind != "PASSPORT" and d < 6:
+        mixed_id = kind == "ID" and d >= 3 and len(m.group()) >= 8 and m.group().isalnum()  # ("L01X7RT45")
+        if kind == "PASSPORT" and d < 4 or kind != "PASSPORT" and d < 6 and not mixed_id:
             continue  # (a German passport has as few as four digits: "C4X9R2F71")
         add((kind, start, m.end(), 8))
     low = t.lower()
@@ -1072,7 +1087,8 @@ def _labelled_values(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             continue
         v = _HANDLE_VALUE.match(t, g.end())
         if not v or (v.start() and _HANDLE_BEFORE.match(t, v.start() - 1)
-                     and not (v.start() == end and t[end].isdigit() and word in _ATTACHED_LABELS)):
+                     and not (v.start() == end and t[end].isdigit() and word in _ATTACHED_LABELS)
+                     and not (v.start() == end and word in _ATTACHED_IDS and _ID_LIKE.search(v.group()))):
             continue
         value = v.group().rstrip("._-")
         bare = value.lstrip("@$")
@@ -1254,14 +1270,37 @@ def _cn_groups(m: re.Match) -> str:
     return _CN_PAUSE.sub(" ", g).translate(_CN_DIGITS)
 
 
+# a value typed a letter at a time ("y u x i n 9 9 @ g m a i l . c o m", "V信 z h o u 6 6 8 8")
+_SPACED = re.compile(r"(?<![A-Za-z0-9@._\-])(?:[A-Za-z0-9@._\-] ){5,}[A-Za-z0-9](?![A-Za-z0-9@._\-])")
+
+
 def find_pii(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     """Personal data in `text` as (type, start, end), in order and not overlapping; `type` is one
-    of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out."""
+    of TYPES. Values in `keep` (the ticket's order number, the company's email) are left out.
+    A value typed with a space after every letter is read with the spaces taken out too."""
+    found = _find(text, keep)
+    if not text or " " not in text or not _SPACED.search(text):
+        return found
+    index: list[int] = []  # the offset in `text` of each character of the text read without them
+    for m in _SPACED.finditer(text):
+        start = index[-1] + 1 if index else 0
+        index.extend(range(start, m.start()))
+        index.extend(i for i in range(m.start(), m.end()) if text[i] != " ")
+    index.extend(range(index[-1] + 1 if index else 0, len(text)))
+    joined = "".join(text[i] for i in index)
+    for kind, s, e in _find(joined, keep):
+        a, b = index[s], index[e - 1] + 1
+        if b - a != e - s and not any(a < y and x < b for _, x, y in found):  # (only what the spaces hid)
+            found.append((kind, a, b))
+    return sorted(found, key=lambda x: x[1])
+
+
+def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
     if not text:
         return []
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
     named = _labels_in(t.lower())
-    if not (_DIGIT.search(t) or "@" in t or named or _CN_RUN.search(t) or _CN_GROUPS.search(t) or _WORDY.search(t)
+    if not (_DIGIT.search(t) or "@" in t or named or ".me/" in t or _CN_RUN.search(t) or _CN_GROUPS.search(t) or _WORDY.search(t)
             or not t.isascii() and _ZH_HINT.search(t)):  # "…路三百九十八号", no digit
         return []
     if _CN_RUN.search(t):
