@@ -10,7 +10,8 @@ judgements. Prints figures; asserts nothing.
 JDDC chats and the first tweet of Twitter customer-support threads (the public corpora named
 in the QA issue, kept outside this repository). Each is drafted by the default offline drafter
 (chat for JDDC and the set's Chinese, social for Twitter and the set's English with an
-@handle) and written to OUT.jsonl with its triage: {"id", "source", "lang", "channel",
+@handle; a tweet to an airline or a telecom operator on that example policy, the rest on the
+mall's) and written to OUT.jsonl with its triage: {"id", "source", "lang", "channel",
 "message", "scenarios", "draft"}. OUT holds corpus text: keep it outside the repository.
 
 `score` reads a judge's verdicts, one a line: {"id", "sendable": bool (sendable after light
@@ -61,12 +62,38 @@ def _jddc_messages(path: Path) -> list[dict]:
             for i, t in first.values()]
 
 
+# The company a tweet went to decides which example policy drafts it: an airline's customer is
+# answered on the airline's policy, a telecom's on the operator's, the rest on the mall's.
+_INDUSTRY = {
+    "airline": {"delta", "british_airways", "southwestair", "americanair", "airasiasupport", "alaskaair",
+                "virginatlantic", "united", "jetblue", "virgintrains", "nationalrailenq", "gwrhelp"},
+    "telecom": {"comcastcares", "tmobilehelp", "verizonsupport", "sprintcare", "ask_spectrum", "coxhelp",
+                "centurylinkhelp", "attcares", "o2", "virginmedia", "ee", "idea_cares", "airtel_care"},
+}
+
+
+def _industry(company: str) -> str:
+    return next((k for k, v in _INDUSTRY.items() if company.lower() in v), "mall")
+
+
 def _twcs_messages(path: Path) -> list[dict]:
-    """Tweets to a company that start a thread, with forty or more letters."""
+    """Tweets to a company that start a thread, with forty or more letters, with the industry of
+    the company that answered."""
     with path.open(encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["inbound"] == "True" and not r.get("in_response_to_tweet_id")]
-    return [{"id": f"twcs:{r['tweet_id']}", "source": "twcs", "lang": "en", "message": r["text"], "channel": "social"}
-            for r in rows if len(_SUBSTANCE.findall(r["text"])) >= 40]
+        rows = list(csv.DictReader(f))
+    by_id = {r["tweet_id"]: r for r in rows}
+
+    def company(r) -> str:
+        for rid in (r.get("response_tweet_id") or "").split(","):
+            reply = by_id.get(rid.strip())
+            if reply and reply["inbound"] == "False":
+                return reply["author_id"]
+        return ""
+
+    return [{"id": f"twcs:{r['tweet_id']}", "source": "twcs", "lang": "en", "message": r["text"], "channel": "social",
+             "policy": _industry(company(r))}
+            for r in rows if r["inbound"] == "True" and not r.get("in_response_to_tweet_id")
+            and len(_SUBSTANCE.findall(r["text"])) >= 40]
 
 
 async def _drafts(items: list[dict]) -> list[dict]:
@@ -75,10 +102,15 @@ async def _drafts(items: list[dict]) -> list[dict]:
     from service.schemas import DraftRequest
     from service.settings import get_settings
 
-    settings = get_settings().replace(model="")
-    playbook = Playbook.from_settings(settings).load()
+    base = get_settings().replace(model="")
+    books = {}
+    for kind in ("mall", "airline", "telecom"):
+        path = None if kind == "mall" else ROOT / "rubrics" / "examples" / kind / "policy.yaml"
+        settings = base.replace(policy_path=path) if path else base
+        books[kind] = (settings, Playbook.from_settings(settings).load())
     out = []
     for item in items:
+        settings, playbook = books[item.get("policy", "mall")]
         req = DraftRequest(message=item["message"], channel=item["channel"], lang=item["lang"])
         d = await draft_reply(req, settings, playbook, None)
         out.append({**item, "scenarios": [i["scenario"] for i in d["triage"].get("issues") or []],
