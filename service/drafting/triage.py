@@ -496,7 +496,7 @@ def _product_phrase(phrase: str | None, heads: dict[str, list[str]]) -> str | No
     words = phrase.lower().split()
     en = set(heads.get("en", ()))
     while words and _MODEL_NUMBER.fullmatch(words[-1]) and len(words) > 1:
-        words = words[:-1]  # "iphone 7", "galaxy s9 plus" keep their model after the head
+        words = words[:-1]  # ("iphone 7", "galaxy s9": a model number after the head)
     if not words:
         return None
     last, two = words[-1], " ".join(words[-2:])
