@@ -106,3 +106,31 @@ def test_a_trained_model_is_cached_by_its_trainers_code_too(tmp_path, monkeypatc
     changed = classifier._cache_file("t", data, cache, trainer_from("def trainer(d):\n    return 2\n"))
     assert first == again
     assert first != changed
+
+
+@pytest.mark.parametrize("message,lang", [
+    ("Me and my teapot had a pleasant flight with @YuexiangAir this evening. thank you", "en"),
+    ("谢谢你们，快递小哥服务很好", "zh-Hans"),
+    ("謝謝你們，外送員很準時", "zh-Hant"),
+])
+def test_praise_gets_a_thank_you_not_an_apology(client, message, lang):
+    """A thank-you tweet answered with "I'm so sorry" and a refund promise reads as a bot: praise
+    with no complaint gets thanks and the contact, and passes its review."""
+    d = _draft(client, message, lang=lang, channel="social" if "@" in message else "chat")
+    assert d["triage"]["scenario"] == "other", d["triage"]
+    text = d["text"]
+    assert "sorry" not in text.lower() and "抱歉" not in text and "歉" not in text
+    assert any(w in text for w in ("Thank you", "感谢", "感謝")), text
+    assert not d["sections"]["remedy"], d["sections"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message", [
+    "Thanks @SouthwestAir for the huge delays back to Chicago.",  # sarcasm
+    "great, another week without internet, thanks @YuexiangNet 👏",
+    "thanks, my phone screen cracked after one day",  # a complaint after the thanks
+    "谢谢 但是快递还没到",
+])
+def test_thanks_with_a_complaint_is_still_answered_as_one(client, message):
+    d = _draft(client, message)
+    assert any(w in d["text"].lower() for w in ("sorry", "抱歉", "apolog")), d["text"]

@@ -285,6 +285,12 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     close = str(parts.close())
     if channel == "phone":
         close = str(parts.readback(scenario)) + close
+    if triage.praise:  # thanks, no complaint: a thank-you and the contact, nothing to apologise for
+        sections = Sections(greeting=str(parts.greeting()), apology=str(parts.thanks()), restatement="",
+                            remedy="", close=close)
+        if lang != src:
+            sections = Sections(**{k: to_script(v, lang) if v else v for k, v in sections.model_dump().items()})
+        return sections, template_hash(root, name)
     emergency = str(scenario.emergency()) if hasattr(scenario, "emergency") else None
     if not emergency and triage.safety_uncertain:
         emergency = str(parts.caution())

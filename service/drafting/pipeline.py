@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import store
 from ..checker.check import check_reply
-from ..checker.review import Finding
+from ..checker.review import ALL_PARTS, Finding
 from ..checker.tokens import free_text, unknown_choice
 from ..checker.languages import LANGUAGES
 from ..checker.text import script_counts, to_script, to_simplified
@@ -358,8 +358,11 @@ class _Drafter:
                     f.start = f.end = None
                     f.message = f"Subject: {f.message}"
                     extra.append(f)
+        # a thank-you for praise holds no apology, restatement or remedy: only its close is asked for
+        required = frozenset({"close"}) if self.t.praise else ALL_PARTS
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
-                             triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [])
+                             triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [],
+                             required=required)
         body = result.to_dict()
         return text, body, result.findings
 

@@ -53,6 +53,11 @@ class _TriageSpec(BaseModel):
     # phrases, and patterns by kind (severity_signals.py)
     signals: dict[str, list[str]] = {}
     signal_patterns: dict[str, list[str]] = {}
+    # thanks and praise with no complaint: words that say it, and words that say it is not
+    # ("thanks for the huge delays", "谢谢 但是…"): a message with one of `praise` and none of
+    # `praise_not` gets a thank-you, not an apology and a remedy
+    praise: list[str] = []
+    praise_not: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ class Triage(BaseModel):
     safety: bool = False  # a danger to someone: the emergency line comes first
     safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
+    praise: bool = False  # thanks or praise, no complaint: the reply thanks, it does not apologise
     # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
     # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
     from_model: list[str] = []
@@ -398,12 +404,29 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         # a billing case lets a reply repeat the ticket's amount as the charge to refund; the
         # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
         entities = entities.model_copy(update={"amount": None})
+    sure = [i for i in issues if i.kind not in ("other", "inquiry") and (i.score or 0) >= WHOLE_UNSURE]
+    praise = (not safety and safety_score < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
+              and not sure and not signals and _said(norm, c.spec.praise) and not _said(norm, c.spec.praise_not))
+    if praise:
+        scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
-                  safety_score=round(safety_score, 3))
+                  safety_score=round(safety_score, 3), praise=praise)
+
+
+def _said(norm: str, words: list[str]) -> bool:
+    """Whether the folded message holds one of `words` (an English one as a whole word)."""
+    for w in words:
+        w = fold(w)
+        if w.isascii() and w[:1].isalnum():
+            if re.search(r"(?<![a-z])" + re.escape(w) + (r"(?![a-z])" if w[-1:].isalnum() else ""), norm):
+                return True
+        elif w in norm:
+            return True
+    return False
 
 
 def _reported(clause: str) -> bool:
