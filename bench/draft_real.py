@@ -98,6 +98,7 @@ def _twcs_messages(path: Path) -> list[dict]:
 
 async def _drafts(items: list[dict]) -> list[dict]:
     from service.drafting.pipeline import draft_reply
+    from service.errors import Unsupported
     from service.playbook import Playbook
     from service.schemas import DraftRequest
     from service.settings import get_settings
@@ -112,7 +113,11 @@ async def _drafts(items: list[dict]) -> list[dict]:
     for item in items:
         settings, playbook = books[item.get("policy", "mall")]
         req = DraftRequest(message=item["message"], channel=item["channel"], lang=item["lang"])
-        d = await draft_reply(req, settings, playbook, None)
+        try:
+            d = await draft_reply(req, settings, playbook, None)
+        except Unsupported as e:  # (a tweet in Japanese or Spanish: not a language tactful drafts)
+            print(f"skipped {item['id']}: {e}", file=sys.stderr)
+            continue
         out.append({**item, "scenarios": [i["scenario"] for i in d["triage"].get("issues") or []],
                     "draft": d["text"]})
     return out
