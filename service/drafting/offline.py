@@ -283,14 +283,15 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)
     close = str(parts.close())
-    if channel == "phone":
-        close = str(parts.readback(scenario)) + close
-    if triage.praise:  # thanks, no complaint: a thank-you and the contact, nothing to apologise for
+    if triage.praise:  # thanks, no complaint: a thank-you and the contact, nothing to
+        # apologise for and no remedy to read back on the phone
         sections = Sections(greeting=str(parts.greeting()), apology=str(parts.thanks()), restatement="",
                             remedy="", close=close)
         if lang != src:
             sections = Sections(**{k: to_script(v, lang) if v else v for k, v in sections.model_dump().items()})
         return sections, template_hash(root, name)
+    if channel == "phone":
+        close = str(parts.readback(scenario)) + close
     emergency = str(scenario.emergency()) if hasattr(scenario, "emergency") else None
     if not emergency and triage.safety_uncertain:
         emergency = str(parts.caution())
