@@ -98,6 +98,10 @@ def load_triage_rules(path: Path) -> TriageRules:
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("signal", signal))
+    for said, keywords in (("yes", spec.praise), ("no", spec.praise_not)):
+        for k in keywords:
+            for word in expand(k):
+                entries.setdefault(fold(word), []).append(("praise", said))
     for word, values in entries.items():
         automaton.add_word(word, (word, values))
     automaton.make_automaton()
@@ -297,6 +301,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     escalate = set()
     topics: list[str] = []
     signal_hits: list[tuple[str, int, int]] = []
+    praise_said: set[str] = set()  # "yes": a word of thanks or praise; "no": one that says it is not
     for start, end_, values in keyword_hits(c.automaton, matched):
         end = end_ - 1
         for kind, name in values:  # name: a scenario's, a topic's or a signal's
@@ -308,6 +313,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                     topics.append(name)
             elif kind == "signal":
                 signal_hits.append((name, start, end + 1))
+            elif kind == "praise":
+                praise_said.add(name)
             elif _said_as_fact("legal_threat" if kind == "escalate_to_severe" else "repeat_contact",
                                matched, start, end + 1):
                 escalate.add(kind)  # "I'll call again tomorrow" raises nothing
@@ -406,7 +413,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         entities = entities.model_copy(update={"amount": None})
     sure = [i for i in issues if i.kind not in ("other", "inquiry") and (i.score or 0) >= WHOLE_UNSURE]
     praise = (not safety and safety_score < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
-              and not sure and not signals and _said(norm, c.spec.praise) and not _said(norm, c.spec.praise_not))
+              and not sure and not signals and praise_said == {"yes"})
     if praise:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
@@ -415,18 +422,6 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3), praise=praise)
-
-
-def _said(norm: str, words: list[str]) -> bool:
-    """Whether the folded message holds one of `words` (an English one as a whole word)."""
-    for w in words:
-        w = fold(w)
-        if w.isascii() and w[:1].isalnum():
-            if re.search(r"(?<![a-z])" + re.escape(w) + (r"(?![a-z])" if w[-1:].isalnum() else ""), norm):
-                return True
-        elif w in norm:
-            return True
-    return False
 
 
 def _reported(clause: str) -> bool:
@@ -513,7 +508,8 @@ def _product_phrase(phrase: str | None, heads: dict[str, list[str]]) -> str | No
         return phrase
     if _CJK.search(phrase):  # the longest start that ends in a head ("蓝牙耳机左耳" -> "蓝牙耳机")
         plain = to_simplified(phrase)
-        ends = [i + len(h) for h in heads.get("zh", ()) for i in _starts(plain, h) if i + len(h) >= 2]
+        ends = [plain.rfind(h) + len(h) for h in heads.get("zh", ()) if h in plain]
+        ends = [e for e in ends if e >= 2]
         return phrase[:max(ends)] if ends else None
     phrase = _EN_FUNCTION.sub("", phrase).strip()
     words = phrase.lower().split()
@@ -525,13 +521,6 @@ def _product_phrase(phrase: str | None, heads: dict[str, list[str]]) -> str | No
     last, two = words[-1], " ".join(words[-2:])
     singular = {last, last[:-1] if last.endswith("s") else last, last[:-2] if last.endswith("es") else last}
     return phrase if (singular & en or two in en) else None
-
-
-def _starts(text: str, word: str):
-    at = text.find(word)
-    while at >= 0:
-        yield at
-        at = text.find(word, at + 1)
 
 
 _NO_PHOTO = re.compile(r"(?:没有?|未|无法|不能|\bno|\bnot|\bwithout|n't|\bcannot)(?: ?\w{1,8}){0,2} ?$")
