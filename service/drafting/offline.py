@@ -226,6 +226,14 @@ def _in_script(text: str, policy: Policy, scenarios, lang: str, src: str) -> str
     return out
 
 
+def _sections_in_script(sections: Sections, policy: Policy, scenarios, lang: str, src: str) -> Sections:
+    """Every section in `lang`'s script (zh-Hant from the zh-Hans templates): _in_script."""
+    if lang == src:
+        return sections
+    return Sections(**{k: _in_script(v, policy, scenarios, lang, src) if v else v
+                       for k, v in sections.model_dump().items()})
+
+
 def emergency_line(playbook: Playbook, triage: Triage, lang: str) -> str | None:
     """The safety line that opens a reply (the policy's emergency numbers), from the same
     template the offline drafter uses; when triage is unsure there is no danger, the
@@ -287,9 +295,7 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         # apologise for and no remedy to read back on the phone
         sections = Sections(greeting=str(parts.greeting()), apology=str(parts.thanks()), restatement="",
                             remedy="", close=close)
-        if lang != src:
-            sections = Sections(**{k: to_script(v, lang) if v else v for k, v in sections.model_dump().items()})
-        return sections, template_hash(root, name)
+        return _sections_in_script(sections, policy, [], lang, src), template_hash(root, name)
     if channel == "phone":
         close = str(parts.readback(scenario)) + close
     emergency = str(scenario.emergency()) if hasattr(scenario, "emergency") else None
@@ -316,10 +322,7 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         close=close,
         subject=str(parts.subject_of_case(scenario)) if channel == "email" else None,
     )
-    if lang != src:  # zh-Hant from the zh-Hans templates
-        named = [triage.scenario, *(i.scenario for i in further)]
-        sections = Sections(**{k: _in_script(v, policy, named, lang, src) if v else v
-                               for k, v in sections.model_dump().items()})
+    sections = _sections_in_script(sections, policy, [triage.scenario, *(i.scenario for i in further)], lang, src)
     asked = [i for t in triage.topics for i in policy.offline_topics.get(t, ())]
     if ids:  # the policy's own remedies, in each language as the policy writes them
         more = [policy.offline_remedies(o.scenario)[0] for o in further if policy.offline_remedies(o.scenario)]
