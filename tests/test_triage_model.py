@@ -134,3 +134,67 @@ def test_praise_gets_a_thank_you_not_an_apology(client, message, lang):
 def test_thanks_with_a_complaint_is_still_answered_as_one(client, message):
     d = _draft(client, message)
     assert any(w in d["text"].lower() for w in ("sorry", "抱歉", "apolog")), d["text"]
+
+
+# Requests that are neither a fault nor a charge (triage.yaml `requests`): answered from the
+# policy's topic answers, not with a defect's exchange and coupon or a charge's refund.
+@pytest.mark.parametrize("message,lang,topic,answer", [
+    ("鞋子款式很喜欢,就是我买大了,能换小一码吗", "zh-Hans", "size_exchange", "可以换尺码或颜色"),
+    ("上周买的电饭煲今天便宜了80,可以申请价保吗", "zh-Hans", "price_protection", "价格保护"),
+    ("订单编号:[订单x] 订单金额:[金额x] 下单时间:[日期x] 东西降价了能补差价吗", "zh-Hans", "price_protection", "价格保护"),
+    ("公司报销要用,麻烦帮我把这单开成专票", "zh-Hans", "invoice", "开具发票"),
+    ("這張優惠券說滿千可用,我買了一千二卻不能折抵", "zh-Hant", "coupon", "優惠券"),
+    ("The promo code from your newsletter won't apply at checkout", "en", "coupon", "coupon"),
+    ("Can I swap the jacket for a size up? It fits a bit tight", "en", "size_exchange", "another size"),
+])
+def test_a_request_gets_the_policy_answer_not_a_complaint_template(client, message, lang, topic, answer):
+    d = _draft(client, message, lang=lang)
+    t = d["triage"]
+    assert topic in t["topics"], t
+    assert t["kind"] in ("inquiry", "other") and len(t["issues"]) == 1, t
+    text = d["text"]
+    assert answer in text, text
+    for other in ("优惠券" if topic != "coupon" else "", "原路退回" if topic in ("size_exchange", "invoice") else "",
+                  "质量问题" if topic != "coupon" else ""):
+        assert not other or other not in text, (other, text)
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message", [
+    "价保申请通过了,可差价到现在还没退回来,我已经催了三次",  # a request that failed: a complaint
+    "取消订单被扣了15块手续费,我下单才一分钟",  # money taken
+    "客服每次都说'已经帮您加急',一周了快递还不动",  # the agent's words, not the customer's request
+])
+def test_a_request_that_went_wrong_is_still_a_complaint(client, message):
+    t = _draft(client, message)["triage"]
+    assert t["kind"] not in ("inquiry", "other"), t
+
+
+def test_a_model_draft_of_a_request_carries_the_policys_answer(tmp_path):
+    """The model chose the generic "answer within 24 hours"; the policy answers the question
+    (an invoice), so the service adds that answer in the policy's words, and the prompt names it."""
+    import json
+    import os
+
+    import respx
+    from fastapi.testclient import TestClient
+
+    from builtin import model_answer
+    from service.drafting.policy import load_policy
+    from service.settings import Settings
+    from service.web.app import create_app
+
+    os.environ.setdefault("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
+    words = {"apology": "不好意思让您专门跑一趟。", "restatement": "您想为这笔订单开具公司抬头的发票。",
+             "remedies": ["full_answer"], "asks": [], "close": "感谢您的耐心。"}
+    settings = Settings(db_path=tmp_path / "t.db", model="gpt-4o-mini", model_backoff_s=0.001, model_timeout_s=2)
+    invoice = load_policy(settings.policy_path).remedy("invoice_change").text("zh-Hans")
+    with respx.mock, TestClient(create_app(settings)) as c:
+        route = respx.post("https://api.openai.com/v1/chat/completions").mock(return_value=model_answer(words))
+        d = c.post("/v1/drafts", json={"message": "公司报销要用,麻烦帮我把这单开成专票"}).json()
+        user = json.loads(route.calls[0].request.content)["messages"][1]["content"]
+    assert "invoice_change" in user
+    remedy = d["sections"]["remedy"]
+    assert invoice.split("{")[0] in remedy, remedy  # the policy's own sentence, its numbers filled in
+    assert "7个工作日" in remedy and d["review"]["passed"], d["review"]

@@ -287,7 +287,9 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     src = _source_lang(root, lang, triage.kind)
     ctx = _context(triage, playbook, lang=lang, channel=channel, tone=tone,
                    customer_name=customer_name, order_id=order_id, message=message)
-    name = f"offline/{src}/{triage.kind}.j2"
+    # a request ("能换大一码吗", "帮我开专票") is answered in a question's lighter words, whether
+    # triage calls it a question or `other`
+    name = f"offline/{src}/{'inquiry' if triage.request else triage.kind}.j2"
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)
     close = str(parts.close())
@@ -329,12 +331,36 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
     elif asked:  # a question or a request about a topic the policy answers: its answer, not "within 24 hours"
         sections.remedy = catalogue_remedy(policy, list(dict.fromkeys(asked)), triage, lang)
+        if message and _unanswered_question(message, playbook, lang):  # ("有没有批量优惠?需要开专票"): the
+            # rest is still answered in the template's time
+            rest = _in_script(str(scenario.remedy()), policy, [triage.scenario], lang, src)
+            sections.remedy += ("" if lang.startswith("zh") else " ") + rest
     questions = needed_asks(policy, triage, channel=channel, order_id=order_id)
     if questions:  # what the case cannot move without, in the policy's words
         join = "" if lang.startswith("zh") else " "
         sections.remedy = join.join([sections.remedy, *(policy.render(
             q.text(lang), tier=triage.severity, facts=catalogue_facts(triage)) for q in questions)])
     return sections, template_hash(root, name)
+
+
+_QUESTION = re.compile(r"[吗嗎呢?？]|有没有|有沒有|能不能|可不可以|是否|多少|多久|怎么|怎麼|如何|(?i:\b(?:how|what|when|where|which|can|could|do|does|is|are)\b.*\?)")
+
+
+def _unanswered_question(message: str, playbook: Playbook, lang: str) -> bool:
+    """Whether the message asks a question that names no topic the policy answers ("有没有批量
+    优惠?" beside "需要开专票"): a clause that asks and holds no topic keyword (triage.yaml)."""
+    from ..checker.text import normalize
+    from .triage import keyword_hits
+
+    automaton = playbook.triage_rules.automaton
+    for m in _MESSAGE_CLAUSE.finditer(message + "\n"):
+        clause = message[m.start():m.end() + 1]  # with the "?" that ends it
+        norm = normalize(clause, "zh-Hant" if lang == "zh-Hant" else lang).text
+        if not _QUESTION.search(norm) or not says_something(m.group(), playbook.rubric_dir, words=2):
+            continue
+        if not any(kind == "topic" for _, _, values in keyword_hits(automaton, norm) for kind, _ in values):
+            return True
+    return False
 
 
 def catalogue_facts(triage: Triage) -> dict[str, str | None]:

@@ -188,6 +188,13 @@ class _Drafter:
 
     # ------------------------------------------------------------ model
 
+    def _topic_answers(self) -> list[str]:
+        """The policy's answers (its `offline_topics`) to what a question or a request asks
+        about ("能开专票吗"): a draft of such a ticket carries them, written by the service."""
+        if self.t.kind not in ("inquiry", "other") or self.t.praise:
+            return []
+        return list(dict.fromkeys(i for t in self.t.topics for i in self.policy.offline_topics.get(t, ())))
+
     def _messages(self) -> list[dict]:
         """The system and draft prompts, rendered once per draft (the repair round reuses them)."""
         if self._prompt is None:
@@ -211,7 +218,7 @@ class _Drafter:
                               self.t.scenario).name(lang),
                           slots=self._outbound(fields.data_line(self._outbound_facts(slots))) if slots else "",
                           entities=self._outbound(fields.data_line(self._outbound_facts(e))) if e else "",
-                          suggested=[r.id for r in p.remedies_for(self.t.scenario)],
+                          suggested=list(dict.fromkeys([*self._topic_answers(), *(r.id for r in p.remedies_for(self.t.scenario))])),
                           needed=[a.id for a in needed_asks(p, self.t, channel=self.req.channel,
                                                             order_id=self.req.order_id)],
                           emergency=bool(self.emergency), thread=self._outbound_thread(),
@@ -314,6 +321,10 @@ class _Drafter:
                     general.append(unknown_choice(kind, item_id, lang))
                     continue
                 rendered.append(p.render(item.text(lang), tier=self.t.severity, facts=catalogue_facts(self.t)))
+        for item_id in self._topic_answers():  # a question the policy answers gets its answer,
+            if item_id not in m.remedies:  # whichever remedies the model chose
+                rendered.append(p.render(p.remedy(item_id).text(lang), tier=self.t.severity,
+                                         facts=catalogue_facts(self.t)))
         join = "" if lang.startswith("zh") else " "
         sections = Sections(apology=words["apology"], restatement=words["restatement"],
                             remedy=join.join(rendered),
@@ -359,7 +370,12 @@ class _Drafter:
                     f.message = f"Subject: {f.message}"
                     extra.append(f)
         # a thank-you for praise holds no apology, restatement or remedy: only its close is asked for
-        required = frozenset({"close"}) if self.t.praise else ALL_PARTS
+        # ...and an answer to a question or a request from the policy's own answers (its
+        # `offline_topics`: "能开专票吗", "优惠券用不了") is information, not a fix with a deadline
+        answered = self.t.kind in ("inquiry", "other") and any(
+            self.playbook.policy.offline_topics.get(t) for t in self.t.topics)
+        required = (frozenset({"close"}) if self.t.praise
+                    else ALL_PARTS - {"remedy"} if answered else ALL_PARTS)
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
                              triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [],
                              required=required)

@@ -58,6 +58,9 @@ class _TriageSpec(BaseModel):
     # `praise_not` gets a thank-you, not an apology and a remedy
     praise: list[str] = []
     praise_not: list[str] = []
+    # topics that are requests, not complaints ("能换大一码吗", "帮我开专票"): asked with no
+    # complaint keyword, the message is the request, whatever complaint the classifier guessed
+    requests: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ def load_triage_rules(path: Path) -> TriageRules:
         from ..errors import RubricError
 
         raise RubricError(f"{path}: scenarios missing: {', '.join(sorted(missing))}")
+    unknown = set(spec.requests) - set(spec.topics)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: requests: not a topic of `topics`: {', '.join(sorted(unknown))}")
     automaton = ahocorasick.Automaton()
     entries: dict[str, list[tuple[str, str]]] = {}
     for name, sc in spec.scenarios.items():
@@ -191,6 +199,7 @@ class Triage(BaseModel):
     safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
     praise: bool = False  # thanks or praise, no complaint: the reply thanks, it does not apologise
+    request: str | None = None  # the request topic the message is (triage.yaml `requests`), not a complaint
     # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
     # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
     from_model: list[str] = []
@@ -214,6 +223,10 @@ CLAUSE_ISSUE = 0.85
 # (a negated or quoted keyword, an idiom: "没有质量问题", "客服说无质量问题").
 RULE_KEEP = 0.05
 _DIGITS = re.compile(r"[\d\W_]+")
+# a helpdesk's order card sent with the first message ("咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"):
+# fields, not the customer's words; the classifier does not read them as a charge
+_ORDER_CARD = re.compile(r"(?:咨询订单号|订单编号|订单号|订单金额|下单时间|商品ID|商家ID|商品编号|訂單編號|訂單金額|下單時間)\s*[:：]\s*"
+                         r"(?:\[[^\]]*\](?:\s*\[[^\]]*\])?|[\w-]+)?", re.I)
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
 
@@ -300,6 +313,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
     topics: list[str] = []
+    topic_at: dict[str, tuple[int, int]] = {}
     signal_hits: list[tuple[str, int, int]] = []
     praise_said: set[str] = set()  # "yes": a word of thanks or praise; "no": one that says it is not
     for start, end_, values in keyword_hits(c.automaton, matched):
@@ -311,6 +325,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             elif kind == "topic":
                 if name not in topics:
                     topics.append(name)
+                    topic_at[name] = (start, end + 1)
             elif kind == "signal":
                 signal_hits.append((name, start, end + 1))
             elif kind == "praise":
@@ -328,14 +343,15 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         from .triage_model import load_model, prepare, segments
 
         model = load_model(playbook.rubric_dir, playbook.cache_dir)
-        whole = model.proba(message)
+        said = _ORDER_CARD.sub(" ", message).strip() or message  # the customer's words, not the order card
+        whole = model.proba(said)
         top = max(whole, key=whole.get)
         safety_score = whole.get("safety_emergency", 0.0)
-        clauses = segments(message)
+        clauses = segments(said)
         if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
                 whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])):
             top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
-        found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(whole[top], 3))}
+        found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(said).strip()[:200], score=round(whole[top], 3))}
         if len(clauses) > 1:
             own = [x for x in clauses if not _reported(x)]  # "客服说无质量问题": their words, not a complaint
             tops = {}
@@ -375,6 +391,18 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             found = {best.scenario: best, **{k: v for k, v in found.items() if k != best.scenario}}
         issues = list(found.values())
     safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
+    asked = next((t for t in topics if t in c.spec.requests and not _their_words(norm, topic_at[t][0])), None)
+    if (asked and not safety and rule_scenario in _OPEN_KINDS and not signals
+            and (not use_model or whole[max(whole, key=whole.get)] < CLAUSE_SURE or max(whole, key=whole.get) in _OPEN_KINDS)):
+        # a request ("衣服没问题,就是拍小了,能换大一码吗", "降价了能退差价吗") named by its topic, and no
+        # complaint by a keyword, no signal of one (money taken, a repeat contact), and no
+        # complaint the classifier is sure of: its guess gives way (the words 问题 and 退 are a
+        # complaint's); "差价一直没退回来" and "每次都说'已加急'" stay complaints
+        open_ = max(_OPEN_KINDS, key=lambda k: whole.get(k, 0.0)) if use_model else rule_scenario
+        issues = [Issue(scenario=open_, text=norm.strip()[:200], score=round(whole.get(open_, 1.0), 3) if use_model else 1.0)]
+        keyword_at[open_] = topic_at[asked]  # restated from the request's words
+    else:
+        asked = None
     if safety:
         scenario = "safety_emergency"
     elif issues:  # the message's own top class, or its first clause's when that was "other"
@@ -421,7 +449,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
-                  safety_score=round(safety_score, 3), praise=praise)
+                  safety_score=round(safety_score, 3), praise=praise, request=asked if not praise else None)
 
 
 def _reported(clause: str) -> bool:
@@ -441,6 +469,18 @@ def _marked(norm: str, at: int) -> bool:
     from ..checker.classifier import _spans
 
     return any(s <= at < e for s, e, _ in _spans(norm))
+
+
+_SAID_BEFORE = re.compile(r"(?:说|称|讲|回复|答复|表示|保证|答应|告诉我|\bsaid\b|\bsays\b|\btold\b|\bpromised\b)")
+
+
+def _their_words(norm: str, at: int) -> bool:
+    """Whether the word at `at` is negated or someone else's: marked (_marked), or after a
+    verb of saying in its clause ("客服每次都说'已经帮您加急'", "they said they'd expedite it")."""
+    if _marked(norm, at):
+        return True
+    start = max((norm.rfind(ch, 0, at) for ch in ",，.。!！?？;；\n"), default=-1) + 1
+    return bool(_SAID_BEFORE.search(norm, start, at))
 
 
 def signal_severity(signals: list[str]) -> str:

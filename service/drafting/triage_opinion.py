@@ -128,4 +128,6 @@ def with_opinion(t: Triage, opinion: Opinion | None, playbook: Playbook, message
     return t.model_copy(update={
         "scenario": scenario, "kind": kind, "severity": severity, "respond_within": tier.respond_within,
         "escalate_to": tier.escalate_to, "entities": entities, "issues": issues, "signals": all_signals,
-        "safety": safety, "safety_uncertain": t.safety_uncertain and not safety, "from_model": changed})
+        "safety": safety, "safety_uncertain": t.safety_uncertain and not safety, "from_model": changed,
+        # a request stays one only while the primary is still a question or `other`
+        "request": t.request if kind in ("inquiry", "other") and not safety else None})
