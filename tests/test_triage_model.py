@@ -198,3 +198,18 @@ def test_a_model_draft_of_a_request_carries_the_policys_answer(tmp_path):
     remedy = d["sections"]["remedy"]
     assert invoice.split("{")[0] in remedy, remedy  # the policy's own sentence, its numbers filled in
     assert "7个工作日" in remedy and d["review"]["passed"], d["review"]
+
+
+@pytest.mark.parametrize("message,lang,product", [
+    ("我买的电暖器冒烟了,还有烧焦味", "zh-Hans", True),
+    ("My new space heater started sparking and smoking", "en", True),
+    ("我妈吃完饭突然晕倒了,叫不醒", "zh-Hans", False),
+    ("A passenger next to me collapsed and is barely breathing", "en", False),
+])
+def test_a_danger_with_no_product_is_not_told_to_stop_using_one(client, message, lang, product):
+    d = _draft(client, message, lang=lang)
+    assert d["triage"]["safety"], d["triage"]
+    remedy = d["sections"]["remedy"]
+    said = any(w in remedy for w in ("停止使用", "stop using"))
+    assert said == product, remedy
+    assert any(w in remedy for w in ("15分钟", "15 minutes")), remedy  # the safety officer's call either way

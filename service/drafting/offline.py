@@ -304,7 +304,10 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     if not emergency and triage.safety_uncertain:
         emergency = str(parts.caution())
     restatement = str(parts.restatement(scenario))
-    ids = policy.offline_remedies(triage.scenario)  # the policy's remedies, else the template's answer
+    # the policy's remedies, else the template's answer; "stop using the heater" only where a
+    # product is named or faulty (not for someone who fainted)
+    ids = policy.offline_remedies(triage.scenario, product=bool(triage.entities.product) or any(
+        i.kind == "defective_or_wrong_item" for i in triage.issues))
     further = further_issues(triage)
     if further:  # a further issue's line names no amount: the ticket's figure is the primary's fact
         plain = dict(ctx, e=ctx["e"].model_copy(update={"amount": None, "clause": None, "keyword": None}))

@@ -109,6 +109,9 @@ class Remedy(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
     for_: tuple[str, ...] = Field(alias="for", min_length=1)
     text: Localised
+    # offered by the offline drafter only when the ticket names a product ("product": "stop
+    # using the heater"), or only when it names none ("no_product": a passenger who fainted)
+    when: Literal["product", "no_product"] | None = None
 
 
 class Ask(_Strict):
@@ -236,10 +239,15 @@ class Policy(_Strict):
         own = self.company_scenario(scenario)
         return own.kind if own else scenario
 
-    def offline_remedies(self, scenario: str) -> tuple[str, ...]:
+    def offline_remedies(self, scenario: str, product: bool | None = None) -> tuple[str, ...]:
         """The remedy ids the offline drafter offers for a scenario: its own entry of
-        `offline`, else its kind's (empty: the template answers)."""
-        return self.offline.get(scenario) or self.offline.get(self.kind_of(scenario), ())
+        `offline`, else its kind's (empty: the template answers); with `product` (whether the
+        ticket names one), those whose `when` the ticket meets."""
+        ids = self.offline.get(scenario) or self.offline.get(self.kind_of(scenario), ())
+        if product is None:
+            return ids
+        unmet = "no_product" if product else "product"
+        return tuple(i for i in ids if (r := self.remedy(i)) is None or r.when != unmet)
 
     def offline_questions(self, scenario: str) -> tuple[str, ...]:
         """The question ids of `offline_asks` for a scenario: its own entry, else its kind's."""
