@@ -213,3 +213,25 @@ def test_a_danger_with_no_product_is_not_told_to_stop_using_one(client, message,
     said = any(w in remedy for w in ("停止使用", "stop using"))
     assert said == product, remedy
     assert any(w in remedy for w in ("15分钟", "15 minutes")), remedy  # the safety officer's call either way
+
+
+@pytest.mark.parametrize("message", [
+    "So this was supposed to be my conjuring face as we picked up our burritos 🤣👻 #Halloween",
+    "my heart is broken, you discontinued my favourite sauce",
+    "Best part of my Halloween? Free drinks on all my flights for the holiday👻",
+])
+def test_a_post_with_no_word_of_a_danger_gets_no_emergency_line(client, message):
+    """On real tweets the classifier's danger score alone put an emergency line on one in six:
+    with no word of a danger in the message (triage.yaml hazard_words), it calls nothing."""
+    d = _draft(client, message, channel="social")
+    assert not d["triage"]["safety"], d["triage"]
+    assert "911" not in d["text"], d["text"]
+
+
+@pytest.mark.parametrize("message", [
+    "Touched the metal handrail your crew installed and got a jolt that knocked me back, my arm is still numb",
+    "My son's tablet is so hot it's warping the case and it's hissing",
+])
+def test_a_danger_in_plain_words_still_gets_the_emergency_numbers(client, message):
+    d = _draft(client, message)
+    assert "911" in d["text"], (d["triage"], d["text"])

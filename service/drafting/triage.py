@@ -61,6 +61,9 @@ class _TriageSpec(BaseModel):
     # topics that are requests, not complaints ("能换大一码吗", "帮我开专票"): asked with no
     # complaint keyword, the message is the request, whatever complaint the classifier guessed
     requests: list[str] = []
+    # by language: regular expressions, one of which a message must hold for the classifier
+    # alone to call a danger or add the "if anyone is hurt" line (no list: no such need)
+    hazard_words: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class TriageRules:
     product_re: re.Pattern
     idioms: ahocorasick.Automaton | None = None
     signal_patterns: dict[str, re.Pattern] = None  # triage.yaml signal_patterns, compiled
+    hazard: dict[str, re.Pattern] = None  # triage.yaml hazard_words, one pattern a language
 
 
 @functools.cache
@@ -137,7 +141,8 @@ def load_triage_rules(path: Path) -> TriageRules:
         from ..errors import RubricError
 
         raise RubricError(f"{path}: signal_patterns: not a signal of `signals`: {', '.join(sorted(unknown))}")
-    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns))
+    hazard = {lang: re.compile("|".join(f"(?:{w})" for w in words)) for lang, words in spec.hazard_words.items()}
+    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard)
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -338,7 +343,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
 
     issues: list[Issue] = []
-    safety_score = 0.0
+    safety_score = danger = 0.0  # the classifier's probability of a danger; what triage acts on
     if use_model:
         from .triage_model import load_model, prepare, segments
 
@@ -370,10 +375,17 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                     found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
                 elif best in found and found[best].score < p[best]:
                     found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
+        if (rule_scenario != "safety_emergency" and "injury" not in signals and lang in (c.hazard or {})
+                and not c.hazard[lang].search(matched)):
+            # no word of a danger at all ("Halloween screams", "my heart is broken", "killing
+            # it"): the classifier's guess calls nothing and adds no "if anyone is hurt" line
+            danger = 0.0
+        else:
+            danger = safety_score
         if rule_scenario == "safety_emergency" and "safety_emergency" not in found:
             found["safety_emergency"] = Issue(scenario="safety_emergency", text=_clause(message, *keyword_at["safety_emergency"]) or "",
                                               score=round(safety_score, 3))
-        if safety_score < SAFETY_CALL and rule_scenario != "safety_emergency":
+        if danger < SAFETY_CALL and rule_scenario != "safety_emergency":
             found.pop("safety_emergency", None)  # a danger is called by a keyword or a sure classifier
         elif "safety_emergency" not in found:
             found["safety_emergency"] = Issue(scenario="safety_emergency", text=prepare(message).strip()[:200],
@@ -440,7 +452,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
         entities = entities.model_copy(update={"amount": None})
     sure = [i for i in issues if i.kind not in ("other", "inquiry") and (i.score or 0) >= WHOLE_UNSURE]
-    praise = (not safety and safety_score < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
+    praise = (not safety and danger < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
               and not sure and not signals and praise_said == {"yes"})
     if praise:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
@@ -448,7 +460,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
-                  safety_uncertain=not safety and safety_score >= SAFETY_UNSURE,
+                  safety_uncertain=not safety and danger >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3), praise=praise, request=asked if not praise else None)
 
 
