@@ -235,3 +235,13 @@ def test_a_post_with_no_word_of_a_danger_gets_no_emergency_line(client, message)
 def test_a_danger_in_plain_words_still_gets_the_emergency_numbers(client, message):
     d = _draft(client, message)
     assert "911" in d["text"], (d["triage"], d["text"])
+
+
+@pytest.mark.parametrize("message", [
+    "[订单x] 谢谢 可以的话就帮我取消",  # a request that ends in thanks
+    "麻烦看一下这个单为什么被取消了,谢谢",
+    "Thanks! Please stop sending me marketing texts",
+])
+def test_a_request_with_thanks_is_not_answered_with_a_thank_you(client, message):
+    t = _draft(client, message)["triage"]
+    assert not t["praise"], t

@@ -452,8 +452,11 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         # classifier's guess alone does not ("退返HK$3,800俾我" is a demand, not a charge)
         entities = entities.model_copy(update={"amount": None})
     sure = [i for i in issues if i.kind not in ("other", "inquiry") and (i.score or 0) >= WHOLE_UNSURE]
+    # thanks or praise ("好评!包装很用心"), with no word of a complaint, a request or a question
+    # (`praise_not`) and nothing asked about (topics). The classifier's sure "other" alone is
+    # not enough: on the held-out sets it was sure of "other" for a baby who swallowed a part.
     praise = (not safety and danger < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
-              and not sure and not signals and praise_said == {"yes"})
+              and not sure and not signals and not topics and praise_said == {"yes"})
     if praise:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
