@@ -77,3 +77,24 @@ def test_a_number_changed_in_the_policy_changes_every_text_that_uses_it(tmp_path
     text = policy.render(policy.remedy("exchange_defect").text("en"), tier="minor", facts={})
     assert "36 hours" in text and "24 hours" not in text
     load_policy.cache_clear()
+
+
+# The verbs of giving a catalogue text uses become promises a reply may make ("由我们承担" in a
+# return-postage answer let "公司會負擔您全部的醫藥費" through the policy review). A new one
+# widens every reply's promises: it must be chosen, not slip in with an answer to a question.
+PROMISE_VERBS = {
+    "rubrics/policy.yaml": {"add", "exchange", "refund", "reship", "ship", "到账", "发出", "发放", "发货", "寄出",
+                            "换货", "补发", "补寄", "退回", "退款"},
+    "rubrics/examples/airline/policy.yaml": {"add", "free of charge", "rebook", "refund", "免费", "发放", "报销",
+                                             "赔偿", "退回"},
+    "rubrics/examples/telecom/policy.yaml": {"add", "credit", "free of charge", "replace", "send", "充值", "免费",
+                                             "更换", "返还", "退回"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PROMISE_VERBS))
+def test_a_catalogue_promises_only_with_the_verbs_chosen_for_it(path):
+    from service.checker.grounding import _catalogue
+
+    root = Path(__file__).resolve().parent.parent
+    assert set(_catalogue(load_policy(root / path))[0]) == PROMISE_VERBS[path]
