@@ -328,12 +328,12 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
         subject=str(parts.subject_of_case(scenario)) if channel == "email" else None,
     )
     sections = _sections_in_script(sections, policy, [triage.scenario, *(i.scenario for i in further)], lang, src)
-    asked = [i for t in triage.topics for i in policy.offline_topics.get(t, ())]
+    asked = policy.topic_answers(triage.topics)
     if ids:  # the policy's own remedies, in each language as the policy writes them
         more = [policy.offline_remedies(o.scenario)[0] for o in further if policy.offline_remedies(o.scenario)]
         sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
     elif asked:  # a question or a request about a topic the policy answers: its answer, not "within 24 hours"
-        sections.remedy = catalogue_remedy(policy, list(dict.fromkeys(asked)), triage, lang)
+        sections.remedy = catalogue_remedy(policy, asked, triage, lang)
         if message and _unanswered_question(message, playbook, lang):  # ("有没有批量优惠?需要开专票"): the
             # rest is still answered in the template's time
             rest = _in_script(str(scenario.remedy()), policy, [triage.scenario], lang, src)

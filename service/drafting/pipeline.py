@@ -193,7 +193,7 @@ class _Drafter:
         about ("能开专票吗"): a draft of such a ticket carries them, written by the service."""
         if self.t.kind not in ("inquiry", "other") or self.t.praise:
             return []
-        return list(dict.fromkeys(i for t in self.t.topics for i in self.policy.offline_topics.get(t, ())))
+        return self.policy.topic_answers(self.t.topics)
 
     def _messages(self) -> list[dict]:
         """The system and draft prompts, rendered once per draft (the repair round reuses them)."""
@@ -372,10 +372,8 @@ class _Drafter:
         # a thank-you for praise holds no apology, restatement or remedy: only its close is asked for
         # ...and an answer to a question or a request from the policy's own answers (its
         # `offline_topics`: "能开专票吗", "优惠券用不了") is information, not a fix with a deadline
-        answered = self.t.kind in ("inquiry", "other") and any(
-            self.playbook.policy.offline_topics.get(t) for t in self.t.topics)
         required = (frozenset({"close"}) if self.t.praise
-                    else ALL_PARTS - {"remedy"} if answered else ALL_PARTS)
+                    else ALL_PARTS - {"remedy"} if self._topic_answers() else ALL_PARTS)
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
                              triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [],
                              required=required)

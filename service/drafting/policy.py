@@ -249,6 +249,10 @@ class Policy(_Strict):
         unmet = "no_product" if product else "product"
         return tuple(i for i in ids if (r := self.remedy(i)) is None or r.when != unmet)
 
+    def topic_answers(self, topics) -> list[str]:
+        """The remedy ids that answer what a ticket asks about (`offline_topics`), once each."""
+        return list(dict.fromkeys(i for t in topics for i in self.offline_topics.get(t, ())))
+
     def offline_questions(self, scenario: str) -> tuple[str, ...]:
         """The question ids of `offline_asks` for a scenario: its own entry, else its kind's."""
         if scenario in self.offline_asks:

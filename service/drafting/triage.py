@@ -404,8 +404,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         issues = list(found.values())
     safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
     asked = next((t for t in topics if t in c.spec.requests and not _their_words(norm, topic_at[t][0])), None)
+    guess = max(whole, key=whole.get) if use_model else None  # the classifier's reading of the whole
     if (asked and not safety and rule_scenario in _OPEN_KINDS and not signals
-            and (not use_model or whole[max(whole, key=whole.get)] < CLAUSE_SURE or max(whole, key=whole.get) in _OPEN_KINDS)):
+            and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS)):
         # a request ("衣服没问题,就是拍小了,能换大一码吗", "降价了能退差价吗") named by its topic, and no
         # complaint by a keyword, no signal of one (money taken, a repeat contact), and no
         # complaint the classifier is sure of: its guess gives way (the words 问题 and 退 are a
