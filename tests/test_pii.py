@@ -506,6 +506,28 @@ def test_phones_by_their_digits(text, value):
     assert _masked_whole(text, value), find_pii(text)
 
 
+# A phone number sent in pieces, with other words or lines between them: each piece is masked
+# as a phone, since together they make one.
+@pytest.mark.parametrize("text,pieces", [
+    ("手机号我分开发：\n139\n等一下\n2207 6614", ["139", "2207 6614"]),
+    ("電話前四碼0933，中間三位 512，最後 408", ["0933", "512", "408"]),
+    ("reach me on 07911 42\nsorry, then 3907", ["07911 42", "3907"]),
+    ("my cell is 646 (wait)\n209\nthen 7731", ["646", "209", "7731"]),
+])
+def test_a_phone_sent_in_pieces_is_masked_piece_by_piece(text, pieces):
+    phones = [text[s:e] for kind, s, e in find_pii(text) if kind == "PHONE"]
+    assert phones == pieces, find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "手机买了两台，一台3999一台4999，总共8998",  # prices on one line, after a phone as a product
+    "电话打了12次，等了45分钟，还是没人接",
+    "call me after 3 or 4, I called 2 times",
+])
+def test_numbers_after_a_phone_word_are_not_phone_pieces(text):
+    assert [s for s in find_pii(text) if s[0] == "PHONE"] == [], find_pii(text)
+
+
 @pytest.mark.parametrize("text", [
     "tracking 9400 1112 0206 1882 3391 04 (USPS)",  # a phone-shaped piece of a longer number
     "free from a landline: 0800 028 1234",

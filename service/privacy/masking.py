@@ -1153,7 +1153,9 @@ def _reference_before(named: dict, s: int) -> bool:
     return False
 
 
-def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
+def _vouched(t: str, v: str, s: int, e: int, named: dict, piece: bool = False) -> bool:
+    """Something says the number [s, e) is not a person's. A `piece` of a value is not taken
+    for counting by its own digits ("1234" of "138 / 1234 / 5678")."""
     d = _digits(v)
     core = v.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")  # ("IP172.16.8.20")
     if " " in v and all(_DATE_TIME.fullmatch(p) for p in v.split()):
@@ -1161,7 +1163,7 @@ def _vouched(t: str, v: str, s: int, e: int, named: dict) -> bool:
     return bool(_reference_before(named, s) or _label(t, s) in ("order", "hotline")
                 or _VOUCH_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
                 or _REFERENCE_SHAPE.fullmatch(v) or _IPV4.fullmatch(core) or _hotline(v)
-                or len(d) == 8 and d == v and _date8(d) or _enumeration(d)
+                or len(d) == 8 and d == v and _date8(d) or not piece and _enumeration(d)
                 or _CURRENCY_BEFORE.search(t, max(0, s - 5), s) or _UNIT_AFTER.match(t, e))
 
 
@@ -1226,6 +1228,54 @@ def _pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tupl
                 if _piece(t, m, named) and not any(m.start() < b and a < m.end() for _, a, b in taken + out):
                     out.append(("NUMBER", m.start(), m.end()))
     return out
+
+
+# A phone number sent in pieces with other words between them ("我的手机前三位是138" … "中间是1234"
+# … "后四位5678"; "电话138 1234" … "等下" … "5678"): after a phone label, digit groups in the next
+# few lines whose digits together make a phone number (ten to thirteen) are each a piece of it.
+_PHONE_PIECE_GAP = 40
+_PHONE_PIECE_CUE = re.compile(_PIECE_CUE.pattern + r"|[前中后後][一二三四五六七八九两兩几幾\d]位|中间|中間|最后|最後")
+_NOT_PHONE_LABELS = ("order", "id", "card", "hotline")
+
+
+def _phone_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    others = [end for kind in _NOT_PHONE_LABELS for end, _ in named.get(kind, ())]
+    for end, _ in named.get("phone", ()):
+        runs: list[tuple[int, int]] = []
+        digits = ""
+        pos, reach = end, 30
+        for m in _RUN.finditer(t, end):
+            if m.start() - pos > reach or any(pos < o <= m.start() for o in others):
+                break
+            s, e = m.start(), m.start() + len(m.group().rstrip(_RUN_TRIM))
+            d = _digits(t[s:e])
+            if not 2 <= len(d) <= 9 or not _piece_of_phone(t, s, e, named) or not runs and len(d) >= 10:
+                break
+            if runs and not ("\n" in t[pos:s] or _PHONE_PIECE_CUE.search(t, pos, s)):
+                break  # (pieces come in lines of their own, or after "then", "后四位": not "一台3999一台4999")
+            runs.append((s, e))
+            digits += d
+            pos, reach = e, _PHONE_PIECE_GAP
+            if len(digits) >= 10:
+                break
+        if len(runs) < 2 or not 10 <= len(digits) <= 13 or _enumeration(digits):
+            continue
+        lo, hi = runs[0][0], runs[-1][1]
+        inside = [x for x in taken if lo <= x[1] and x[2] <= hi]
+        if any(k == "PHONE" and a <= lo and hi <= b for k, a, b in taken):
+            continue  # (one number already, across its line break)
+        if any(k not in ("PHONE", "NUMBER", "ID") for k, _, _ in inside) or any(
+                x[1] < hi and lo < x[2] and x not in inside for x in taken):
+            continue
+        taken = [x for x in taken if x not in inside] + [("PHONE", s, e) for s, e in runs]
+    return taken
+
+
+def _piece_of_phone(t: str, s: int, e: int, named: dict) -> bool:
+    """Digits that may be a phone's piece: not a decimal or a time, a quantity, or vouched for."""
+    v = t[s:e]
+    return (not _PIECE_NOT.match(t, e) and t[s - 1:s] not in (".", ":", "：") and t[e:e + 1] not in (".", ":", "：")
+            and not _vouched(t, v, s, e, named, piece=True))
 
 
 def _runs_outside(t: str, taken: list[tuple[str, int, int]]):
@@ -1331,6 +1381,8 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
     if _DIGIT.search(t):
         taken = taken + _unvouched(t, taken, kept, named)
         taken = _joined(t, sorted(taken + _pieces(t, named, taken), key=lambda x: x[1]))
+        if "phone" in named:
+            taken = _phone_pieces(t, named, taken)
     return sorted(taken, key=lambda x: x[1])
 
 
