@@ -7,7 +7,6 @@ zh-Hans template and converts it with OpenCC (s2twp: Taiwan phrasing, e.g. 工�
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from . import fields
 from .asks import needed_asks
 from .policy import Policy
 from .prompts import module, template_hash
+from .quoting import says_something, trim_filler
 from .triage import Issue, Triage
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["catalogue_facts", "catalogue_remedy", "compose", "contact_line", "emergency_line", "greeting_for", "Sections"]
 
-import yaml
 from pydantic import BaseModel
 
 
@@ -67,65 +66,6 @@ def _quotable(clause: str, rubric, keep: tuple[str, ...] = ()) -> bool:
     return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
 
 
-@lru_cache(maxsize=8)
-def _quoting(rubric_dir: str) -> tuple[re.Pattern, re.Pattern]:
-    """rubrics/quoting.yaml as two patterns: filler to take out, insults never to quote."""
-    path = Path(rubric_dir) / "quoting.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-    def words(kind: str) -> re.Pattern:
-        zh = sorted(data.get(kind, {}).get("zh", []), key=len, reverse=True)
-        en = sorted(data.get(kind, {}).get("en", []), key=len, reverse=True)
-        alts = [re.escape(w) for w in zh] + [r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in en]
-        return re.compile("|".join(alts) or r"(?!)")
-
-    return words("filler"), words("insults")
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
-_EN_WORD = re.compile(r"[a-z]{2,}")
-
-
-def _trim_filler(clause: str, rubric_dir) -> str:
-    """The clause less the greetings, openers and filler it starts or ends with ("你好 请问…",
-    "… lol"; rubrics/quoting.yaml)."""
-    filler, _ = _quoting(str(rubric_dir))
-    plain = to_simplified(clause).lower()  # (same length: offsets hold)
-    at = 0
-    while True:
-        m = filler.match(plain, at)
-        if not m or m.end() == at:
-            break
-        at = m.end()
-        while at < len(plain) and not plain[at].isalnum():
-            at += 1
-    end = len(plain)
-    while end > at:
-        tail = [m for m in filler.finditer(plain, at, end) if m.end() == end and m.start() > at]
-        if not tail:
-            break
-        end = tail[0].start()
-        while end > at and not plain[end - 1].isalnum():
-            end -= 1
-    return clause[at:end] if at < end else clause
-
-
-def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
-    """Whether a clause carries the customer's problem once greetings, filler, @handles,
-    hashtags and placeholders are taken out (four Chinese characters or `words` English words
-    are left; a lone English word must be five letters), and holds no insult
-    (rubrics/quoting.yaml)."""
-    filler, insults = _quoting(str(rubric_dir))
-    text = to_simplified(clause).lower()
-    if insults.search(text):
-        return False
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", text)))
-    en = _EN_WORD.findall(rest)
-    return (len(_CJK.findall(rest)) >= 4 or len(en) >= words
-            and (len(en) > 1 or len(en[0]) >= 5))
-
-
 def _source_lang(root: Path, lang: str, scenario: str) -> str:
     """The template folder for `lang`: its own when it has this scenario, else the one its
     language is written from (zh-Hant from zh-Hans, converted)."""
@@ -141,6 +81,7 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
     return to_script(str(parts.greeting()), lang)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff？?！!])\s+(?=[\u4e00-\u9fff])")  # "我要转人工 我要转人工 你好": one message a line
 _NOT_QUOTED = re.compile(r"@\w*|#\w+|https?://\S*|\bhttps?\b|\[[^\]]*\]?|…")
 _ASKING = re.compile(r"[吗嗎呢?？]|怎么|怎麼|能不能|可不可以|可以|多少|多久|几|幾|(?i:\b(?:how|what|when|where|why|can|could|is|are|do|does)\b)")
@@ -175,7 +116,7 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
             clause = rubric.recognisers["reference"].pattern.sub("", clause)
         clause = _NOT_QUOTED.sub(" ", clause)  # an @handle is an address; links and placeholders are no one's words
         clause = re.sub(r"\s+", " ", clause).strip(" ,,")
-        clause = _trim_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
+        clause = trim_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
         if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
             return clause
     # at the least the triage's own word that named it ("扣了两次", "overcharged"; triage.yaml's,
