@@ -245,3 +245,34 @@ def test_a_danger_in_plain_words_still_gets_the_emergency_numbers(client, messag
 def test_a_request_with_thanks_is_not_answered_with_a_thank_you(client, message):
     t = _draft(client, message)["triage"]
     assert not t["praise"], t
+
+
+# Nothing said yet: a first chat line that is only a greeting, "转人工" or the helpdesk's order
+# card, or a tweet that is only a handle. An apology and a 24-hour promise would be for nothing:
+# the draft asks what the customer needs, names the contact, and passes its review.
+@pytest.mark.parametrize("message,lang", [
+    ("在吗？", "zh-Hans"),
+    ("我要转人工 我要转人工", "zh-Hans"),
+    ("[訂單編號:[數字x]，訂單金額:[金額x]] 你好", "zh-Hant"),
+    ("hi @YuexiangAir", "en"),
+])
+def test_a_message_that_says_nothing_yet_is_asked_what_it_needs(client, message, lang):
+    d = _draft(client, message, lang=lang, channel="social" if "@" in message else "chat")
+    t, text = d["triage"], d["text"]
+    assert t["opening"], t
+    assert "sorry" not in text.lower() and "歉" not in text, text
+    assert "24" not in text, text  # no promise of an answer to a question nobody asked
+    assert any(w in text for w in ("How can I help", "有什么可以帮", "有什麼可以幫")), text
+    assert not d["sections"]["remedy"], d["sections"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message", [
+    "太慢了！！",  # little, but a complaint
+    "在吗 快递还没到",
+    "hi @YuexiangAir my bag never showed up",
+    "你好 [订单x] 帮我查下物流",
+])
+def test_a_short_message_that_says_something_is_not_asked_what_it_needs(client, message):
+    t = _draft(client, message)["triage"]
+    assert not t["opening"], t

@@ -234,9 +234,11 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)
     close = str(parts.close())
-    if triage.praise:  # thanks, no complaint: a thank-you and the contact, nothing to
-        # apologise for and no remedy to read back on the phone
-        sections = Sections(greeting=str(parts.greeting()), apology=str(parts.thanks()), restatement="",
+    if triage.praise or triage.opening:  # thanks, no complaint: a thank-you and the contact,
+        # nothing to apologise for and no remedy to read back on the phone; nothing said yet:
+        # the question what they need
+        sections = Sections(greeting=str(parts.greeting()),
+                            apology=str(parts.thanks() if triage.praise else parts.opening()), restatement="",
                             remedy="", close=close)
         return _sections_in_script(sections, policy, [], lang, src), template_hash(root, name)
     if channel == "phone":

@@ -191,7 +191,7 @@ class _Drafter:
     def _topic_answers(self) -> list[str]:
         """The policy's answers (its `offline_topics`) to what a question or a request asks
         about ("能开专票吗"): a draft of such a ticket carries them, written by the service."""
-        if self.t.kind not in ("inquiry", "other") or self.t.praise:
+        if self.t.kind not in ("inquiry", "other") or self.t.praise or self.t.opening:
             return []
         return self.policy.topic_answers(self.t.topics)
 
@@ -369,10 +369,11 @@ class _Drafter:
                     f.start = f.end = None
                     f.message = f"Subject: {f.message}"
                     extra.append(f)
-        # a thank-you for praise holds no apology, restatement or remedy: only its close is asked for
+        # a thank-you for praise, or the question what a customer needs who has not said yet,
+        # holds no apology, restatement or remedy: only its close is asked for
         # ...and an answer to a question or a request from the policy's own answers (its
         # `offline_topics`: "能开专票吗", "优惠券用不了") is information, not a fix with a deadline
-        required = (frozenset({"close"}) if self.t.praise
+        required = (frozenset({"close"}) if self.t.praise or self.t.opening
                     else ALL_PARTS - {"remedy"} if self._topic_answers() else ALL_PARTS)
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
                              triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [],

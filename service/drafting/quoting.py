@@ -12,7 +12,7 @@ import yaml
 
 from ..checker.text import to_simplified
 
-__all__ = ["says_something", "trim_filler"]
+__all__ = ["says_nothing", "says_something", "trim_filler"]
 
 
 @lru_cache(maxsize=8)
@@ -31,7 +31,8 @@ def _quoting(rubric_dir: str) -> tuple[re.Pattern, re.Pattern]:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_NOT_WORDS = re.compile(r"@\w+|#\w+|\[[^\]]*\]|[\W\d_]+")
+_MARKUP = re.compile(r"@\w+|#\w+|\[[^\]]*\]")  # handles, hashtags, an export's placeholders
+_NOT_WORDS = re.compile(r"[\W\d_]+")
 _EN_WORD = re.compile(r"[a-z]{2,}")
 
 
@@ -68,7 +69,19 @@ def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
     text = to_simplified(clause).lower()
     if insults.search(text):
         return False
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", text)))
+    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", _MARKUP.sub(" ", text))))
     en = _EN_WORD.findall(rest)
     return (len(_CJK.findall(rest)) >= 4 or len(en) >= words
             and (len(en) > 1 or len(en[0]) >= 5))
+
+
+_ANY_WORD = re.compile(r"[\u4e00-\u9fff]|[a-z]{2,}")
+
+
+def says_nothing(text: str, rubric_dir) -> bool:
+    """Whether a message is only greetings, filler, @handles, hashtags and placeholders ("在吗",
+    "我要转人工", "hi @Delta", an order card's "[订单x]"): not one word is left of it. "太慢了"
+    says little, but it says something."""
+    filler, _ = _quoting(str(rubric_dir))
+    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", _MARKUP.sub(" ", to_simplified(text).lower()))))
+    return not _ANY_WORD.search(rest)

@@ -17,6 +17,7 @@ from ..checker.rubric import expand
 from ..checker.rubric_files import read_yaml, validate
 from ..checker.text import detect_lang, fold, normalize, to_simplified
 from ..privacy.masking import find_pii
+from .quoting import says_nothing
 from .severity_signals import compile_patterns, said_as_fact as _said_as_fact, signals_in
 
 if TYPE_CHECKING:
@@ -205,6 +206,7 @@ class Triage(BaseModel):
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
     praise: bool = False  # thanks or praise, no complaint: the reply thanks, it does not apologise
     request: str | None = None  # the request topic the message is (triage.yaml `requests`), not a complaint
+    opening: bool = False  # nothing said yet but a greeting, an order card or "转人工": the reply asks what they need
     # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
     # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
     from_model: list[str] = []
@@ -458,14 +460,22 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     # not enough: on the held-out sets it was sure of "other" for a baby who swallowed a part.
     praise = (not safety and danger < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
               and not sure and not signals and not topics and praise_said == {"yes"})
-    if praise:
+    # nothing said yet ("在吗", "我要转人工", an order card alone, "hi @Delta"): no keyword, topic or
+    # signal, no complaint the classifier is sure of, and no words left once greetings, filler,
+    # handles and placeholders are taken out. An apology would be for nothing: the reply asks.
+    opening = (not praise and not safety and danger < SAFETY_UNSURE and rule_scenario in _OPEN_KINDS
+               and not topics and not signals and not escalate
+               and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS)
+               and says_nothing(_ORDER_CARD.sub(" ", message), playbook.rubric_dir))
+    if praise or opening:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and danger >= SAFETY_UNSURE,
-                  safety_score=round(safety_score, 3), praise=praise, request=asked if not praise else None)
+                  safety_score=round(safety_score, 3), praise=praise, opening=opening,
+                  request=asked if not (praise or opening) else None)
 
 
 def _reported(clause: str) -> bool:
