@@ -519,6 +519,42 @@ def test_a_phone_sent_in_pieces_is_masked_piece_by_piece(text, pieces):
     assert phones == pieces, find_pii(text)
 
 
+@pytest.mark.parametrize("text,pieces,kind", [
+    ("[用户 09:14] 手机号改一下\n[用户 09:14] 新的 186\n[用户 09:15] 0451\n[用户 09:15] 7723", ["186", "0451", "7723"], "PHONE"),
+    ("手机号码：137 还有 2046 还有 8851", ["137", "2046", "8851"], "PHONE"),
+    ("area code first: +61\nthen 412 555 019", ["+61", "412 555 019"], "PHONE"),
+    ("card number, one group a line:\n4539\n1488\n0343\n6467", ["4539", "1488", "0343", "6467"], "CARD"),
+])
+def test_a_value_sent_in_pieces_over_chat_lines_is_masked_piece_by_piece(text, pieces, kind):
+    found = [text[s:e] for k, s, e in find_pii(text) if k == kind]
+    assert found == pieces, find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("送到 nineteen oh four Cedar Lane, apartment two B, Portland", "nineteen oh four Cedar Lane, apartment two B, Portland"),
+    ("it's sixty-one Rose Gardens, flat three, Bristol", "sixty-one Rose Gardens, flat three, Bristol"),
+])
+def test_an_address_read_out_in_words_is_masked(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("email: olga.smirnova@яндекс.рф", "olga.smirnova@яндекс.рф"),
+    ("郵箱 chenjia【at】126.com 收一下", "chenjia【at】126.com"),
+    ("加薇 xiaoqi_0520 发图", "xiaoqi_0520"),
+])
+def test_emails_in_other_scripts_and_ids_after_a_dodged_label(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "打了5120 7788客服熱線一直沒人接",  # the company's number, named after it
+    "I waited forty minutes on Pine Street for the driver",  # a number word, a street: no house number
+])
+def test_not_personal_after_all(text):
+    assert find_pii(text) == [], find_pii(text)
+
+
 @pytest.mark.parametrize("text", [
     "手机买了两台，一台3999一台4999，总共8998",  # prices on one line, after a phone as a product
     "电话打了12次，等了45分钟，还是没人接",

@@ -227,6 +227,7 @@ _HK_LOCAL = re.compile(r"(?<![0-9A-Za-z])(?<![A-Za-z][\-_#/])([235679]\d{3}[ \-]
 _PHONE_CUE = re.compile(r"(?i)电话|電話|手机|手機|手提|联系|聯絡|聯繫|联络|致电|回电|回電|回拨|回撥|打给|打給|打我|打返|打嚟|"
                         r"打(?=\s?[\d+(]|\s?$)|我的号码|我的號碼|(?<![a-z])my (?:phone |mobile |cell )?number|reach me|"
                         r"短信|短訊|whatsapp|signal|(?<!i)phone|mobile|(?<![a-z])(?:cell|tel|call|text|sms)(?![a-z])")
+_HOTLINE_AFTER = re.compile(r"(?i)[ (（]*(?:(?:客服|官方)(?:热线|熱線|专线|專線|电话|電話)|热线|熱線|专线|專線|hotline|helpline)")
 _HOTLINE_CUE = re.compile(r"(?i)热线|熱線|专线|專線|客服电话|客服電話|hotline|helpline|toll[ \-]free")
 # an amount: a currency before the number or a unit after it ("¥ 6123 4567", "6234 5678 元")
 _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£￥]|HKD|RMB|USD|NTD|CNY)\s?\Z")
@@ -396,6 +397,17 @@ _EN_ADDRESS = re.compile(
     r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
     r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
 _EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+)+\Z")  # "Room 2103, 21/F, Tower 1, 33 Harbour…"
+# ... and read out in words, by a caller or a voice assistant: "twelve oh eight Maple Avenue,
+# apartment three C, Evanston"
+_NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                r"ninety|hundred|thousand|double|triple)")
+_SPOKEN_NUMBER = (r"(?i:(?<![a-z])" + _NUMBER_WORD + r"(?:[\s\-]+(?:and\s+)?" + _NUMBER_WORD + r")*)(?![A-Za-z])")
+_EN_SPOKEN_ADDRESS = re.compile(
+    _SPOKEN_NUMBER + r"\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET + r"\.?(?![A-Za-z])"
+    r"(?:,?\s*(?i:apartment|apt|unit|suite|flat|room)\.?\s+(?:" + _SPOKEN_NUMBER + r"|\d+)(?:\s+[A-Z](?![a-z]))?)?"
+    r"(?:,\s*" + _CITY + r"){0,3}")
+_SPOKEN_HINT = re.compile(r"(?i)(?<![a-z])" + _NUMBER_WORD + r"\s+[a-z]")
 # Taiwan and mainland addresses in English put the number first: "No. 12 Jianshe Road, Haidian
 # District"; "3F., No. 5, Alley 2, Lane 10, Heping E. Rd., Sec. 1, Da'an Dist., Taipei City 106"
 _EN_ADDRESS_NO = re.compile(
@@ -566,6 +578,9 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
             u = _EN_UNIT_BEFORE.search(t, max(0, s - 60), s)
             s = u.start() if u else s
             add(("ADDRESS", s, m.end(), 6))
+        if _SPOKEN_HINT.search(t):
+            for m in _EN_SPOKEN_ADDRESS.finditer(t):
+                add(("ADDRESS", m.start(), m.end(), 6))
         if "No" in t:
             for m in _EN_ADDRESS_NO.finditer(t):
                 u = _EN_UNIT_BEFORE.search(t, max(0, m.start() - 60), m.start())
@@ -586,20 +601,20 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 # ---------------------------------------------------------------- written around the recognisers
 
 # (the app names of the labelled values below are found by their own label scan, _labels_in)
-_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|#|"
-                    r"艾特|老鼠")
+_WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|【at】|#|"
+                    r"艾特|老鼠|加薇|薇信|威信")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
 # "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
 # and a full stop may end the sentence after it ("... at fastmail dot com."); a dot with a space
 # after it but none before ("at Harrods. The") ends a sentence, not a domain.
-_AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|#|\s*(?:艾特|小老鼠|老鼠)\s*)"
-_DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|点|點|。)"
+_AT = r"(?:\s*@\s*|\s+at\s+|\s*\[at\]\s*|\s*\(at\)\s*|\s*（at）\s*|\s*【at】\s*|#|\s*(?:艾特|小老鼠|老鼠)\s*)"
+_DOT = r"(?:\s+\.\s*|\.|\s+dot\s+|\s*\[dot\]\s*|\s*\(dot\)\s*|\s*（dot）\s*|\s*【dot】\s*|点|點|。)"
 _EMAIL_END = r"(?![A-Za-z0-9_@/]|\.[A-Za-z0-9])"  # (a domain with a path after it is a link: "me at t.me/…")
 _OBFUSCATED_EMAIL = re.compile(r"(?i)(?<![A-Za-z0-9_.%+-])[a-z0-9][A-Za-z0-9_.%+-]*" + _AT + r"[a-z0-9][a-z0-9-]*(?:"
                                + _DOT + r"[a-z]{2,10})+" + _EMAIL_END)
 # a local part or a domain in other scripts: "张伟@例子.中国", "françois.lefèvre@orange.fr"; a domain
 # label is Latin or Chinese, so "wu@mail.example三天没回复" ends at ".example"
-_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_LATIN = "A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"  # (and Greek and Cyrillic: "иван@почта.рф")
 _UNICODE_EMAIL = re.compile(r"(?:(?<![" + _LATIN + r"._%+-])[" + _LATIN + r"][" + _LATIN + r"._%+-]*"
                             r"|[\u4e00-\u9fff\u3400-\u4dbf]{2,4})"
                             r"@(?:[" + _LATIN + r"-]+|[\u4e00-\u9fff\u3400-\u4dbf]+)"
@@ -687,7 +702,7 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     found: list[tuple[str, int, int, int]] = []
     add = found.append
     low = t.lower()
-    if ("[at]" in low or "(at)" in low or "（at）" in low or "#" in t or "@ " in t or " @" in t or "艾特" in t
+    if ("[at]" in low or "(at)" in low or "（at）" in low or "【at】" in low or "#" in t or "@ " in t or " @" in t or "艾特" in t
             or "老鼠" in t or "@" in t and "。" in t):
         for m in _OBFUSCATED_EMAIL.finditer(t):
             add(("EMAIL", m.start(), m.end(), 1))  # (a plain email found above goes first)
@@ -841,7 +856,8 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "阿里旺旺", "旺旺", "payme", "好友代码", "好友代碼", "friend code", "游戏id", "遊戲id",
                   "绿泡泡", "綠泡泡", "snap", "账号名", "帳號名", "账户名", "帳戶名",
                   # WeChat as sellers write it: "加我v dawei_0913", "v：hanmei1992", "加V xiaomei-1314"
-                  "加v", "加我v", "加个v", "加個v", "v:", "v：", "vx号", "wx号"]
+                  "加v", "加我v", "加个v", "加個v", "v:", "v：", "vx号", "wx号",
+                  "加薇", "加我薇", "薇信", "威信"]  # (the same, in characters that dodge a filter)
 _VALUE_FILLER = ["吧", "我", "加我", "加一下", "後面是", "后面是", "號碼係", "号码是", "号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
@@ -964,7 +980,7 @@ def _labels_in(low: str) -> dict[str, list[tuple[int, str]]]:
 
 
 _ATTACHED_LABELS = frozenset(["uid", "qq", "user id", "userid"])
-_ATTACHED_IDS = frozenset(["加v", "加我v", "加个v", "加個v"])  # "加我vdawei_0913": an id-like value may touch them  # "UID117093842" (not "WX330-TW-BK", a part number)
+_ATTACHED_IDS = frozenset(["加v", "加我v", "加个v", "加個v", "加薇", "加我薇"])  # "加我vdawei_0913": an id-like value may touch them  # "UID117093842" (not "WX330-TW-BK", a part number)
 _SAID_GAP = re.compile(r"(?:\s*[:：]\s*|\s*(?:是|为|為|係)\s*[:：]?\s*)?")  # ("帳號wuchiahao", "帳號是 wuchiahao", not "帳號 password 忘了")
 _LOGIN_LABELS = frozenset(["账号", "帳號", "賬號", "帐号", "用户名", "用戶名", "登录名", "登錄名", "登入名", "登陆名",
                            "登陸名", "登录账号", "登入帳號"])
@@ -1161,7 +1177,7 @@ def _vouched(t: str, v: str, s: int, e: int, named: dict, piece: bool = False) -
     if " " in v and all(_DATE_TIME.fullmatch(p) for p in v.split()):
         return True  # dates side by side ("15/05/2026 2026-11-22")
     return bool(_reference_before(named, s) or _label(t, s) in ("order", "hotline")
-                or _VOUCH_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
+                or _VOUCH_AFTER.match(t, e) or _HOTLINE_AFTER.match(t, e) or _DATE_TIME.fullmatch(core) or _DECIMAL.fullmatch(v)
                 or _REFERENCE_SHAPE.fullmatch(v) or _IPV4.fullmatch(core) or _hotline(v)
                 or len(d) == 8 and d == v and _date8(d) or not piece and _enumeration(d)
                 or _CURRENCY_BEFORE.search(t, max(0, s - 5), s) or _UNIT_AFTER.match(t, e))
@@ -1230,52 +1246,78 @@ def _pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tupl
     return out
 
 
-# A phone number sent in pieces with other words between them ("我的手机前三位是138" … "中间是1234"
-# … "后四位5678"; "电话138 1234" … "等下" … "5678"): after a phone label, digit groups in the next
-# few lines whose digits together make a phone number (ten to thirteen) are each a piece of it.
-_PHONE_PIECE_GAP = 40
-_PHONE_PIECE_CUE = re.compile(_PIECE_CUE.pattern + r"|[前中后後][一二三四五六七八九两兩几幾\d]位|中间|中間|最后|最後")
-_NOT_PHONE_LABELS = ("order", "id", "card", "hotline")
+# A phone or a card number sent in pieces with other words between them ("我的手机前三位是138" …
+# "中间是1234" … "后四位5678"; "电话138 1234" … "等下" … "5678"; "country code +353" … "then 87 914
+# 2260"; "Card number split up:" and four lines of four digits): after a phone or a card label,
+# or from a lone country code, digit groups in the next few lines whose digits together make the
+# whole (ten to thirteen for a phone; a card's length and Luhn check) are each a piece of it.
+_PIECE_GAP = 40
+_PHONE_PIECE_CUE = re.compile(_PIECE_CUE.pattern + r"|[前中后後][一二三四五六七八九两兩几幾\d]位|中间|中間|最后|最後|还有|還有"
+                              r"|(?<![a-z])(?:and then|plus|followed by)(?![a-z])")
+_COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z+])\+\d{1,4}(?![0-9])(?!\s?\d)")
+_TIME_SIDE = (".", ":", "：")
+_NOT_PIECE_LABELS = {"PHONE": ("order", "id", "card", "hotline"), "CARD": ("order", "id", "phone", "hotline")}
 
 
-def _phone_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    others = [end for kind in _NOT_PHONE_LABELS for end, _ in named.get(kind, ())]
-    for end, _ in named.get("phone", ()):
+def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    starts = [("PHONE", end) for end, _ in named.get("phone", ())]
+    phones = [end for end, _ in named.get("phone", ())]
+    starts += [("CARD", end) for kind in ("card", "value") for end, _ in named.get(kind, ())
+               if not any(end - 6 <= p <= end for p in phones)]  # (Luhn decides; not "電話號碼")
+    starts += [("PHONE", m.start()) for m in _COUNTRY_CODE.finditer(t)] if "+" in t else []
+    for kind, end in starts:
+        others = [e for k in _NOT_PIECE_LABELS[kind] for e, _ in named.get(k, ())]
+        lo_digits, hi_digits = (10, 13) if kind == "PHONE" else (13, 19)
         runs: list[tuple[int, int]] = []
         digits = ""
         pos, reach = end, 30
-        for m in _RUN.finditer(t, end):
+        code = t[end:end + 1] == "+"  # from a lone country code: it is the first piece
+        after = {k: [x for x in v if x[0] > end] for k, v in named.items()}  # (labels before it name other things)
+        for m in _PIECE_RUN.finditer(t, end):
             if m.start() - pos > reach or any(pos < o <= m.start() for o in others):
                 break
-            s, e = m.start(), m.start() + len(m.group().rstrip(_RUN_TRIM))
+            s, e = m.start(), m.end()
+            if _time_side(t, s, e):
+                pos = e  # a chat line's time ("[客户 10:03] 2078"): passed over
+                continue
             d = _digits(t[s:e])
-            if not 2 <= len(d) <= 9 or not _piece_of_phone(t, s, e, named) or not runs and len(d) >= 10:
+            if not 2 <= len(d) <= 9 or not (code and not runs or _piece_of(t, s, e, after)) or not runs and len(d) >= lo_digits:
                 break
-            if runs and not ("\n" in t[pos:s] or _PHONE_PIECE_CUE.search(t, pos, s)):
+            if runs and not ("\n" in t[runs[-1][1]:s] or _PHONE_PIECE_CUE.search(t, runs[-1][1], s)):
                 break  # (pieces come in lines of their own, or after "then", "后四位": not "一台3999一台4999")
             runs.append((s, e))
             digits += d
-            pos, reach = e, _PHONE_PIECE_GAP
-            if len(digits) >= 10:
+            pos, reach = e, _PIECE_GAP
+            if len(digits) >= lo_digits and (kind == "PHONE" or luhn_ok(digits)):
                 break
-        if len(runs) < 2 or not 10 <= len(digits) <= 13 or _enumeration(digits):
+        if (len(runs) < 2 or not lo_digits <= len(digits) <= hi_digits or _enumeration(digits)
+                or kind == "CARD" and not luhn_ok(digits)):
             continue
+        if kind == "PHONE" and t[end:end + 1] == "+":
+            runs[0] = (end, runs[0][1])  # (the country code's "+")
         lo, hi = runs[0][0], runs[-1][1]
         inside = [x for x in taken if lo <= x[1] and x[2] <= hi]
-        if any(k == "PHONE" and a <= lo and hi <= b for k, a, b in taken):
+        if any(k == kind and a <= lo and hi <= b for k, a, b in taken):
             continue  # (one number already, across its line break)
         if any(k not in ("PHONE", "NUMBER", "ID") for k, _, _ in inside) or any(
                 x[1] < hi and lo < x[2] and x not in inside for x in taken):
             continue
-        taken = [x for x in taken if x not in inside] + [("PHONE", s, e) for s, e in runs]
+        taken = [x for x in taken if x not in inside] + [(kind, s, e) for s, e in runs]
     return taken
 
 
-def _piece_of_phone(t: str, s: int, e: int, named: dict) -> bool:
-    """Digits that may be a phone's piece: not a decimal or a time, a quantity, or vouched for."""
-    v = t[s:e]
-    return (not _PIECE_NOT.match(t, e) and t[s - 1:s] not in (".", ":", "：") and t[e:e + 1] not in (".", ":", "：")
-            and not _vouched(t, v, s, e, named, piece=True))
+_PIECE_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ \-]\d+)*(?![0-9A-Za-z])")
+
+
+def _time_side(t: str, s: int, e: int) -> bool:
+    """[s, e) is a side of a time or a decimal ("10:03", "3.5"): a dot or colon, then a digit."""
+    return (t[e:e + 1] in _TIME_SIDE and t[e + 1:e + 2].isdigit()
+            or t[s - 1:s] in _TIME_SIDE and t[s - 2:s - 1].isdigit())
+
+
+def _piece_of(t: str, s: int, e: int, named: dict) -> bool:
+    """Digits that may be a value's piece: not a quantity, or vouched for."""
+    return not _PIECE_NOT.match(t, e) and not _vouched(t, t[s:e], s, e, named, piece=True)
 
 
 def _runs_outside(t: str, taken: list[tuple[str, int, int]]):
@@ -1351,6 +1393,7 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
     named = _labels_in(t.lower())
     if not (_DIGIT.search(t) or "@" in t or named or ".me/" in t or _CN_RUN.search(t) or _CN_GROUPS.search(t) or _WORDY.search(t)
+            or _SPOKEN_HINT.search(t) and _EN_HINT.search(t)  # ("twelve oh eight Maple Avenue")
             or not t.isascii() and _ZH_HINT.search(t)):  # "…路三百九十八号", no digit
         return []
     if _CN_RUN.search(t):
@@ -1366,6 +1409,8 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
             if end != e and kind == "PHONE" and _hotline(t[s:end]):
                 continue
             e = end
+        if kind == "PHONE" and _HOTLINE_AFTER.match(t, e):
+            continue  # "我打2833 8333客服熱線": the company's number, named after it
         if kept and _norm(t[s:e]) in kept:
             continue
         if kind == "EMAIL" and _role_address(t[s:e]):
@@ -1381,8 +1426,8 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
     if _DIGIT.search(t):
         taken = taken + _unvouched(t, taken, kept, named)
         taken = _joined(t, sorted(taken + _pieces(t, named, taken), key=lambda x: x[1]))
-        if "phone" in named:
-            taken = _phone_pieces(t, named, taken)
+        if "phone" in named or "card" in named or "value" in named or "+" in t:
+            taken = _value_pieces(t, named, taken)
     return sorted(taken, key=lambda x: x[1])
 
 
