@@ -1,5 +1,7 @@
 """The learned triage (issue 15) through the real app: the hard kinds of real messages."""
 
+from pathlib import Path
+
 import pytest
 
 from builtin import PLAYBOOK
@@ -276,3 +278,36 @@ def test_a_message_that_says_nothing_yet_is_asked_what_it_needs(client, message,
 def test_a_short_message_that_says_something_is_not_asked_what_it_needs(client, message):
     t = _draft(client, message)["triage"]
     assert not t["opening"], t
+
+
+# The classifier alone calls a scenario only where the message holds a word of its kind
+# (triage.yaml `scenario_words`): on real tweets it read a request for a contact, a missed promo
+# and a keyboard bug as break-ins, and got the break-in template.
+@pytest.mark.parametrize("message", [
+    "@GameCo can someone tell me who to contact about a school talk",
+    "@AirCo hi, looking for someone in your press team to talk to",
+])
+def test_no_break_in_is_called_without_a_word_of_one(client, message):
+    t = _draft(client, message, channel="social")["triage"]
+    assert "account_security" not in [i["scenario"] for i in t["issues"]], t
+
+
+@pytest.mark.parametrize("message", [
+    "someone got into my account overnight and changed the email on it",
+    "有人用我的支付宝在你们店买了东西，我根本没买过",
+    "@BankCo a guy pretending to be you called and I gave him the code, now $900 is gone",
+])
+def test_a_break_in_in_plain_words_is_still_one(client, message):
+    t = _draft(client, message)["triage"]
+    assert "account_security" in [i["scenario"] for i in t["issues"]], t
+
+
+def test_scenario_words_must_name_a_scenario(tmp_path):
+    from service.drafting.triage import load_triage_rules
+    from service.errors import RubricError
+
+    src = (Path(__file__).parent.parent / "rubrics" / "triage.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "triage.yaml"
+    bad.write_text(src + "\n  break_ins: [account]\n", encoding="utf-8")
+    with pytest.raises(RubricError, match="scenario_words: not a scenario: break_ins"):
+        load_triage_rules(bad)

@@ -65,6 +65,9 @@ class _TriageSpec(BaseModel):
     # by language: regular expressions, one of which a message must hold for the classifier
     # alone to call a danger or add the "if anyone is hurt" line (no list: no such need)
     hazard_words: dict[str, list[str]] = {}
+    # a scenario the classifier alone calls needs one of its words in the message (patterns on
+    # the normalised text, any language): "my $3 burrito never came" is no break-in
+    scenario_words: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class TriageRules:
     idioms: ahocorasick.Automaton | None = None
     signal_patterns: dict[str, re.Pattern] = None  # triage.yaml signal_patterns, compiled
     hazard: dict[str, re.Pattern] = None  # triage.yaml hazard_words, one pattern a language
+    evidence: dict[str, re.Pattern] = None  # triage.yaml scenario_words, one pattern a scenario
 
 
 @functools.cache
@@ -143,7 +147,13 @@ def load_triage_rules(path: Path) -> TriageRules:
 
         raise RubricError(f"{path}: signal_patterns: not a signal of `signals`: {', '.join(sorted(unknown))}")
     hazard = {lang: re.compile("|".join(f"(?:{w})" for w in words)) for lang, words in spec.hazard_words.items()}
-    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard)
+    unknown = set(spec.scenario_words) - set(spec.scenarios)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: scenario_words: not a scenario: {', '.join(sorted(unknown))}")
+    evidence = {name: re.compile("|".join(f"(?:{fold(w)})" for w in words)) for name, words in spec.scenario_words.items()}
+    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard, evidence)
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -404,6 +414,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             best = max(sure, key=lambda i: i.score)
             found = {best.scenario: best, **{k: v for k, v in found.items() if k != best.scenario}}
         issues = list(found.values())
+        if c.evidence:  # the classifier's call alone, with not one word of its kind in the message
+            kept = [i for i in issues if i.scenario not in c.evidence or i.scenario in keyword_at
+                    or c.evidence[i.scenario].search(matched)]
+            if not kept:
+                open_ = max(_OPEN_KINDS, key=lambda k: whole.get(k, 0.0))
+                kept = [Issue(scenario=open_, text=prepare(said).strip()[:200], score=round(whole.get(open_, 0.0), 3))]
+            issues = kept
     safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
     asked = next((t for t in topics if t in c.spec.requests and not _their_words(norm, topic_at[t][0])), None)
     guess = max(whole, key=whole.get) if use_model else None  # the classifier's reading of the whole

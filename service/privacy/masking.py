@@ -1393,7 +1393,7 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
     t = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
     named = _labels_in(t.lower())
     if not (_DIGIT.search(t) or "@" in t or named or ".me/" in t or _CN_RUN.search(t) or _CN_GROUPS.search(t) or _WORDY.search(t)
-            or _SPOKEN_HINT.search(t) and _EN_HINT.search(t)  # ("twelve oh eight Maple Avenue")
+            or _EN_HINT.search(t) and _SPOKEN_HINT.search(t)  # ("twelve oh eight Maple Avenue")
             or not t.isascii() and _ZH_HINT.search(t)):  # "…路三百九十八号", no digit
         return []
     if _CN_RUN.search(t):
