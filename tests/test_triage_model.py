@@ -311,3 +311,24 @@ def test_scenario_words_must_name_a_scenario(tmp_path):
     bad.write_text(src + "\n  break_ins: [account]\n", encoding="utf-8")
     with pytest.raises(RubricError, match="scenario_words: not a scenario: break_ins"):
         load_triage_rules(bad)
+
+
+# In Chinese too, the classifier's danger score alone adds no emergency line without a word of a
+# danger (triage.yaml `hazard_words`): a hair in the soup "恶心死了" is disgust, not poisoning.
+@pytest.mark.parametrize("message", [
+    "汤里有根头发，恶心死了，要求退款",
+    "高铁票一直付不了款，马上要发车了",
+])
+def test_no_danger_line_in_chinese_without_a_word_of_danger(client, message):
+    d = _draft(client, message)
+    assert not d["triage"]["safety"] and not d["triage"]["safety_uncertain"], d["triage"]
+    assert "120" not in d["text"] and "110" not in d["text"], d["text"]
+
+
+@pytest.mark.parametrize("message", [
+    "出租车师傅开得东倒西歪，一股酒味，我好怕",
+    "家里的热水器一直有瓦斯味，关了还有",
+])
+def test_a_danger_in_plain_chinese_words_still_gets_the_line(client, message):
+    d = _draft(client, message)
+    assert "110" in d["text"] or "120" in d["text"] or "119" in d["text"], (d["triage"], d["text"])
