@@ -147,11 +147,14 @@ def test_a_company_scenario_never_lowers_a_danger(clients):
     assert t["severity"] == "severe" and r.json()["sections"]["emergency"]
 
 
-def test_the_mall_keeps_the_nine_built_in_scenarios():
+def test_the_mall_keeps_the_nine_built_in_scenarios_and_names_a_late_refund():
     for message, scenario in [("快递还没收到", "late_or_lost_parcel"), ("I was charged twice for my order", "billing")]:
         t = triage(message, PLAYBOOK)
         assert (t.scenario, t.kind) == (scenario, scenario)
-    assert not PLAYBOOK.policy.scenarios
+    # its one scenario of its own: a refund that is late is not a charge made in error
+    assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing")]
+    t = triage("退货寄回去三周了，退款还没到账", PLAYBOOK)
+    assert (t.scenario, t.kind) == ("refund_delay", "billing")
 
 
 @respx.mock
@@ -233,3 +236,18 @@ def test_a_question_of_the_business_is_answered_from_its_own_policy(clients, pol
     assert catalogue_remedy(p, [remedy], t, d["lang"]) in d["sections"]["remedy"], d["sections"]["remedy"]
     assert d["review"]["passed"], d["review"]["findings"]
     assert not any(w in d["text"] for w in MALL)
+
+
+@pytest.mark.parametrize("message,lang,chase", [
+    ("订单20261020388退的¥259,退款一直没到账,都半个月了", "zh-Hans", "24小时内为您跟进"),
+    ("退款一直沒入帳，已經兩週了", "zh-Hant", "24小時內為您跟進"),
+    ("Returned the jacket 3 weeks ago, still no refund.", "en", "follow up with you within 24 hours"),
+])
+def test_a_late_refund_is_chased_not_reversed_as_a_wrong_charge(client, message, lang, chase):
+    """"退款还没到" answered with "多扣的款项会在24小时内原路退回" tells the customer a charge was
+    made in error: a late refund gets the mall's own apology and a chase with a time."""
+    d = client.post("/v1/drafts", json={"message": message, "lang": lang}).json()
+    assert d["triage"]["scenario"] == "refund_delay", d["triage"]
+    assert chase in d["text"], d["text"]
+    assert "多扣" not in d["text"] and "extra charge" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]

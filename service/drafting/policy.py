@@ -58,6 +58,7 @@ class Returns(_Strict):
 class Refunds(_Strict):
     processing_business_days: int = Field(gt=0)
     duplicate_charge_hours: int = Field(gt=0)
+    chase_hours: int | None = Field(default=None, gt=0)  # a refund that is late: where it is, within N hours
 
 
 class Shipping(_Strict):
