@@ -332,3 +332,25 @@ def test_no_danger_line_in_chinese_without_a_word_of_danger(client, message):
 def test_a_danger_in_plain_chinese_words_still_gets_the_line(client, message):
     d = _draft(client, message)
     assert "110" in d["text"] or "120" in d["text"] or "119" in d["text"], (d["triage"], d["text"])
+
+
+# Thanks for a problem that is over ("退款已经到账了，谢谢"): the complaint's words are the past,
+# and the reply thanks; a contrast or a new problem after it is still answered as one.
+@pytest.mark.parametrize("message", [
+    "退款已经到账了，谢谢你们的耐心",
+    "my problem has been resolved, the engineer you sent was great. thanks",
+    "問題已經解決了，謝謝",
+])
+def test_thanks_for_a_problem_that_is_over_is_praise(client, message):
+    d = _draft(client, message)
+    assert d["triage"]["praise"], d["triage"]
+    assert "sorry" not in d["text"].lower() and "歉" not in d["text"], d["text"]
+
+
+@pytest.mark.parametrize("message", [
+    "退款已经到账了，但是只退了一半，谢谢",
+    "my problem has been resolved but now my bill is wrong, thanks",
+    "退款到账了 谢谢 还有一个订单没退",
+])
+def test_a_problem_after_the_resolved_one_is_still_answered(client, message):
+    assert not _draft(client, message)["triage"]["praise"]

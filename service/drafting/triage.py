@@ -59,6 +59,9 @@ class _TriageSpec(BaseModel):
     # `praise_not` gets a thank-you, not an apology and a remedy
     praise: list[str] = []
     praise_not: list[str] = []
+    # ... and words that say a problem is over ("退款已经到账了", "seems resolved"): in their clause,
+    # a complaint's words are the past ("退款", "problem"), and thanks with them is praise
+    praise_resolved: list[str] = []
     # topics that are requests, not complaints ("能换大一码吗", "帮我开专票"): asked with no
     # complaint keyword, the message is the request, whatever complaint the classifier guessed
     requests: list[str] = []
@@ -115,7 +118,7 @@ def load_triage_rules(path: Path) -> TriageRules:
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("signal", signal))
-    for said, keywords in (("yes", spec.praise), ("no", spec.praise_not)):
+    for said, keywords in (("yes", spec.praise), ("no", spec.praise_not), ("resolved", spec.praise_resolved)):
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("praise", said))
@@ -333,6 +336,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     topic_at: dict[str, tuple[int, int]] = {}
     signal_hits: list[tuple[str, int, int]] = []
     praise_said: set[str] = set()  # "yes": a word of thanks or praise; "no": one that says it is not
+    praise_at: list[tuple[str, int, int]] = []  # each of those words, and "resolved" ones, with where it is
     for start, end_, values in keyword_hits(c.automaton, matched):
         end = end_ - 1
         for kind, name in values:  # name: a scenario's, a topic's or a signal's
@@ -346,10 +350,16 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             elif kind == "signal":
                 signal_hits.append((name, start, end + 1))
             elif kind == "praise":
-                praise_said.add(name)
+                praise_at.append((name, start, end + 1))
             elif _said_as_fact("legal_threat" if kind == "escalate_to_severe" else "repeat_contact",
                                matched, start, end + 1):
                 escalate.add(kind)  # "I'll call again tomorrow" raises nothing
+    # a "resolved" word's clause up to the word's end ("my problem has been resolved" of "... but
+    # now my bill is wrong"): what comes before it in the clause is the past
+    resolved = [(_clause_span(norm, at)[0], end) for said, at, end in praise_at if said == "resolved"]
+    for said, at, _ in praise_at:  # "退款已经到账了，谢谢": the refund is over, the thanks is not sarcasm
+        if said != "resolved" and not (said == "no" and any(a <= at < b for a, b in resolved)):
+            praise_said.add(said)
     # said as a fact only: not negated, hypothetical or a near miss (severity_signals.py)
     signals = signals_in(matched, signal_hits, c.signal_patterns or {})
     rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
@@ -475,8 +485,12 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     # thanks or praise ("好评!包装很用心"), with no word of a complaint, a request or a question
     # (`praise_not`) and nothing asked about (topics). The classifier's sure "other" alone is
     # not enough: on the held-out sets it was sure of "other" for a baby who swallowed a part.
-    praise = (not safety and danger < SAFETY_UNSURE and rule_scenario in ("other", "inquiry")
-              and not sure and not signals and not topics and praise_said == {"yes"})
+    # A problem said to be over ("退款已经到账了", "my problem has been resolved") and thanks: the
+    # classifier's sure complaint is the past one, and a keyword inside that clause is too.
+    over = bool(resolved) and praise_said == {"yes"} and all(
+        any(a <= at < b for a, b in resolved) for at, _ in keyword_at.values())
+    praise = (not safety and danger < SAFETY_UNSURE and (rule_scenario in ("other", "inquiry") or over)
+              and (not sure or over) and not signals and not topics and praise_said == {"yes"})
     # nothing said yet ("在吗", "我要转人工", an order card alone, "hi @Delta"): no keyword, topic or
     # signal, no complaint the classifier is sure of, and no words left once greetings, filler,
     # handles and placeholders are taken out. An apology would be for nothing: the reply asks.
@@ -493,6 +507,16 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   safety_uncertain=not safety and danger >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3), praise=praise, opening=opening,
                   request=asked if not (praise or opening) else None)
+
+
+_CLAUSE_MARK = re.compile(r"[,，。！？!?；;\n]|\.(?:\s|$)")
+
+
+def _clause_span(norm: str, at: int) -> tuple[int, int]:
+    """The clause of `norm` round offset `at`, as (start, end)."""
+    start = max((m.end() for m in _CLAUSE_MARK.finditer(norm, 0, at)), default=0)
+    end = next((m.start() for m in _CLAUSE_MARK.finditer(norm, at)), len(norm))
+    return start, end
 
 
 def _reported(clause: str) -> bool:
