@@ -151,8 +151,10 @@ def test_the_mall_keeps_the_nine_built_in_scenarios_and_names_a_late_refund():
     for message, scenario in [("快递还没收到", "late_or_lost_parcel"), ("I was charged twice for my order", "billing")]:
         t = triage(message, PLAYBOOK)
         assert (t.scenario, t.kind) == (scenario, scenario)
-    # its one scenario of its own: a refund that is late is not a charge made in error
-    assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing")]
+    # its scenarios of its own: a refund that is late is not a charge made in error, and a scam
+    # by someone posing as the mall is more than a break-in
+    assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing"),
+                                                                    ("scam", "account_security")]
     t = triage("退货寄回去三周了，退款还没到账", PLAYBOOK)
     assert (t.scenario, t.kind) == ("refund_delay", "billing")
 
@@ -250,4 +252,19 @@ def test_a_late_refund_is_chased_not_reversed_as_a_wrong_charge(client, message,
     assert d["triage"]["scenario"] == "refund_delay", d["triage"]
     assert chase in d["text"], d["text"]
     assert "多扣" not in d["text"] and "extra charge" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message", [
+    "有人冒充你们客服打电话说要给我退款，让我下载软件操作，结果卡里的钱被转走了",
+    "有人扮銀行職員打電話給我，叫我畀驗證碼，我畀咗之後戶口少咗錢",
+    "a guy pretending to be you called and I gave him the code, now $900 is gone",
+])
+def test_money_lost_to_someone_posing_as_us_is_told_to_report_it(client, message):
+    """A scam victim given only "we can freeze your account" and a 24-hour follow-up is left
+    without the one step that matters now: the police report, with the records kept."""
+    d = client.post("/v1/drafts", json={"message": message}).json()
+    t = d["triage"]
+    assert (t["scenario"], t["kind"], t["severity"]) == ("scam", "account_security", "severe"), t
+    assert any(w in d["text"] for w in ("报警", "報警", "report it to the police")), d["text"]
     assert d["review"]["passed"], d["review"]["findings"]
