@@ -62,6 +62,7 @@ def _broken(tmp_path: Path, change) -> Path:
     (lambda d: d["remedies"][0]["text"].update({"en": "Within {refunds.never_days} days."}), "not a number or link"),
     (lambda d: d["remedies"].append(dict(d["remedies"][0])), "used twice"),
     (lambda d: d["remedies"][0].update({"for": ["weather"]}), "unknown scenario"),
+    (lambda d: d["remedies"][0].update({"unless": ["weather"]}), "unknown scenario 'weather'"),
     (lambda d: d["offline"].update({"billing": ["free_car"]}), "not in the remedy catalogue"),
 ])
 def test_a_broken_catalogue_stops_the_policy_loading_with_the_reason(tmp_path, change, reason):

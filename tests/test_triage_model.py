@@ -354,3 +354,16 @@ def test_thanks_for_a_problem_that_is_over_is_praise(client, message):
 ])
 def test_a_problem_after_the_resolved_one_is_still_answered(client, message):
     assert not _draft(client, message)["triage"]["praise"]
+
+
+def test_a_tracking_question_is_answered_and_a_late_parcel_is_not_given_that_answer(client):
+    """"可以查询到这个订单的预计到达时间吗" is a question the policy answers (where to follow the
+    parcel, when a paid order leaves); a parcel that has not moved for three days is a complaint,
+    and "you can track it in My Orders" would be no answer to it."""
+    asked = _draft(client, "[数字x] 可以查询到这个订单的预计到达时间吗")
+    assert asked["triage"]["request"] == "tracking", asked["triage"]
+    assert "查看物流" in asked["text"] and "抱歉" not in asked["text"], asked["text"]
+    assert asked["review"]["passed"], asked["review"]["findings"]
+    late = _draft(client, "快递三天没动了，到底到哪了")
+    assert late["triage"]["scenario"] == "late_or_lost_parcel", late["triage"]
+    assert "查看物流" not in late["text"], late["text"]

@@ -274,7 +274,11 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     asked = policy.topic_answers(triage.topics)
     if ids:  # the policy's own remedies, in each language as the policy writes them
         more = [policy.offline_remedies(o.scenario)[0] for o in further if policy.offline_remedies(o.scenario)]
-        sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *asked])), triage, lang)
+        # ...and the answers to what it asks about, less those the policy says are no answer to
+        # this problem (`unless`: "物流可以在订单里查看" to a parcel that is late)
+        issues = {x for i in (triage.issues[0], *further) for x in (i.scenario, i.kind)}
+        fit = [a for a in asked if (r := policy.remedy(a)) is None or not issues & set(r.unless)]
+        sections.remedy = catalogue_remedy(policy, list(dict.fromkeys([*ids, *more, *fit])), triage, lang)
     elif asked:  # a question or a request about a topic the policy answers: its answer, not "within 24 hours"
         sections.remedy = catalogue_remedy(policy, asked, triage, lang)
         if message and _unanswered_question(message, playbook, lang):  # ("有没有批量优惠?需要开专票"): the

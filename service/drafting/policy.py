@@ -113,6 +113,9 @@ class Remedy(_Strict):
     # offered by the offline drafter only when the ticket names a product ("product": "stop
     # using the heater"), or only when it names none ("no_product": a passenger who fainted)
     when: Literal["product", "no_product"] | None = None
+    # not added, as the answer to what a ticket asks about, to a draft of these scenarios (or
+    # kinds): "you can follow the parcel in My Orders" is no answer to a parcel that is late
+    unless: tuple[str, ...] = ()
 
 
 class Ask(_Strict):
@@ -356,7 +359,7 @@ def _check_catalogue(policy: Policy, path: Path) -> None:
             raise RubricError(f"{path}: {kind}: an id is used twice")
         for item in items:
             where = f"{path}: {kind}.{item.id}"
-            for scenario in getattr(item, "for_", ()):
+            for scenario in (*getattr(item, "for_", ()), *getattr(item, "unless", ())):
                 if scenario != "any" and scenario not in SCENARIOS:
                     raise RubricError(f"{where}: unknown scenario {scenario!r}")
             for lang in LANGS:
