@@ -367,3 +367,14 @@ def test_a_tracking_question_is_answered_and_a_late_parcel_is_not_given_that_ans
     late = _draft(client, "快递三天没动了，到底到哪了")
     assert late["triage"]["scenario"] == "late_or_lost_parcel", late["triage"]
     assert "查看物流" not in late["text"], late["text"]
+
+
+@pytest.mark.parametrize("message,answer", [
+    ("有没有电话服务 以前的问题", "人工客服"),
+    ("@YuexiangCare how can I get in touch with someone at your company", "You are talking to a person now"),
+])
+def test_asking_how_to_reach_a_person_is_answered_not_deferred(client, message, answer):
+    d = _draft(client, message, channel="social" if "@" in message else "chat")
+    assert d["triage"]["request"] == "contact", d["triage"]
+    assert answer in d["text"] and "24" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
