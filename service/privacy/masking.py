@@ -1266,8 +1266,11 @@ def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> lis
                if not any(end - 6 <= p <= end for p in phones)]  # (Luhn decides; not "電話號碼")
     starts += [("PHONE", m.start()) for m in _COUNTRY_CODE.finditer(t)] if "+" in t else []
     for kind, end in starts:
-        others = [e for k in _NOT_PIECE_LABELS[kind] for e, _ in named.get(k, ())]
         lo_digits, hi_digits = (10, 13) if kind == "PHONE" else (13, 19)
+        first = _PIECE_RUN.search(t, end, end + 40)
+        if first is None or len(_digits(first.group())) >= lo_digits or _PIECE_RUN.search(t, first.end()) is None:
+            continue  # (a whole number after its label, the usual case, or no second piece: nothing to join)
+        others = [e for k in _NOT_PIECE_LABELS[kind] for e, _ in named.get(k, ())]
         runs: list[tuple[int, int]] = []
         digits = ""
         pos, reach = end, 30
