@@ -356,7 +356,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                 escalate.add(kind)  # "I'll call again tomorrow" raises nothing
     # a "resolved" word's clause up to the word's end ("my problem has been resolved" of "... but
     # now my bill is wrong"): what comes before it in the clause is the past
-    resolved = [(_clause_span(norm, at)[0], end) for said, at, end in praise_at if said == "resolved"]
+    resolved = [(_clause_start(norm, at), end) for said, at, end in praise_at if said == "resolved"]
     for said, at, _ in praise_at:  # "退款已经到账了，谢谢": the refund is over, the thanks is not sarcasm
         if said != "resolved" and not (said == "no" and any(a <= at < b for a, b in resolved)):
             praise_said.add(said)
@@ -509,14 +509,11 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   request=asked if not (praise or opening) else None)
 
 
-_CLAUSE_MARK = re.compile(r"[,，。！？!?；;\n]|\.(?:\s|$)")
-
-
-def _clause_span(norm: str, at: int) -> tuple[int, int]:
-    """The clause of `norm` round offset `at`, as (start, end)."""
-    start = max((m.end() for m in _CLAUSE_MARK.finditer(norm, 0, at)), default=0)
-    end = next((m.start() for m in _CLAUSE_MARK.finditer(norm, at)), len(norm))
-    return start, end
+def _clause_start(text: str, at: int) -> int:
+    """Where the clause of `text` that holds offset `at` starts (_CLAUSE_END)."""
+    while at > 0 and not _CLAUSE_END.match(text[at - 1]):
+        at -= 1
+    return at
 
 
 def _reported(clause: str) -> bool:
