@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..checker.languages import LANGUAGES
-from ..checker.text import to_script, to_simplified
+from ..checker.text import to_script
 from . import fields
 from .asks import needed_asks
 from .policy import Policy
