@@ -378,3 +378,17 @@ def test_asking_how_to_reach_a_person_is_answered_not_deferred(client, message, 
     assert d["triage"]["request"] == "contact", d["triage"]
     assert answer in d["text"] and "24" not in d["text"], d["text"]
     assert d["review"]["passed"], d["review"]["findings"]
+
+
+# What is quoted back must say the customer's problem: not a question's opening words ("is it
+# possible"), a demand or a verdict ("Sort it out", "This is unacceptable"), a jab ("这都能搞错"),
+# or an export's HTML entities.
+@pytest.mark.parametrize("message,never", [
+    ("@YuexiangCare is it possible for me to move my order to another address and currency?", "is it possible"),
+    ("@YuexiangCare parcel marked delivered an hour ago, nothing here. Sort it out", "Sort it out"),
+    ("@YuexiangCare card declined twice &amp; no one picks up. This is unacceptable", "unacceptable"),
+    ("衣服颜色和尺码都发错了，这都能搞错", "这都能搞错"),
+])
+def test_a_jab_or_an_opening_is_not_quoted_back(client, message, never):
+    text = _draft(client, message, channel="social" if "@" in message else "chat")["text"]
+    assert never not in text and "&amp" not in text, text

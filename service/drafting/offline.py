@@ -83,12 +83,16 @@ def greeting_for(root: Path, lang: str, tone: str, name: str | None) -> str:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff？?！!])\s+(?=[\u4e00-\u9fff])")  # "我要转人工 我要转人工 你好": one message a line
-_NOT_QUOTED = re.compile(r"@\w*|#\w+|https?://\S*|\bhttps?\b|\[[^\]]*\]?|…")
+_NOT_QUOTED = re.compile(r"@\w*|#\w+|https?://\S*|\bhttps?\b|\[[^\]]*\]?|…|&(?:amp|lt|gt|quot|apos|#\d+);?")  # (and an export's HTML entities)
 _ASKING = re.compile(r"[吗嗎呢?？]|怎么|怎麼|能不能|可不可以|可以|多少|多久|几|幾|(?i:\b(?:how|what|when|where|why|can|could|is|are|do|does)\b)")
 _MESSAGE_CLAUSE = re.compile(r"[^,，.。!！?？;；:：\n\"“”「」()（）]+")
 
 
-def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple[str, ...]) -> str | None:
+_VAGUE_KINDS = ("inquiry", "other", "poor_service")  # their keywords ("do you", "sort it out") name no problem
+
+
+def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple[str, ...],
+           kind: str = "") -> str | None:
     """The customer's words a restatement quotes back: the clause round the word that named the
     problem, else the message's first clause that says something (not a greeting, an opener,
     filler or an insult: rubrics/quoting.yaml), and only what _quotable allows; else nothing."""
@@ -119,8 +123,11 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
         clause = trim_filler(clause, playbook.rubric_dir)  # ("你好 请问这款…" quoted from "这款…")
         if clause and says_something(clause, playbook.rubric_dir) and _quotable(clause, rubric, keep):
             return clause
-    # at the least the triage's own word that named it ("扣了两次", "overcharged"; triage.yaml's,
-    # so nothing personal), when it says enough alone ("down", "怎么" do not)
+    # at the least the triage's own word that named a problem ("扣了两次", "overcharged"; triage.yaml's,
+    # so nothing personal), when it says enough alone ("down", "怎么" do not); a question's or a
+    # grumble's keyword ("do you", "is it possible") names none
+    if kind in _VAGUE_KINDS:
+        return None
     return e.keyword if e.keyword and says_something(e.keyword, playbook.rubric_dir, words=1) else None
 
 
@@ -128,7 +135,7 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
              customer_name: str | None, order_id: str | None, message: str | None = None) -> dict:
     policy, rubric = playbook.policy, playbook.rubric
     e = triage.entities
-    quote = _quote(e, message, playbook, channel, tuple(x for x in (order_id, e.order_id) if x))
+    quote = _quote(e, message, playbook, channel, tuple(x for x in (order_id, e.order_id) if x), triage.kind)
     if quote != e.clause:
         e = e.model_copy(update={"clause": quote})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]

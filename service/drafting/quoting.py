@@ -69,7 +69,8 @@ def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
     text = to_simplified(clause).lower()
     if insults.search(text):
         return False
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", _MARKUP.sub(" ", text))))
+    # (filler once as written, "what's going on", and once with the punctuation out)
+    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", filler.sub(" ", _MARKUP.sub(" ", text)))))
     en = _EN_WORD.findall(rest)
     return (len(_CJK.findall(rest)) >= 4 or len(en) >= words
             and (len(en) > 1 or len(en[0]) >= 5))
@@ -83,5 +84,5 @@ def says_nothing(text: str, rubric_dir) -> bool:
     "我要转人工", "hi @Delta", an order card's "[订单x]"): not one word is left of it. "太慢了"
     says little, but it says something."""
     filler, _ = _quoting(str(rubric_dir))
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", _MARKUP.sub(" ", to_simplified(text).lower()))))
+    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", filler.sub(" ", _MARKUP.sub(" ", to_simplified(text).lower())))))
     return not _ANY_WORD.search(rest)
