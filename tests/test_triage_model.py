@@ -112,6 +112,7 @@ def test_a_trained_model_is_cached_by_its_trainers_code_too(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("message,lang", [
     ("Me and my teapot had a pleasant flight with @YuexiangAir this evening. thank you", "en"),
+    ("just wanted to say the gift wrap was lovely and the little card made my day", "en"),
     ("谢谢你们，快递小哥服务很好", "zh-Hans"),
     ("謝謝你們，外送員很準時", "zh-Hant"),
 ])
@@ -132,6 +133,7 @@ def test_praise_gets_a_thank_you_not_an_apology(client, message, lang):
     "great, another week without internet, thanks @YuexiangNet 👏",
     "thanks, my phone screen cracked after one day",  # a complaint after the thanks
     "谢谢 但是快递还没到",
+    "the best part of flying @YuexiangAir is landing, the rest sucks",  # a grumble beside a praise word
 ])
 def test_thanks_with_a_complaint_is_still_answered_as_one(client, message):
     d = _draft(client, message)
