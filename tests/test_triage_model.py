@@ -394,3 +394,12 @@ def test_asking_how_to_reach_a_person_is_answered_not_deferred(client, message, 
 def test_a_jab_or_an_opening_is_not_quoted_back(client, message, never):
     text = _draft(client, message, channel="social" if "@" in message else "chat")["text"]
     assert never not in text and "&amp" not in text, text
+
+
+@pytest.mark.parametrize("message", [
+    "现在买的东西，如果以后价更低，能不能保价的",  # a question about price protection
+    "我知道，所以说能不能帮忙早点配送",  # a request to hurry
+])
+def test_no_rudeness_is_called_without_a_word_of_service(client, message):
+    t = _draft(client, message)["triage"]
+    assert "poor_service" not in [i["kind"] or i["scenario"] for i in t["issues"]], t
