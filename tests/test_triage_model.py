@@ -403,3 +403,15 @@ def test_a_jab_or_an_opening_is_not_quoted_back(client, message, never):
 def test_no_rudeness_is_called_without_a_word_of_service(client, message):
     t = _draft(client, message)["triage"]
     assert "poor_service" not in [i["kind"] or i["scenario"] for i in t["issues"]], t
+
+
+def test_a_question_in_a_live_chat_is_answered_in_minutes_by_email_in_hours(client):
+    """In a live chat nobody waits a day for "does it support Bluetooth 5.3": the agent looks
+    it up and answers in the chat, within the policy's minutes (service.chat_answer_minutes)."""
+    chat = _draft(client, "这款耳机支持蓝牙5.3吗？", channel="chat")
+    assert "10分钟内在这里答复您" in chat["text"] and "24小时" not in chat["text"], chat["text"]
+    assert chat["review"]["passed"], chat["review"]["findings"]
+    mail = _draft(client, "Does this stroller fit in a small hatchback trunk?", channel="email")
+    assert "within 24 hours" in mail["text"], mail["text"]
+    en = _draft(client, "Does this stroller fit in a small hatchback trunk?", channel="chat")
+    assert "within 10 minutes" in en["text"] and en["review"]["passed"], (en["text"], en["review"]["findings"])

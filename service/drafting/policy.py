@@ -78,6 +78,9 @@ class Outage(_Strict):
 class Service(_Strict):
     supervisor_callback_hours: int = Field(gt=0)
     answer_hours: int = Field(gt=0)
+    # in a live chat, a question the drafter cannot answer is answered here within N minutes
+    # (none: the chat gets answer_hours too)
+    chat_answer_minutes: int | None = Field(default=None, gt=0)
 
 
 class Safety(_Strict):
