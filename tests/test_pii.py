@@ -542,6 +542,7 @@ def test_an_address_read_out_in_words_is_masked(text, value):
     ("email: olga.smirnova@яндекс.рф", "olga.smirnova@яндекс.рф"),
     ("郵箱 chenjia【at】126.com 收一下", "chenjia【at】126.com"),
     ("加薇 xiaoqi_0520 发图", "xiaoqi_0520"),
+    ("Phone on file changed | Acct: MLOPEZ84 | please update", "MLOPEZ84"),  # a login after "acct"
 ])
 def test_emails_in_other_scripts_and_ids_after_a_dodged_label(text, value):
     assert _masked_whole(text, value), find_pii(text)

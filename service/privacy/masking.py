@@ -849,7 +849,7 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   # a login on any site: its value must look like an id
                   "账号", "帳號", "賬號", "帐号", "username", "user name", "user id", "userid", "login", "用户名", "用戶名",
                   "登录名", "登錄名", "登入名", "登陆名", "登陸名", "登录账号", "登入帳號", "login name", "login id", "user",
-                  "account", "my account",
+                  "account", "my account", "acct", "my acct",
                   # a player's or a member's name on a platform
                   "昵称", "暱稱", "昵稱", "uid", "steam", "steam id", "gamertag", "psn", "xbox", "epic id", "riot id",
                   "battle.net", "roblox", "nintendo id", "apple id", "icloud", "google account",
