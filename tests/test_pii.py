@@ -519,6 +519,13 @@ def test_a_phone_sent_in_pieces_is_masked_piece_by_piece(text, pieces):
     assert phones == pieces, find_pii(text)
 
 
+@pytest.mark.parametrize("text,value", [
+    ("电话我念给你：一五九，然后是零二一七，最后是八八四六", "一五九，然后是零二一七，最后是八八四六"),
+])
+def test_a_number_read_out_in_pieces_is_masked_whole(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
 @pytest.mark.parametrize("text,pieces,kind", [
     ("[用户 09:14] 手机号改一下\n[用户 09:14] 新的 186\n[用户 09:15] 0451\n[用户 09:15] 7723", ["186", "0451", "7723"], "PHONE"),
     ("手机号码：137 还有 2046 还有 8851", ["137", "2046", "8851"], "PHONE"),
