@@ -415,3 +415,14 @@ def test_a_question_in_a_live_chat_is_answered_in_minutes_by_email_in_hours(clie
     assert "within 24 hours" in mail["text"], mail["text"]
     en = _draft(client, "Does this stroller fit in a small hatchback trunk?", channel="chat")
     assert "within 10 minutes" in en["text"] and en["review"]["passed"], (en["text"], en["review"]["findings"])
+
+
+@pytest.mark.parametrize("message", [
+    "@ShopCo the site is super slow today, my listing process took an hour",  # "sting" of "listing"
+    "why are the shelf labels in such a huge font now? it's an assault on your eyes",
+    "please update the number on my account, it changed last week",  # "numb" of "number"
+])
+def test_no_danger_line_for_a_danger_word_inside_another_word_or_an_idiom(client, message):
+    d = _draft(client, message)
+    assert not d["triage"]["safety"] and not d["triage"]["safety_uncertain"], d["triage"]
+    assert "911" not in d["text"], d["text"]
