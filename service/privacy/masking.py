@@ -1257,6 +1257,7 @@ _PHONE_PIECE_CUE = re.compile(_PIECE_CUE.pattern + r"|[前中后後][一二三�
 _COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z+])\+\d{1,4}(?![0-9])(?!\s?\d)")
 _TIME_SIDE = (".", ":", "：")
 _NOT_PIECE_LABELS = {"PHONE": ("order", "id", "card", "hotline"), "CARD": ("order", "id", "phone", "hotline")}
+_PIECE_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ \-]\d+)*(?![0-9A-Za-z])")  # a group of digits, maybe spaced
 
 
 def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -1296,7 +1297,7 @@ def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> lis
         if (len(runs) < 2 or not lo_digits <= len(digits) <= hi_digits or _enumeration(digits)
                 or kind == "CARD" and not luhn_ok(digits)):
             continue
-        if kind == "PHONE" and t[end:end + 1] == "+":
+        if code:
             runs[0] = (end, runs[0][1])  # (the country code's "+")
         lo, hi = runs[0][0], runs[-1][1]
         inside = [x for x in taken if lo <= x[1] and x[2] <= hi]
@@ -1307,9 +1308,6 @@ def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> lis
             continue
         taken = [x for x in taken if x not in inside] + [(kind, s, e) for s, e in runs]
     return taken
-
-
-_PIECE_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ \-]\d+)*(?![0-9A-Za-z])")
 
 
 def _time_side(t: str, s: int, e: int) -> bool:
