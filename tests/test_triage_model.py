@@ -426,3 +426,33 @@ def test_no_danger_line_for_a_danger_word_inside_another_word_or_an_idiom(client
     d = _draft(client, message)
     assert not d["triage"]["safety"] and not d["triage"]["safety_uncertain"], d["triage"]
     assert "911" not in d["text"], d["text"]
+
+
+@pytest.mark.parametrize("message,answer", [
+    ("能不能别再给我打推销电话了，一天三个，烦死了", "为您办理退订"),
+    ("一直打電話推銷升級方案，打到我快崩潰，拜託不要再打了", "為您辦理退訂"),
+    ("please stop texting me your sales offers, I never signed up", "opt-out within 24 hours"),
+])
+def test_asked_to_stop_the_sales_calls_the_draft_stops_them_and_calls_no_one(client, message, answer):
+    """"Stop calling me" answered with "a supervisor calls you within 4 hours" answers the anger
+    with one more call: the opt-out stands whatever complaint the classifier is sure of."""
+    d = _draft(client, message)
+    assert d["triage"]["request"] == "opt_out", d["triage"]
+    assert answer in d["text"] and "致电您" not in d["text"] and "calls you" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+def test_a_service_cancelled_but_still_billed_is_not_answered_with_the_marketing_opt_out(client):
+    d = _draft(client, "退订了还一直扣费，你们这是强制消费")
+    assert d["triage"]["kind"] == "billing" and "营销名单" not in d["text"], (d["triage"], d["text"])
+
+
+def test_a_firm_request_must_be_a_request(tmp_path):
+    from service.drafting.triage import load_triage_rules
+    from service.errors import RubricError
+
+    src = (Path(__file__).parent.parent / "rubrics" / "triage.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "triage.yaml"
+    bad.write_text(src.replace("firm_requests: [opt_out]", "firm_requests: [opt_out, returns]"), encoding="utf-8")
+    with pytest.raises(RubricError, match="firm_requests: not one of `requests`: returns"):
+        load_triage_rules(bad)

@@ -81,6 +81,7 @@ class Service(_Strict):
     # in a live chat, a question the drafter cannot answer is answered here within N minutes
     # (none: the chat gets answer_hours too)
     chat_answer_minutes: int | None = Field(default=None, gt=0)
+    opt_out_hours: int | None = Field(default=None, gt=0)  # off the marketing lists within N hours
 
 
 class Safety(_Strict):

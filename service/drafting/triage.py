@@ -65,6 +65,9 @@ class _TriageSpec(BaseModel):
     # topics that are requests, not complaints ("能换大一码吗", "帮我开专票"): asked with no
     # complaint keyword, the message is the request, whatever complaint the classifier guessed
     requests: list[str] = []
+    # ... and those that stand even where the classifier is sure of a complaint ("别再给我打推销电话了，
+    # 烦死了" is annoyed, and what it asks is to stop the calls, not a supervisor's call back)
+    firm_requests: list[str] = []
     # by language: regular expressions, one of which a message must hold for the classifier
     # alone to call a danger or add the "if anyone is hurt" line (no list: no such need)
     hazard_words: dict[str, list[str]] = {}
@@ -100,6 +103,11 @@ def load_triage_rules(path: Path) -> TriageRules:
         from ..errors import RubricError
 
         raise RubricError(f"{path}: requests: not a topic of `topics`: {', '.join(sorted(unknown))}")
+    unknown = set(spec.firm_requests) - set(spec.requests)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: firm_requests: not one of `requests`: {', '.join(sorted(unknown))}")
     automaton = ahocorasick.Automaton()
     entries: dict[str, list[tuple[str, str]]] = {}
     for name, sc in spec.scenarios.items():
@@ -435,7 +443,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     asked = next((t for t in topics if t in c.spec.requests and not _their_words(norm, topic_at[t][0])), None)
     guess = max(whole, key=whole.get) if use_model else None  # the classifier's reading of the whole
     if (asked and not safety and rule_scenario in _OPEN_KINDS and not signals
-            and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS)):
+            and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS or asked in c.spec.firm_requests)):
         # a request ("衣服没问题,就是拍小了,能换大一码吗", "降价了能退差价吗") named by its topic, and no
         # complaint by a keyword, no signal of one (money taken, a repeat contact), and no
         # complaint the classifier is sure of: its guess gives way (the words 问题 and 退 are a
