@@ -113,6 +113,7 @@ def test_a_trained_model_is_cached_by_its_trainers_code_too(tmp_path, monkeypatc
 @pytest.mark.parametrize("message,lang", [
     ("Me and my teapot had a pleasant flight with @YuexiangAir this evening. thank you", "en"),
     ("just wanted to say the gift wrap was lovely and the little card made my day", "en"),
+    ("速遞師傅好有禮貌，仲幫我將箱搬到門口，唔該晒", "zh-Hant"),  # Cantonese; "幫我" told, not asked
     ("谢谢你们，快递小哥服务很好", "zh-Hans"),
     ("謝謝你們，外送員很準時", "zh-Hant"),
 ])
