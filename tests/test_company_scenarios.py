@@ -154,6 +154,7 @@ def test_the_mall_keeps_the_nine_built_in_scenarios_and_names_a_late_refund():
     # its scenarios of its own: a refund that is late is not a charge made in error, and a scam
     # by someone posing as the mall is more than a break-in
     assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing"),
+                                                                    ("invoice_problem", "billing"),
                                                                     ("scam", "account_security")]
     t = triage("退货寄回去三周了，退款还没到账", PLAYBOOK)
     assert (t.scenario, t.kind) == ("refund_delay", "billing")
@@ -268,3 +269,14 @@ def test_money_lost_to_someone_posing_as_us_is_told_to_report_it(client, message
     assert (t["scenario"], t["kind"], t["severity"]) == ("scam", "account_security", "severe"), t
     assert any(w in d["text"] for w in ("报警", "報警", "report it to the police")), d["text"]
     assert d["review"]["passed"], d["review"]["findings"]
+
+
+def test_an_invoice_gone_wrong_is_the_malls_invoice_problem_and_a_change_is_a_request(client):
+    """"发票抬头开错了，每次都说马上重开" got "多扣的款项会在24小时内原路退回": an invoice is not a
+    charge. A wrong or missing invoice is the mall's own scenario, answered with the reissue; a
+    change of the invoice's name is a request."""
+    bad = client.post("/v1/drafts", json={"message": "发票抬头开错了，找店铺好几次了每次都说马上重开，到现在也没见着"}).json()
+    assert (bad["triage"]["scenario"], bad["triage"]["kind"]) == ("invoice_problem", "billing"), bad["triage"]
+    assert "7个工作日内为您重开发票" in bad["text"] and "多扣" not in bad["text"], bad["text"]
+    change = client.post("/v1/drafts", json={"message": "我要更改发票抬头,上次开成个人了"}).json()
+    assert change["triage"]["request"] == "invoice", change["triage"]

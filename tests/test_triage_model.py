@@ -454,6 +454,6 @@ def test_a_firm_request_must_be_a_request(tmp_path):
 
     src = (Path(__file__).parent.parent / "rubrics" / "triage.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "triage.yaml"
-    bad.write_text(src.replace("firm_requests: [opt_out]", "firm_requests: [opt_out, returns]"), encoding="utf-8")
+    bad.write_text(src.replace("firm_requests: [opt_out,", "firm_requests: [returns, opt_out,"), encoding="utf-8")
     with pytest.raises(RubricError, match="firm_requests: not one of `requests`: returns"):
         load_triage_rules(bad)
