@@ -457,3 +457,27 @@ def test_a_firm_request_must_be_a_request(tmp_path):
     bad.write_text(src.replace("firm_requests: [opt_out,", "firm_requests: [returns, opt_out,"), encoding="utf-8")
     with pytest.raises(RubricError, match="firm_requests: not one of `requests`: returns"):
         load_triage_rules(bad)
+
+
+# A public post that shares something and asks nothing (a photo, a promotion) gets a thank-you
+# for sharing, not an apology and "a clear outcome within 24 hours". A post that complains, asks,
+# or is addressed to the company as a ticket does not.
+@pytest.mark.parametrize("message", [
+    "Pumpkin latte season is here 🎃 @YuexiangMall https://t.co/abc123",
+    "Sunset from the window seat on the way home #travel @YuexiangAir https://t.co/xyz789",
+])
+def test_a_post_that_shares_something_is_thanked_for_it(client, message):
+    d = _draft(client, message, channel="social")
+    assert d["triage"]["shared"], d["triage"]
+    assert "sorry" not in d["text"].lower() and "sharing" in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message", [
+    "@YuexiangMall my order arrived crushed https://t.co/abc123",  # a ticket, addressed first
+    "Really disappointed with these boots, split after two months @YuexiangMall https://t.co/q1",
+    "why is the app down again @YuexiangMall https://t.co/q2",
+    "the charger caught fire on my desk @YuexiangMall https://t.co/q3",
+])
+def test_a_post_that_complains_or_asks_is_not_taken_for_sharing(client, message):
+    assert not _draft(client, message, channel="social")["triage"]["shared"]

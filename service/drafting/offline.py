@@ -241,11 +241,11 @@ def compose(playbook: Playbook, triage: Triage, *, lang: str, channel: str = "ch
     scenario = module(root, name, ctx)
     parts = module(root, f"offline/{src}/parts.j2", ctx)
     close = str(parts.close())
-    if triage.praise or triage.opening:  # thanks, no complaint: a thank-you and the contact,
-        # nothing to apologise for and no remedy to read back on the phone; nothing said yet:
-        # the question what they need
-        sections = Sections(greeting=str(parts.greeting()),
-                            apology=str(parts.thanks() if triage.praise else parts.opening()), restatement="",
+    if triage.praise or triage.opening or triage.shared:  # thanks, no complaint: a thank-you and
+        # the contact, nothing to apologise for and no remedy to read back on the phone; nothing
+        # said yet: the question what they need; a post that shares something: thanks for it
+        opener = parts.thanks() if triage.praise else parts.opening() if triage.opening else parts.shared()
+        sections = Sections(greeting=str(parts.greeting()), apology=str(opener), restatement="",
                             remedy="", close=close)
         return _sections_in_script(sections, policy, [], lang, src), template_hash(root, name)
     if channel == "phone":

@@ -191,7 +191,7 @@ class _Drafter:
     def _topic_answers(self) -> list[str]:
         """The policy's answers (its `offline_topics`) to what a question or a request asks
         about ("能开专票吗"): a draft of such a ticket carries them, written by the service."""
-        if self.t.kind not in ("inquiry", "other") or self.t.praise or self.t.opening:
+        if self.t.kind not in ("inquiry", "other") or self.t.praise or self.t.opening or self.t.shared:
             return []
         return self.policy.topic_answers(self.t.topics)
 
@@ -373,7 +373,7 @@ class _Drafter:
         # holds no apology, restatement or remedy: only its close is asked for
         # ...and an answer to a question or a request from the policy's own answers (its
         # `offline_topics`: "能开专票吗", "优惠券用不了") is information, not a fix with a deadline
-        required = (frozenset({"close"}) if self.t.praise or self.t.opening
+        required = (frozenset({"close"}) if self.t.praise or self.t.opening or self.t.shared
                     else ALL_PARTS - {"remedy"} if self._topic_answers() else ALL_PARTS)
         result = check_reply(self.playbook, text, complaint=self.req.message, lang=self.lang,
                              triage=self.t, also=extra, rendered=[sections.remedy] if sections.remedy else [],

@@ -62,6 +62,10 @@ class _TriageSpec(BaseModel):
     # ... and words that say a problem is over ("退款已经到账了", "seems resolved"): in their clause,
     # a complaint's words are the past ("退款", "problem"), and thanks with them is praise
     praise_resolved: list[str] = []
+    # a public post that shares something (a photo, a promotion, a moment) and asks and complains
+    # about nothing: it links, does not open with an @handle, and holds none of these words (nor
+    # of `praise_not`); the reply thanks for sharing
+    shared_not: list[str] = []
     # topics that are requests, not complaints ("能换大一码吗", "帮我开专票"): asked with no
     # complaint keyword, the message is the request, whatever complaint the classifier guessed
     requests: list[str] = []
@@ -126,7 +130,8 @@ def load_triage_rules(path: Path) -> TriageRules:
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("signal", signal))
-    for said, keywords in (("yes", spec.praise), ("no", spec.praise_not), ("resolved", spec.praise_resolved)):
+    for said, keywords in (("yes", spec.praise), ("no", spec.praise_not), ("resolved", spec.praise_resolved),
+                           ("not_shared", spec.shared_not)):
         for k in keywords:
             for word in expand(k):
                 entries.setdefault(fold(word), []).append(("praise", said))
@@ -228,6 +233,7 @@ class Triage(BaseModel):
     praise: bool = False  # thanks or praise, no complaint: the reply thanks, it does not apologise
     request: str | None = None  # the request topic the message is (triage.yaml `requests`), not a complaint
     opening: bool = False  # nothing said yet but a greeting, an order card or "转人工": the reply asks what they need
+    shared: bool = False  # a public post that shares something and asks nothing: the reply thanks for sharing
     # what the model's reading of the ticket added (triage_opinion.py): any of "scenario",
     # "issues", "severity", "safety", "signals"; empty when the service's own reading stands
     from_model: list[str] = []
@@ -495,10 +501,11 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     # not enough: on the held-out sets it was sure of "other" for a baby who swallowed a part.
     # A problem said to be over ("退款已经到账了", "my problem has been resolved") and thanks: the
     # classifier's sure complaint is the past one, and a keyword inside that clause is too.
-    over = bool(resolved) and praise_said == {"yes"} and all(
+    thanks = praise_said - {"not_shared"}  # (a word against a shared post says nothing of praise)
+    over = bool(resolved) and thanks == {"yes"} and all(
         any(a <= at < b for a, b in resolved) for at, _ in keyword_at.values())
     praise = (not safety and danger < SAFETY_UNSURE and (rule_scenario in ("other", "inquiry") or over)
-              and (not sure or over) and not signals and not topics and praise_said == {"yes"})
+              and (not sure or over) and not signals and not topics and thanks == {"yes"})
     # nothing said yet ("在吗", "我要转人工", an order card alone, "hi @Delta"): no keyword, topic or
     # signal, no complaint the classifier is sure of, and no words left once greetings, filler,
     # handles and placeholders are taken out. An apology would be for nothing: the reply asks.
@@ -506,15 +513,26 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                and not topics and not signals and not escalate
                and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS)
                and says_nothing(_ORDER_CARD.sub(" ", message), playbook.rubric_dir))
-    if praise or opening:
+    # a post that shares something ("Boorito time! 🎃 https://t.co/…", a promotion, a sunset from
+    # the window seat): a link, no @handle first, nothing asked, no word against it, no keyword,
+    # topic, signal or danger word, and the classifier reads no specific problem
+    shared = (not praise and not opening and not safety and danger < SAFETY_UNSURE and bool(_LINK.search(message))
+              and not message.lstrip().startswith("@") and rule_scenario in _OPEN_KINDS and not topics
+              and not signals and not escalate and praise_said <= {"yes"}
+              and all(i.kind in _OPEN_KINDS for i in issues)
+              and not (lang in (c.hazard or {}) and c.hazard[lang].search(matched)))
+    if praise or opening or shared:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
                   respond_within=tier.respond_within, escalate_to=tier.escalate_to,
                   entities=entities,
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and danger >= SAFETY_UNSURE,
-                  safety_score=round(safety_score, 3), praise=praise, opening=opening,
-                  request=asked if not (praise or opening) else None)
+                  safety_score=round(safety_score, 3), praise=praise, opening=opening, shared=shared,
+                  request=asked if not (praise or opening or shared) else None)
+
+
+_LINK = re.compile(r"https?://\S+")
 
 
 def _clause_start(text: str, at: int) -> int:
