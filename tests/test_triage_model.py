@@ -481,3 +481,12 @@ def test_a_post_that_shares_something_is_thanked_for_it(client, message):
 ])
 def test_a_post_that_complains_or_asks_is_not_taken_for_sharing(client, message):
     assert not _draft(client, message, channel="social")["triage"]["shared"]
+
+
+@pytest.mark.parametrize("message,never", [
+    ("@YuexiangMall what a RIP OFF, my new kettle stopped working after two days", "RIP OFF"),  # the outburst, not the fault
+    ("手机突然没信号，接着银行卡就被转走[数字x]元", "转走 元"),  # a placeholder's gap
+])
+def test_the_quote_is_the_clause_that_names_the_problem(client, message, never):
+    text = _draft(client, message, channel="social" if "@" in message else "chat")["text"]
+    assert never not in text, text

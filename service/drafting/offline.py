@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..checker.languages import LANGUAGES
-from ..checker.text import to_script
+from ..checker.text import normalize, to_script
 from . import fields
 from .asks import needed_asks
 from .policy import Policy
@@ -88,6 +88,7 @@ _ASKING = re.compile(r"[吗嗎呢?？]|怎么|怎麼|能不能|可不可以|可�
 _MESSAGE_CLAUSE = re.compile(r"[^,，.。!！?？;；:：\n\"“”「」()（）]+")
 
 
+_PLACEHOLDER = re.compile(r"\[[^\]\s]{1,6}x\]|\bNaN\b")  # ("[数字x]", "[金额x]", an export's empty "NaN")
 _VAGUE_KINDS = ("inquiry", "other", "poor_service")  # their keywords ("do you", "sort it out") name no problem
 
 
@@ -109,12 +110,19 @@ def _quote(e, message: str | None, playbook: Playbook, channel: str, keep: tuple
             c = c.strip()
             if 4 <= len(c) <= (48 if _CJK.search(c) else 100):
                 candidates.append(c)
-    if e.keyword is None and candidates:  # no word named the problem: a question's own clause first
+    evidence = (playbook.triage_rules.evidence or {}).get(kind)
+    if e.keyword is None and evidence is not None:
+        # the classifier named the problem, no keyword did: only a clause with a word of its kind
+        # says it ("the charger stopped working"), not the outburst round it ("what a RIP OFF")
+        candidates = [c for c in candidates if evidence.search(normalize(c, "zh-Hant" if _CJK.search(c) else "en").text)]
+    elif e.keyword is None and candidates:  # no word named the problem: a question's own clause first
         asks = [c for c in candidates if _ASKING.search(c)]
         candidates = asks + [c for c in candidates if c not in asks]
     for clause in candidates:
         at = message.find(clause)
         if personal and (at < 0 or any(s < at + len(clause) and at < e for s, e in personal)):
+            continue
+        if _PLACEHOLDER.search(clause):  # an export's placeholder stood for someone's words: "被转走 元" is no quote
             continue
         if channel == "social":  # a public reply: no order numbers
             clause = rubric.recognisers["reference"].pattern.sub("", clause)
