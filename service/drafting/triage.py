@@ -93,6 +93,15 @@ class TriageRules:
     evidence: dict[str, re.Pattern] = None  # triage.yaml scenario_words, one pattern a scenario
 
 
+def _all_known(path: Path, key: str, names, known, what: str) -> None:
+    """triage.yaml's `key` names only what `known` holds, else the file's error, naming them."""
+    unknown = set(names) - set(known)
+    if unknown:
+        from ..errors import RubricError
+
+        raise RubricError(f"{path}: {key}: {what}: {', '.join(sorted(unknown))}")
+
+
 @functools.cache
 def load_triage_rules(path: Path) -> TriageRules:
     path = Path(path)
@@ -102,16 +111,8 @@ def load_triage_rules(path: Path) -> TriageRules:
         from ..errors import RubricError
 
         raise RubricError(f"{path}: scenarios missing: {', '.join(sorted(missing))}")
-    unknown = set(spec.requests) - set(spec.topics)
-    if unknown:
-        from ..errors import RubricError
-
-        raise RubricError(f"{path}: requests: not a topic of `topics`: {', '.join(sorted(unknown))}")
-    unknown = set(spec.firm_requests) - set(spec.requests)
-    if unknown:
-        from ..errors import RubricError
-
-        raise RubricError(f"{path}: firm_requests: not one of `requests`: {', '.join(sorted(unknown))}")
+    _all_known(path, "requests", spec.requests, spec.topics, "not a topic of `topics`")
+    _all_known(path, "firm_requests", spec.firm_requests, spec.requests, "not one of `requests`")
     automaton = ahocorasick.Automaton()
     entries: dict[str, list[tuple[str, str]]] = {}
     for name, sc in spec.scenarios.items():
@@ -157,17 +158,9 @@ def load_triage_rules(path: Path) -> TriageRules:
           r"which|and|but|with|caught|smells|smelled|smoked|exploded|leaks|leaked|sparked|overheated|got|went|"
           r"burned|burnt|shocked|melted|cracked|failed|died|i|we|you|he|she|they|it)\b)")
     product_re = re.compile(rf"(?<![a-z])(?:{after})(?![a-z])\s*(?P<p>{zh}|{en})")
-    unknown = set(spec.signal_patterns) - set(spec.signals)
-    if unknown:
-        from ..errors import RubricError
-
-        raise RubricError(f"{path}: signal_patterns: not a signal of `signals`: {', '.join(sorted(unknown))}")
+    _all_known(path, "signal_patterns", spec.signal_patterns, spec.signals, "not a signal of `signals`")
     hazard = {lang: re.compile("|".join(f"(?:{w})" for w in words)) for lang, words in spec.hazard_words.items()}
-    unknown = set(spec.scenario_words) - set(spec.scenarios)
-    if unknown:
-        from ..errors import RubricError
-
-        raise RubricError(f"{path}: scenario_words: not a scenario: {', '.join(sorted(unknown))}")
+    _all_known(path, "scenario_words", spec.scenario_words, spec.scenarios, "not a scenario")
     evidence = {name: re.compile("|".join(f"(?:{fold(w)})" for w in words)) for name, words in spec.scenario_words.items()}
     return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard, evidence)
 
@@ -380,11 +373,12 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 
     issues: list[Issue] = []
     safety_score = danger = 0.0  # the classifier's probability of a danger; what triage acts on
+    uncarded = _ORDER_CARD.sub(" ", message)  # the customer's words, not the helpdesk's order card
     if use_model:
         from .triage_model import load_model, prepare, segments
 
         model = load_model(playbook.rubric_dir, playbook.cache_dir)
-        said = _ORDER_CARD.sub(" ", message).strip() or message  # the customer's words, not the order card
+        said = uncarded.strip() or message
         whole = model.proba(said)
         top = max(whole, key=whole.get)
         safety_score = whole.get("safety_emergency", 0.0)
@@ -512,7 +506,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     opening = (not praise and not safety and danger < SAFETY_UNSURE and rule_scenario in _OPEN_KINDS
                and not topics and not signals and not escalate
                and (not use_model or whole[guess] < CLAUSE_SURE or guess in _OPEN_KINDS)
-               and says_nothing(_ORDER_CARD.sub(" ", message), playbook.rubric_dir))
+               and says_nothing(uncarded, playbook.rubric_dir))
     # a post that shares something ("Boorito time! 🎃 https://t.co/…", a promotion, a sunset from
     # the window seat): a link, no @handle first, nothing asked, no word against it, no keyword,
     # topic, signal or danger word, and the classifier reads no specific problem
