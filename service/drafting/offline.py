@@ -18,7 +18,7 @@ from .asks import needed_asks
 from .policy import Policy
 from .prompts import module, template_hash
 from .quoting import says_something, trim_filler
-from .triage import Issue, Triage
+from .triage import Issue, Triage, keyword_hits
 
 if TYPE_CHECKING:
     from ..playbook import Playbook
@@ -314,9 +314,6 @@ _QUESTION = re.compile(r"[吗嗎呢?？]|有没有|有沒有|能不能|可不可
 def _unanswered_question(message: str, playbook: Playbook, lang: str) -> bool:
     """Whether the message asks a question that names no topic the policy answers ("有没有批量
     优惠?" beside "需要开专票"): a clause that asks and holds no topic keyword (triage.yaml)."""
-    from ..checker.text import normalize
-    from .triage import keyword_hits
-
     automaton = playbook.triage_rules.automaton
     for m in _MESSAGE_CLAUSE.finditer(message + "\n"):
         clause = message[m.start():m.end() + 1]  # with the "?" that ends it
