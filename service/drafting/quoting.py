@@ -69,8 +69,7 @@ def says_something(clause: str, rubric_dir, words: int = 3) -> bool:
     text = to_simplified(clause).lower()
     if insults.search(text):
         return False
-    # (filler once as written, "what's going on", and once with the punctuation out)
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", filler.sub(" ", _MARKUP.sub(" ", text)))))
+    rest = _left_over(text, filler)
     en = _EN_WORD.findall(rest)
     return (len(_CJK.findall(rest)) >= 4 or len(en) >= words
             and (len(en) > 1 or len(en[0]) >= 5))
@@ -84,5 +83,11 @@ def says_nothing(text: str, rubric_dir) -> bool:
     "我要转人工", "hi @Delta", an order card's "[订单x]"): not one word is left of it. "太慢了"
     says little, but it says something."""
     filler, _ = _quoting(str(rubric_dir))
-    rest = _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", filler.sub(" ", _MARKUP.sub(" ", to_simplified(text).lower())))))
-    return not _ANY_WORD.search(rest)
+    return not _ANY_WORD.search(_left_over(to_simplified(text).lower(), filler))
+
+
+def _left_over(text: str, filler: re.Pattern) -> str:
+    """`text` (simplified, lower case) less handles, hashtags, placeholders, punctuation and
+    filler: the filler matched once as written ("what's going on") and once with the
+    punctuation out."""
+    return _NOT_WORDS.sub(" ", filler.sub(" ", _NOT_WORDS.sub(" ", filler.sub(" ", _MARKUP.sub(" ", text)))))
