@@ -331,10 +331,16 @@ def test_no_danger_line_in_chinese_without_a_word_of_danger(client, message):
 @pytest.mark.parametrize("message", [
     "出租车师傅开得东倒西歪，一股酒味，我好怕",
     "家里的热水器一直有瓦斯味，关了还有",
+    # a fire told by its smoke, a lift stuck with people in it, a driver drunk or asleep
+    "对面仓库冒出好大一股黑烟，味道很冲，我们在隔壁上班",
+    "商场的电梯停在半空，我和我妈被困电梯快二十分钟了",
+    "网约车师傅满身酒气，一路上车子左右晃",
+    "the lift in your store is stuck between floors and we are trapped in the lift with a toddler",
+    "my driver keeps nodding off on the motorway and won't pull over",
 ])
-def test_a_danger_in_plain_chinese_words_still_gets_the_line(client, message):
+def test_a_danger_in_plain_words_still_gets_the_line(client, message):
     d = _draft(client, message)
-    assert "110" in d["text"] or "120" in d["text"] or "119" in d["text"], (d["triage"], d["text"])
+    assert any(n in d["text"] for n in ("110", "120", "119", "911")), (d["triage"], d["text"])
 
 
 # Thanks for a problem that is over ("退款已经到账了，谢谢"): the complaint's words are the past,
@@ -343,6 +349,9 @@ def test_a_danger_in_plain_chinese_words_still_gets_the_line(client, message):
     "退款已经到账了，谢谢你们的耐心",
     "my problem has been resolved, the engineer you sent was great. thanks",
     "問題已經解決了，謝謝",
+    # praise with no thanks word, and a 不 that is part of a word of praise
+    "这个保温杯爱不释手，已经推荐给我妹了",
+    "物超所值，下次还会回购",
 ])
 def test_thanks_for_a_problem_that_is_over_is_praise(client, message):
     d = _draft(client, message)
@@ -422,6 +431,10 @@ def test_a_question_in_a_live_chat_is_answered_in_minutes_by_email_in_hours(clie
     "@ShopCo the site is super slow today, my listing process took an hour",  # "sting" of "listing"
     "why are the shelf labels in such a huge font now? it's an assault on your eyes",
     "please update the number on my account, it changed last week",  # "numb" of "number"
+    "booked a trip to Lisbon with you, can I add a bag to it?",  # a journey, not a fall
+    "honestly burned out on chasing this voucher, where do I enter the code",
+    "你们门店的ATM吞卡了，取款也没出钞",  # a machine swallows a card, no one is hurt
+    "提款机没吐钞，钱却扣了",
 ])
 def test_no_danger_line_for_a_danger_word_inside_another_word_or_an_idiom(client, message):
     d = _draft(client, message)
@@ -478,6 +491,7 @@ def test_a_post_that_shares_something_is_thanked_for_it(client, message):
     "Really disappointed with these boots, split after two months @YuexiangMall https://t.co/q1",
     "why is the app down again @YuexiangMall https://t.co/q2",
     "the charger caught fire on my desk @YuexiangMall https://t.co/q3",
+    "finally got through to @YuexiangMall and they tried to charge me a second delivery fee https://t.co/q4",
 ])
 def test_a_post_that_complains_or_asks_is_not_taken_for_sharing(client, message):
     assert not _draft(client, message, channel="social")["triage"]["shared"]

@@ -331,7 +331,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         chars = list(norm)
         for end, word in c.idioms.iter(norm):
             start = end - len(word) + 1
-            if (start == 0 or not _ascii_word(norm[start - 1])) and (end + 1 >= len(norm) or not _ascii_word(norm[end + 1])):
+            # an English idiom is a whole word; a Chinese one may touch letters ("ATM吞卡")
+            if ((start == 0 or not _ascii_word(word[0]) or not _ascii_word(norm[start - 1]))
+                    and (end + 1 >= len(norm) or not _ascii_word(word[-1]) or not _ascii_word(norm[end + 1]))):
                 chars[start:end + 1] = " " * len(word)
         matched = "".join(chars)
     else:
@@ -363,6 +365,9 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                 escalate.add(kind)  # "I'll call again tomorrow" raises nothing
     # a "resolved" word's clause up to the word's end ("my problem has been resolved" of "... but
     # now my bill is wrong"): what comes before it in the clause is the past
+    # a word inside a longer one is not said on its own: the 不 of 爱不释手, the 差 of 差不多
+    praise_at = [(said, at, end) for said, at, end in praise_at
+                 if not any(a <= at and end <= b and b - a > end - at for _, a, b in praise_at)]
     resolved = [(_clause_start(norm, at), end) for said, at, end in praise_at if said == "resolved"]
     for said, at, _ in praise_at:  # "退款已经到账了，谢谢": the refund is over, the thanks is not sarcasm
         if said != "resolved" and not (said == "no" and any(a <= at < b for a, b in resolved)):
