@@ -203,10 +203,13 @@ def test_pii_heldout_recall_and_precision():
 # how the masker generalises (a new set does).
 # Set 10 (first figure 0.96) is held at 0.99. Set 11 (first figure 0.93) is held at 0.98: what it
 # still misses is an address's second building after a comma, and a phone in pieces after
-# "1/3：" markers with no label.
+# "1/3：" markers with no label. Set 12 (first figure 0.93) is held at 0.97: what it still misses
+# is a login with no label of its own (a URL path, "用户x反馈", a nickname), bank account
+# pieces, and a Chinese address split over two chat lines.
 @pytest.mark.parametrize("name,floor", [("pii_heldout2.jsonl", 0.99), ("pii_heldout3.jsonl", 0.99),
                                         ("pii_heldout4.jsonl", 0.99), ("pii_heldout7.jsonl", 0.99),
-                                        ("pii_heldout10.jsonl", 0.99), ("pii_heldout11.jsonl", 0.98)])
+                                        ("pii_heldout10.jsonl", 0.99), ("pii_heldout11.jsonl", 0.98),
+                                        ("pii_heldout12.jsonl", 0.97)])
 def test_later_independent_sets_are_masked(name, floor):
     rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
     gold = hit = 0

@@ -149,8 +149,10 @@ _NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\ufe52\ufe6b\u200b-\u200d\u
 # A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
 # more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
 # house and floor numbers ("五零二室"), which the address recogniser reads as they are.
-_CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九", "00111223456789")
-_CN_RUN = re.compile(r"[零〇一幺么二两三四五六七八九](?:[ \-]?[零〇一幺么二两三四五六七八九]){6,}")
+# (capital numerals too, "壹叁柒 零贰肆伍…", and digits among them, "一3九8七2零…", "158 一零二六 3371")
+_CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖", "00111223456789122334566789")
+_CN_RUN = re.compile(r"(?=[\d ]*[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖])"
+                     r"[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖\d](?:[ \-]?[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖\d]){6,}")
 # ... and read out in groups, with pauses: "一八二，嗯，一七四，五九九零三" (the pauses read as spaces)
 # (a group may be read digit by digit with spaces: "九 七 三 六，一 一 八 二")
 # ... or over the customer's chat lines: "用户：幺五九\n用户：二三七八\n用户：零四六一"
@@ -174,6 +176,8 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9])")
 _ID18 = re.compile(_L + r"(\d{6}[ \-]?\d{8}[ \-]?\d{3}[\dXx])" + _R)
 _ID15 = re.compile(_L + r"(\d{15})" + _R)
+_URL_EMAIL = re.compile(r"(?<![A-Za-z0-9._+-])[A-Za-z0-9][A-Za-z0-9._+-]*%40[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])")
 _AMEX = re.compile(r"\d{4}[ \-]\d{6}[ \-]\d{5}")
 _ID18_GROUPED = re.compile(_L + r"(\d(?:[ \-]?\d){16}[ \-]?[\dXx])" + _R)  # read out in any grouping
 # a US social security number, when labelled as one
@@ -390,12 +394,16 @@ _NOT_CITY = (r"(?!(?:Please|Thanks|Thank|Thx|I|I'm|We|My|Our|Can|Could|Would|Wil
 # a district, city or region, up to three in a row ("Wan Chai, Hong Kong", "Haidian District, Beijing")
 _CITY = _NOT_CITY + r"[A-Z][a-zà-ÿ'’]+(?:\s[A-Z][a-zà-ÿ'’]+){0,2}(?:\.(?=,))?"  # ("Da'an Dist., Taipei City")
 _EN_ADDRESS = re.compile(
-    r"\d(?<![0-9A-Za-z.,$¥€£#/\-]\d)\d{0,5}[A-Za-z]?(?:[-/]\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
+    r"\d(?<![0-9A-Za-z.$¥€£#/\-]\d)(?<![$¥€£]\d,\d)(?<![$¥€£]\d\d,\d)(?<![$¥€£]\d\d\d,\d)\d{0,5}[A-Za-z]?(?:[-/]\d{1,6})?\s+(?:" + _WORD + r"\s+){0,3}" + _WORD + r"\s+" + _STREET
     + r"\.?(?![A-Za-z])(?:\s+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b)?"
     r"(?:,?\s*(?:" + _UNIT + r"|#\s?[A-Za-z0-9-]+))?"
     r"(?:,\s*" + _CITY + r"){0,3}"
     r"(?:,?\s*(?:[A-Z]{2,3}\s+)?\d{4,5}(?:-\d{4})?(?!\d)|,?\s*(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
     r"|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|,\s*[A-Z]{2}\b)?")
+# ... whose town, state and ZIP code or postcode are on the next line, as on a label ("455 W 37th
+# St" / "New York, NY 10018"; "114 Cowley Rd" / "Oxford OX4 1JE")
+_EN_NEXT_LINE = re.compile(r"\n[ \t]*(" + _CITY + r"(?:,\s*" + _CITY + r")?,?\s+(?:[A-Z]{2},?\s+\d{5}(?:-\d{4})?(?!\d)"
+                           r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|[A-Z]{2}\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b))")
 _EN_UNIT_BEFORE = re.compile(r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+)+\Z")  # "Room 2103, 21/F, Tower 1, 33 Harbour…"
 # ... and read out in words, by a caller or a voice assistant: "twelve oh eight Maple Avenue,
 # apartment three C, Evanston"
@@ -469,6 +477,9 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
     add = found.append
     if "@" in t:
         for m in _EMAIL.finditer(t):
+            add(("EMAIL", m.start(), m.end(), 0))
+    if "%40" in t:  # in a link, "@" is written %40 ("reset?email=li.na%40163.com")
+        for m in _URL_EMAIL.finditer(t):
             add(("EMAIL", m.start(), m.end(), 0))
     for c in _CLUSTER.finditer(t):
         a, b = c.span()
@@ -578,6 +589,9 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
             u = _EN_UNIT_BEFORE.search(t, max(0, s - 60), s)
             s = u.start() if u else s
             add(("ADDRESS", s, m.end(), 6))
+            n = _EN_NEXT_LINE.match(t, m.end())
+            if n:
+                add(("ADDRESS", n.start(1), n.end(1), 6))
         if _SPOKEN_HINT.search(t):
             for m in _EN_SPOKEN_ADDRESS.finditer(t):
                 add(("ADDRESS", m.start(), m.end(), 6))
@@ -857,7 +871,8 @@ _HANDLE_LABELS = ["微信", "微信号", "微信號", "v信", "vx", "wx", "威�
                   "绿泡泡", "綠泡泡", "snap", "账号名", "帳號名", "账户名", "帳戶名",
                   # WeChat as sellers write it: "加我v dawei_0913", "v：hanmei1992", "加V xiaomei-1314"
                   "加v", "加我v", "加个v", "加個v", "v:", "v：", "vx号", "wx号",
-                  "加薇", "加我薇", "薇信", "威信"]  # (the same, in characters that dodge a filter)
+                  "加薇", "加我薇", "薇信", "威信",  # (the same, in characters that dodge a filter)
+                  "➕v", "+v", "v❤", "v❤️", "薇❤", "薇❤️", "v💚", "kik"]  # ("➕V lily_2023", "v❤ momo_88")
 _VALUE_FILLER = ["吧", "我", "加我", "加一下", "後面是", "后面是", "號碼係", "号码是", "号码", "號碼", "号", "號", "码", "碼", "字号", "字號", "编号", "編號", "证号", "證號", "是", "为", "為",
                  "係", "系", "喺", "变更为", "變更為", "改为", "改為", "改成", "换成", "換成", "更新为", "更新為", "账号",
                  "帳號", "帐号", "用户名", "用戶名", "id", "number", "no", "num", "nr", "is", "was", "to", "handle", "username",
@@ -1310,6 +1325,37 @@ def _value_pieces(t: str, named: dict, taken: list[tuple[str, int, int]]) -> lis
     return taken
 
 
+# A phone sent a few digits per chat line with no label at all ("[客户 09:15] 159" / "[客户 09:15]
+# 2036" / "[客户 09:16] 8841 这是我号码"): two to four lines in a row, each starting with a group of
+# digits, whose digits together are a mobile number's shape, or ten digits where the lines speak
+# of phoning ("thats my cell"), are each a piece of it.
+_LINE_PIECE = re.compile(r"^[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*)?(\d{2,5})(?![0-9A-Za-z:：.])([^\n]*)$", re.M)
+_LINE_PHONE_CUE = re.compile(r"(?i)(?<![a-z])(?:cell|mobile|phone|number|call|text me)(?![a-z])|号码|號碼|电话|電話|手机|手機|打这个|打這個")
+
+
+def _line_pieces(t: str, taken: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    lines = list(_LINE_PIECE.finditer(t))
+    i = 0
+    while i < len(lines):
+        run = [lines[i]]
+        while (len(run) < 4 and i + len(run) < len(lines) and lines[i + len(run)].start() == run[-1].end() + 1
+               and not _DIGIT.search(run[-1].group(2))):
+            run.append(lines[i + len(run)])
+        i += max(1, len(run))
+        if len(run) < 2:
+            continue
+        digits = "".join(m.group(1) for m in run)
+        words = t[max(0, run[0].start() - 40):min(len(t), run[-1].end() + 40)]
+        if not (_MOBILE_SHAPE.fullmatch(digits) or len(digits) == 10 and digits[0] in "23456789"
+                and _LINE_PHONE_CUE.search(words)) or _enumeration(digits):
+            continue
+        spans = [(m.start(1), m.end(1)) for m in run]
+        if any(x[1] < b and a < x[2] and x[0] not in ("NUMBER", "PHONE") for x in taken for a, b in spans):
+            continue
+        taken = [x for x in taken if not any(x[1] < b and a < x[2] for a, b in spans)] + [("PHONE", a, b) for a, b in spans]
+    return taken
+
+
 def _time_side(t: str, s: int, e: int) -> bool:
     """[s, e) is a side of a time or a decimal ("10:03", "3.5"): a dot or colon, then a digit."""
     return (t[e:e + 1] in _TIME_SIDE and t[e + 1:e + 2].isdigit()
@@ -1429,6 +1475,8 @@ def _find(text: str | None, keep: tuple[str, ...] = ()) -> list[tuple[str, int, 
         taken = _joined(t, sorted(taken + _pieces(t, named, taken), key=lambda x: x[1]))
         if "phone" in named or "card" in named or "value" in named or "+" in t:
             taken = _value_pieces(t, named, taken)
+        if "\n" in t:
+            taken = _line_pieces(t, taken)
     return sorted(taken, key=lambda x: x[1])
 
 
