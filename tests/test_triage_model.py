@@ -259,6 +259,7 @@ def test_a_request_with_thanks_is_not_answered_with_a_thank_you(client, message)
     ("在吗？", "zh-Hans"),
     ("我要转人工 我要转人工", "zh-Hans"),
     ("[訂單編號:[數字x]，訂單金額:[金額x]] 你好", "zh-Hant"),
+    ("[日期x] [时间x] 订单编号:[数字x] 订单金额:￥[金额x]", "zh-Hans"),  # an amount with its currency sign
     ("hi @YuexiangAir", "en"),
 ])
 def test_a_message_that_says_nothing_yet_is_asked_what_it_needs(client, message, lang):

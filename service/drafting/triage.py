@@ -253,7 +253,7 @@ _DIGITS = re.compile(r"[\d\W_]+")
 # a helpdesk's order card sent with the first message ("咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"):
 # fields, not the customer's words; the classifier does not read them as a charge
 _ORDER_CARD = re.compile(r"(?:咨询订单号|订单编号|订单号|订单金额|下单时间|商品ID|商家ID|商品编号|訂單編號|訂單金額|下單時間)\s*[:：]\s*"
-                         r"(?:\[[^\]]*\](?:\s*\[[^\]]*\])?|[\w-]+)?", re.I)
+                         r"[￥¥$]?(?:\[[^\]]*\](?:\s*\[[^\]]*\])?|[\w-]+)?", re.I)
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
 
