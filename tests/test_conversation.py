@@ -101,6 +101,8 @@ def test_channel_changes_the_review_over_http_and_in_the_cli(client):
     ("お問い合わせいただきありがとうございます。確認いたします。", "Japanese"),
     ("문의해 주셔서 감사합니다. 확인하겠습니다.", "Korean"),
     ("Спасибо за обращение, мы проверим заказ.", "Cyrillic"),
+    ("Hola, lamentamos el inconveniente. Por favor envíanos tu número de pedido.", "Spanish"),
+    ("Bonjour, nous sommes désolés pour le retard de votre commande.", "French"),
 ])
 def test_a_language_the_rules_do_not_cover_is_said_to_be_unsupported(client, reply, script):
     r = client.post("/v1/reviews", json={"reply": reply})

@@ -505,3 +505,26 @@ def test_a_post_that_complains_or_asks_is_not_taken_for_sharing(client, message)
 def test_the_quote_is_the_clause_that_names_the_problem(client, message, never):
     text = _draft(client, message, channel="social" if "@" in message else "chat")["text"]
     assert never not in text, text
+
+
+# A message in a Latin-script language tactful does not write is refused with its name, not
+# drafted in English (on Twitter, French and Portuguese tweets were answered in English)
+@pytest.mark.parametrize("message,language", [
+    ("@YuexiangMall bonjour, ma commande n'est pas arrivée depuis une semaine, pouvez-vous vérifier ?", "French"),
+    ("@YuexiangMall hola, el pedido llegó roto y no tengo respuesta de nadie", "Spanish"),
+    ("Meine Bestellung ist nicht angekommen, ich habe schon zweimal geschrieben", "German"),
+])
+def test_a_message_in_a_language_tactful_does_not_write_is_refused_by_name(client, message, language):
+    r = client.post("/v1/drafts", json={"message": message, "channel": "social"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_language", r.text
+    assert language in r.json()["error"]["message"]
+    _draft(client, message, channel="social", lang="en")  # told the language, it drafts anyway
+
+
+@pytest.mark.parametrize("message", [
+    "merci for the quick refund, the parcel came today",  # a foreign word or two in English
+    "my café order from your Lisbon store never arrived",
+    "订单 de 问题: please check the order",
+])
+def test_english_with_a_foreign_word_is_still_drafted(client, message):
+    _draft(client, message)

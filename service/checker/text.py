@@ -114,12 +114,40 @@ _SCRIPT_NAMES = ((0x3040, 0x31ff, "Japanese"), (0xac00, 0xd7af, "Korean"), (0x11
                  (0x0e00, 0x0e7f, "Thai"), (0x0900, 0x097f, "Devanagari"))
 
 
+FUNCTION_WORDS = Path(__file__).parent / "data" / "function_words.json"
+_WORD_RE = re.compile(r"[a-zà-ÿœç']+")
+_NOT_WORDS = re.compile(r"\S+@\S+|@\w+|https?://\S+|#\w+|\w+(?:\.\w+)+")  # (emails, handles, links, domains)
+
+
+@functools.cache
+def _function_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    import json
+
+    data = json.loads(FUNCTION_WORDS.read_text(encoding="utf-8"))
+    en = frozenset(data["en"])
+    return en, {k: frozenset(v) - en for k, v in data.items() if k not in ("_about", "en")}
+
+
+def foreign_language(text: str) -> str | None:
+    """The name of a Latin-script language the rules do not cover when it, not English, carries
+    the text ("bonjour a partir de combien de temps…", "na ultima atualização do meu pedido"):
+    at least two of its function words, and half again as many as English ones. None otherwise."""
+    words = _WORD_RE.findall(_NOT_WORDS.sub(" ", text.lower()))
+    if len(words) < 3:
+        return None
+    en, others = _function_words()
+    english = sum(w in en for w in words)
+    counts = {name: sum(w in ws for w in words) for name, ws in others.items()}
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 2 and counts[best] > 1.5 * english else None
+
+
 def unsupported_script(text: str) -> str | None:
     """The name of a script the rules do not cover, when it carries the text (Japanese kana
-    among kanji, Korean, Cyrillic...); None for Chinese and English, with a stray "の" or a
-    foreign name aside."""
-    if text.isascii() or _FOREIGN.search(text) is None:
-        return None
+    among kanji, Korean, Cyrillic...), or of a Latin-script language that is not English
+    (French, Spanish...); None for Chinese and English, with a stray "の" or a foreign name aside."""
+    if _FOREIGN.search(text) is None:
+        return foreign_language(text) if text.isascii() or detect_lang(text) == "en" else None
     foreign = _FOREIGN.findall(text)
     letters = sum(1 for ch in text if ch.isalpha())
     if len(foreign) < 3 or len(foreign) * 3 < letters:  # under a third of the letters

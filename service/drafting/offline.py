@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..checker.languages import LANGUAGES
 from ..checker.text import normalize, to_script
+from ..errors import Unsupported
 from . import fields
 from .asks import needed_asks
 from .policy import Policy
@@ -63,7 +64,10 @@ def _quotable(clause: str, rubric, keep: tuple[str, ...] = ()) -> bool:
         bare = bare.replace(value, "")
     if any(f.rule.split(".")[1] in _UNQUOTABLE for f in free_text(bare, "zh-Hans")):
         return False  # a number, amount, link, contact or deadline: the customer's, not ours to repeat
-    return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
+    try:
+        return not any(f.start is not None for f in review(clause, rubric=rubric).findings)
+    except Unsupported:  # words the rules cannot read (a French clause): not quoted unread
+        return False
 
 
 def _source_lang(root: Path, lang: str, scenario: str) -> str:

@@ -25,8 +25,8 @@ from ..checker.check import check_reply
 from ..checker.review import ALL_PARTS, Finding
 from ..checker.tokens import free_text, unknown_choice
 from ..checker.languages import LANGUAGES
-from ..checker.text import script_counts, to_script, to_simplified
-from ..errors import ModelError, ModelUnavailable
+from ..checker.text import LANGS, script_counts, to_script, to_simplified, unsupported_script
+from ..errors import ModelError, ModelUnavailable, Unsupported
 from ..playbook import Playbook
 from ..privacy.masking import mask, mask_facts, mask_tree
 from .triage_model import prepare
@@ -168,6 +168,10 @@ class _Drafter:
         self.on_event = on_event  # on_event(kind, data): "triage", then "sections" as they are generated
         self._shown: dict[str, str] = {}
         self.root = playbook.prompt_dir
+        if req.lang is None and (script := unsupported_script(req.message)):
+            # (the Chinese and English rules would misread it, and the draft would be in the wrong language)
+            raise Unsupported(f"the message is written in {script}, which tactful does not draft in "
+                              f"(it drafts {', '.join(LANGS)}); pass lang to draft anyway", field="lang")
         self.t: Triage = triage(req.message, playbook, lang=req.lang, order_id=req.order_id,
                                 customer_name=req.customer_name)
         self.lang = req.lang or self.t.lang
