@@ -528,3 +528,10 @@ def test_a_message_in_a_language_tactful_does_not_write_is_refused_by_name(clien
 ])
 def test_english_with_a_foreign_word_is_still_drafted(client, message):
     _draft(client, message)
+
+
+def test_an_order_number_the_export_anonymised_is_not_asked_for_again(client):
+    """'订单号:[订单x]': the customer gave it (its value is unknown, so it is not repeated)."""
+    given = _draft(client, "收到的杯子是碎的 订单号:[订单x]")
+    assert "订单号吗" not in given["text"] and "[订单x]" not in given["text"], given["text"]
+    assert "订单号" in _draft(client, "收到的杯子是碎的")["text"]  # not given: asked for

@@ -1,7 +1,8 @@
 """The questions a draft asks the customer: for each issue of the ticket, the policy's
 `offline_asks`, those whose fact the ticket lacks, one question per fact.
 
-    order_id  no order number in the request, none found in the message
+    order_id  no order number in the request, none found in the message (nor one the export
+              anonymised: "订单号:[订单x]")
     photo     the customer does not say they sent a photo, screenshot or video
     account   the ticket names no email address or phone number
 
@@ -21,7 +22,7 @@ def missing(fact: str, t: Triage, order_id: str | None = None) -> bool:
     """Whether the ticket lacks `fact` (an Ask's `fact`)."""
     e = t.entities
     if fact == "order_id":
-        return not (order_id or e.order_id)
+        return not (order_id or e.order_id or e.order_given)
     if fact == "photo":
         return not e.photo
     if fact == "account":

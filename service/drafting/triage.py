@@ -196,6 +196,7 @@ class Entities(BaseModel):
     # what the ticket already holds, so that a draft does not ask for it again (asks.py)
     photo: bool = False  # the customer says they sent a photo, a screenshot or a video
     account_contact: bool = False  # the ticket names an email address or a phone number
+    order_given: bool = False  # an order number the export anonymised ("订单号:[订单x]"): given, unknown
 
 
 class Issue(BaseModel):
@@ -621,7 +622,8 @@ def _entities(message: str, norm: str, c: TriageRules, rubric, order_id: str | N
         customer_name = (m.group("n") or m.groupdict().get("m")) if m else None
     return Entities(order_id=order_id, product=product, date=date, amount=amount,
                     customer_name=customer_name, keyword=keyword, clause=clause,
-                    photo=_photo_sent(norm), account_contact=account_contact)
+                    photo=_photo_sent(norm), account_contact=account_contact,
+                    order_given=bool(order_id or _ORDER_PLACEHOLDER.search(message)))
 
 
 _EN_FUNCTION = re.compile(r"\s+(?:via|of|for|to|on|in|at|with|from|the|a|an|my|your|this|that|and|or|but|"
@@ -663,6 +665,7 @@ def _photo_sent(norm: str) -> bool:
 
 _CLAUSE_END = re.compile(r"[,，.。!！?？;；:：\n\"“”「」()（）]")
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
+_ORDER_PLACEHOLDER = re.compile(r"(?:订单|訂單|单号|單號)[^\[\]\n]{0,4}?[:：]?\s*\[(?:订单|訂單|数字|數字)[\u4e00-\u9fff]{0,2}x\]")
 
 
 def _clause(message: str, s: int, e: int) -> str | None:
