@@ -535,3 +535,12 @@ def test_an_order_number_the_export_anonymised_is_not_asked_for_again(client):
     given = _draft(client, "收到的杯子是碎的 订单号:[订单x]")
     assert "订单号吗" not in given["text"] and "[订单x]" not in given["text"], given["text"]
     assert "订单号" in _draft(client, "收到的杯子是碎的")["text"]  # not given: asked for
+
+
+@pytest.mark.parametrize("message", [
+    "my rideshare driver crashed into a pole and my neck hurts",  # "crashed": the danger's word
+    "the driver is speeding on the motorway and won't slow down, I'm scared",
+])
+def test_a_dangers_own_word_names_no_second_problem(client, message):
+    t = _draft(client, message)["triage"]
+    assert t["safety"] and [i["scenario"] for i in t["issues"]] == ["safety_emergency"], t["issues"]

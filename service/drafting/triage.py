@@ -390,7 +390,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         safety_score = whole.get("safety_emergency", 0.0)
         clauses = segments(said)
         if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
-                whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])):
+                whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])) and not (
+                top == "safety_emergency" and _danger_word(c, lang, matched, *keyword_at[rule_scenario])):
             top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
         found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(said).strip()[:200], score=round(whole[top], 3))}
         if len(clauses) > 1:
@@ -533,6 +534,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 
 
 _LINK = re.compile(r"https?://\S+")
+
+
+def _danger_word(c: TriageRules, lang: str, matched: str, start: int, end: int) -> bool:
+    """The keyword at [start, end) is a danger's own word ("my driver crashed", "asked him to
+    slow down"): where the classifier reads a danger, it names no second problem (an outage)."""
+    hazard = (c.hazard or {}).get(lang)
+    return bool(hazard) and any(m.start() < end and start < m.end() for m in hazard.finditer(matched, max(0, start - 20), end + 20))
 
 
 def _clause_start(text: str, at: int) -> int:
