@@ -544,3 +544,26 @@ def test_an_order_number_the_export_anonymised_is_not_asked_for_again(client):
 def test_a_dangers_own_word_names_no_second_problem(client, message):
     t = _draft(client, message)["triage"]
     assert t["safety"] and [i["scenario"] for i in t["issues"]] == ["safety_emergency"], t["issues"]
+
+
+@pytest.mark.parametrize("message,never", [
+    ("Feature request: an export to CSV from the orders page please", "sorry that your item"),
+    ("提个建议，能不能加个按价格排序的功能", "质量问题"),
+])
+def test_a_suggestion_is_thanked_and_told_when_it_is_read(client, message, never):
+    d = _draft(client, message)
+    assert "feedback" in d["triage"]["topics"], d["triage"]
+    assert "30" in d["text"] and never not in d["text"], d["text"]
+    assert "suggestion" in d["text"] or "建议" in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("path", ["rubrics/policy.yaml", "rubrics/examples/airline/policy.yaml",
+                                  "rubrics/examples/telecom/policy.yaml"])
+def test_every_example_policy_answers_a_suggestion(path):
+    from pathlib import Path
+    from service.drafting.policy import load_policy
+
+    policy = load_policy(Path(__file__).resolve().parent.parent / path)
+    assert policy.offline_topics["feedback"] == ("feedback_noted",)
+    assert policy.service.feedback_review_days  # the days its text names are the policy's own

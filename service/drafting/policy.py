@@ -82,6 +82,7 @@ class Service(_Strict):
     # (none: the chat gets answer_hours too)
     chat_answer_minutes: int | None = Field(default=None, gt=0)
     opt_out_hours: int | None = Field(default=None, gt=0)  # off the marketing lists within N hours
+    feedback_review_days: int | None = Field(default=None, gt=0)  # suggestions read every N days
 
 
 class Safety(_Strict):
