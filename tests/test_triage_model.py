@@ -567,3 +567,15 @@ def test_every_example_policy_answers_a_suggestion(path):
     policy = load_policy(Path(__file__).resolve().parent.parent / path)
     assert policy.offline_topics["feedback"] == ("feedback_noted",)
     assert policy.service.feedback_review_days  # the days its text names are the policy's own
+
+
+@pytest.mark.parametrize("message,number,lang", [
+    ("网约车司机喝了酒还在高速上飙车，我坐在后排很害怕", "110", "zh-Hans"),  # a danger from a person: police
+    ("計程車司機滿身酒氣，車子一直飄，我好怕", "110", "zh-Hant"),
+    ("仓库那边着火了，浓烟很大，有人还在里面", "119", "zh-Hans"),  # a fire: the fire service
+])
+def test_the_emergency_line_names_the_service_the_danger_needs(client, message, number, lang):
+    d = _draft(client, message, lang=lang)
+    assert d["triage"]["safety"], d["triage"]
+    line = d["text"].split("。")[0]
+    assert number in line, line

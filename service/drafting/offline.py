@@ -157,7 +157,7 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
         order_id=fields.order_id(order_id or e.order_id),
         channel=channel, tone=tone, p=policy, lang=lang, tier=policy.compensation[triage.severity],
         em=policy.emergency[lang], money=_money(policy), hours_within=hours,
-        topics=triage.topics,
+        topics=triage.topics, by_people=triage.by_people,
         # how the company names the problem (policy `scenarios`), in the template's language;
         # None for a built-in scenario, which its template names
         named=_named(policy, triage.scenario, _source_lang(playbook.prompt_dir, lang, triage.kind)),

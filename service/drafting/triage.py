@@ -75,6 +75,9 @@ class _TriageSpec(BaseModel):
     # by language: regular expressions, one of which a message must hold for the classifier
     # alone to call a danger or add the "if anyone is hurt" line (no list: no such need)
     hazard_words: dict[str, list[str]] = {}
+    # ... and of a danger from a person (a reckless or drunk driver, a threat, an attack): the
+    # emergency line gives the police's number beside the ambulance's, not the fire service's
+    people_danger_words: dict[str, list[str]] = {}
     # a scenario the classifier alone calls needs one of its words in the message (patterns on
     # the normalised text, any language): "my $3 burrito never came" is no break-in
     scenario_words: dict[str, list[str]] = {}
@@ -91,6 +94,7 @@ class TriageRules:
     signal_patterns: dict[str, re.Pattern] = None  # triage.yaml signal_patterns, compiled
     hazard: dict[str, re.Pattern] = None  # triage.yaml hazard_words, one pattern a language
     evidence: dict[str, re.Pattern] = None  # triage.yaml scenario_words, one pattern a scenario
+    people_danger: dict[str, re.Pattern] = None  # triage.yaml people_danger_words, one pattern a language
 
 
 def _all_known(path: Path, key: str, names, known, what: str) -> None:
@@ -162,7 +166,9 @@ def load_triage_rules(path: Path) -> TriageRules:
     hazard = {lang: re.compile("|".join(f"(?:{w})" for w in words)) for lang, words in spec.hazard_words.items()}
     _all_known(path, "scenario_words", spec.scenario_words, spec.scenarios, "not a scenario")
     evidence = {name: re.compile("|".join(f"(?:{fold(w)})" for w in words)) for name, words in spec.scenario_words.items()}
-    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard, evidence)
+    people = {lang: re.compile("|".join(f"(?:{w})" for w in words)) for lang, words in spec.people_danger_words.items()}
+    return TriageRules(spec, automaton, product_re, idioms, compile_patterns(spec.signal_patterns), hazard, evidence,
+                       people)
 
 
 _ORDER = re.compile(r"(?:订单|訂單|单号|order|#)\s*(?:号|號|編號|编号|no\.?|number|id)?\s*[:：#]?\s*(?P<id>[A-Za-z]{0,4}-?\d[\d-]{4,}[A-Za-z0-9]*)", re.I)
@@ -224,6 +230,7 @@ class Triage(BaseModel):
     safety: bool = False  # a danger to someone: the emergency line comes first
     safety_uncertain: bool = False  # not called, but the classifier is not sure: say it anyway
     safety_score: float = 0.0  # the classifier's probability of a danger, clause or message
+    by_people: bool = False  # the danger is from a person (a driver, an attacker): police, not fire
     praise: bool = False  # thanks or praise, no complaint: the reply thanks, it does not apologise
     request: str | None = None  # the request topic the message is (triage.yaml `requests`), not a complaint
     opening: bool = False  # nothing said yet but a greeting, an order card or "转人工": the reply asks what they need
@@ -530,6 +537,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                   topics=topics, issues=issues, signals=signals, safety=safety,
                   safety_uncertain=not safety and danger >= SAFETY_UNSURE,
                   safety_score=round(safety_score, 3), praise=praise, opening=opening, shared=shared,
+                  by_people=bool((safety or danger >= SAFETY_UNSURE) and lang in (c.people_danger or {})
+                                 and c.people_danger[lang].search(matched)),
                   request=asked if not (praise or opening or shared) else None)
 
 
