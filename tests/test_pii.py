@@ -717,6 +717,7 @@ def test_set_ten_look_alikes_are_left(text):
     ("[买家 14:20] 137\n[买家 14:20] 2290\n[买家 14:21] 6615", ["137", "2290", "6615"]),  # no label at all
     ("[Customer] 415\n[Customer] 820\n[Customer] 7731\n[Customer] that's my cell", ["415", "820", "7731"]),
     ("[客戶] 0918\n[客戶] 552\n[客戶] 604 這樣比較安全", ["0918", "552", "604"]),
+    ("[买家] 2\n[买家] 159\n[买家] 2036\n[买家] 8841", ["159", "2036", "8841"]),  # after a quantity's line
 ])
 def test_a_phone_sent_a_few_digits_a_line_with_no_label_is_masked(text, pieces):
     assert [text[s:e] for k, s, e in find_pii(text) if k == "PHONE"] == pieces, find_pii(text)

@@ -1341,13 +1341,17 @@ def _line_pieces(t: str, taken: list[tuple[str, int, int]]) -> list[tuple[str, i
         while (len(run) < 4 and i + len(run) < len(lines) and lines[i + len(run)].start() == run[-1].end() + 1
                and not _DIGIT.search(run[-1].group(2))):
             run.append(lines[i + len(run)])
-        i += max(1, len(run))
+        # the longest run from this line whose digits make a phone ("[客户] 2" before the pieces is
+        # a quantity: the run from the next line is tried too)
+        while len(run) >= 2:
+            digits = "".join(m.group(1) for m in run)
+            words = t[max(0, run[0].start() - 40):min(len(t), run[-1].end() + 40)]
+            if ((_MOBILE_SHAPE.fullmatch(digits) or len(digits) == 10 and digits[0] in "23456789"
+                 and _LINE_PHONE_CUE.search(words)) and not _enumeration(digits)):
+                break
+            run.pop()
+        i += len(run) if len(run) >= 2 else 1
         if len(run) < 2:
-            continue
-        digits = "".join(m.group(1) for m in run)
-        words = t[max(0, run[0].start() - 40):min(len(t), run[-1].end() + 40)]
-        if not (_MOBILE_SHAPE.fullmatch(digits) or len(digits) == 10 and digits[0] in "23456789"
-                and _LINE_PHONE_CUE.search(words)) or _enumeration(digits):
             continue
         spans = [(m.start(1), m.end(1)) for m in run]
         if any(x[1] < b and a < x[2] and x[0] not in ("NUMBER", "PHONE") for x in taken for a, b in spans):
