@@ -149,9 +149,10 @@ _NEEDS_FOLD = re.compile(r"[\uff01-\uff5e\u3000\u00a0\ufe52\ufe6b\u200b-\u200d\u
 # A number spoken in Chinese numerals ("一三九 二二八七 六五四三", "幺五零…"): a run of seven or
 # more is read as the digits it spells (one character each, so offsets hold). Shorter runs are
 # house and floor numbers ("五零二室"), which the address recogniser reads as they are.
-# (capital numerals too, "壹叁柒 零贰肆伍…", and digits among them, "一3九8七2零…", "158 一零二六 3371")
+# (capital numerals too, "壹叁柒 零贰肆伍…", and digits among them, "一3九8七2零…", "158 一零二六 3371";
+# a numeral within a phone's first twelve characters: a bounded look, or a long digit run costs n²)
 _CN_DIGITS = str.maketrans("零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖", "00111223456789122334566789")
-_CN_RUN = re.compile(r"(?=[\d ]*[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖])"
+_CN_RUN = re.compile(r"(?=[\d ]{0,12}[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖])"
                      r"[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖\d](?:[ \-]?[零〇一幺么二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖\d]){6,}")
 # ... and read out in groups, with pauses: "一八二，嗯，一七四，五九九零三" (the pauses read as spaces)
 # (a group may be read digit by digit with spaces: "九 七 三 六，一 一 八 二")
