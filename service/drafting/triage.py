@@ -346,6 +346,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         matched = "".join(chars)
     else:
         matched = norm
+    hazard = (c.hazard or {}).get(lang)  # triage.yaml hazard_words of the message's language
+    danger_said = hazard is not None and hazard.search(matched) is not None
     first: dict[str, int] = {}
     keyword_at: dict[str, tuple[int, int]] = {}
     escalate = set()
@@ -398,7 +400,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
         clauses = segments(said)
         if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
                 whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])) and not (
-                top == "safety_emergency" and _danger_word(c, lang, matched, *keyword_at[rule_scenario])):
+                top == "safety_emergency" and _danger_word(hazard, matched, *keyword_at[rule_scenario])):
             top = rule_scenario  # a keyword names the problem, unless negated or quoted ("没有质量问题")
         found: dict[str, Issue] = {top: Issue(scenario=top, text=prepare(said).strip()[:200], score=round(whole[top], 3))}
         if len(clauses) > 1:
@@ -419,8 +421,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                     found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
                 elif best in found and found[best].score < p[best]:
                     found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
-        if (rule_scenario != "safety_emergency" and "injury" not in signals and lang in (c.hazard or {})
-                and not c.hazard[lang].search(matched)):
+        if rule_scenario != "safety_emergency" and "injury" not in signals and hazard is not None and not danger_said:
             # no word of a danger at all ("Halloween screams", "my heart is broken", "killing
             # it"): the classifier's guess calls nothing and adds no "if anyone is hurt" line
             danger = 0.0
@@ -528,7 +529,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
               and not message.lstrip().startswith("@") and rule_scenario in _OPEN_KINDS and not topics
               and not signals and not escalate and praise_said <= {"yes"}
               and all(i.kind in _OPEN_KINDS for i in issues)
-              and not (lang in (c.hazard or {}) and c.hazard[lang].search(matched)))
+              and not danger_said)
     if praise or opening or shared:
         scenario, issues = "other", [Issue(scenario="other", text=norm[:200], score=0.0)]
     return Triage(lang=lang, scenario=scenario, kind=issues[0].kind, severity=severity,
@@ -545,11 +546,10 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 _LINK = re.compile(r"https?://\S+")
 
 
-def _danger_word(c: TriageRules, lang: str, matched: str, start: int, end: int) -> bool:
+def _danger_word(hazard: re.Pattern | None, matched: str, start: int, end: int) -> bool:
     """The keyword at [start, end) is a danger's own word ("my driver crashed", "asked him to
     slow down"): where the classifier reads a danger, it names no second problem (an outage)."""
-    hazard = (c.hazard or {}).get(lang)
-    return bool(hazard) and any(m.start() < end and start < m.end() for m in hazard.finditer(matched, max(0, start - 20), end + 20))
+    return hazard is not None and any(m.start() < end and start < m.end() for m in hazard.finditer(matched, max(0, start - 20), end + 20))
 
 
 def _clause_start(text: str, at: int) -> int:
