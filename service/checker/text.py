@@ -147,7 +147,8 @@ def unsupported_script(text: str) -> str | None:
     among kanji, Korean, Cyrillic...), or of a Latin-script language that is not English
     (French, Spanish...); None for Chinese and English, with a stray "の" or a foreign name aside."""
     if _FOREIGN.search(text) is None:
-        return foreign_language(text) if text.isascii() or detect_lang(text) == "en" else None
+        name = foreign_language(text)  # (None for nearly every text: the script is counted only then)
+        return name if name and (text.isascii() or detect_lang(text) == "en") else None
     foreign = _FOREIGN.findall(text)
     letters = sum(1 for ch in text if ch.isalpha())
     if len(foreign) < 3 or len(foreign) * 3 < letters:  # under a third of the letters
