@@ -43,6 +43,12 @@ def test_the_shipped_rubric_loads_and_has_rules_for_every_category():
     ("id: x.y\n", "expected a list"),
     ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: [a]\n  customer: {}\n",
      "`customer` needs"),
+    # regular-expression syntax in a phrase is literal text there, so the phrase would never match
+    ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: ['(our|the) forums? team']\n",
+     "write (s)? for an optional letter"),
+    ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: ['公司的?规定']\n", "'?'"),
+    ("- id: x.y\n  category: vague_promise\n  severity: error\n  message: m\n  phrases: [a]\n"
+     "  unless: {sentence: ['wait.*please']}\n", "'.*'"),
 ])
 def test_bad_rule_files_are_refused_with_path_and_reason(rubric_copy, text, reason):
     path = write_rule(rubric_copy, text)

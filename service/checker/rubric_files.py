@@ -38,6 +38,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Regular-expression syntax a phrase would hold as literal text, so that it never matches: a
+# "?" after a letter inside the phrase ("holders?", "的?"), a backslash class ("\d"), ".*", or
+# a group repeated with "+". (A "?" that ends a phrase, or stands alone, is a literal question
+# mark the rules do look for; "[具体时间]" is a literal placeholder.)
+_REGEX_IN_PHRASE = re.compile(r"(?<=[^\s()|?？!！])\?(?=.)|\\[a-zA-Z]|\.\*|(?<=\))\+")
+
+
+def _literal_phrases(phrases):
+    for p in phrases:
+        if m := _REGEX_IN_PHRASE.search(p):
+            raise ValueError(f"phrase {p!r} has {m.group()!r}: a phrase is literal text with (a|b) "
+                             "alternatives and (x)? optional groups; write (s)? for an optional letter, "
+                             "or move it to `patterns`")
+    return phrases
+
+
 class Condition(_Strict):
     before: list[str] = []
     after: list[str] = []
@@ -50,12 +66,16 @@ class Condition(_Strict):
     # number. We will look into this."): only in `unless`
     around: list[str] = []
 
+    _literal = field_validator("before", "after", "sentence", "around")(classmethod(lambda cls, v: _literal_phrases(v)))
+
 
 class CustomerCondition(_Strict):
     """The customer's words before the turn: a brush-off is one only as an answer to what
     the customer said ("请耐心等待" after "怎么还没到", not after "好的谢谢")."""
     requires: list[str] = []
     unless: list[str] = []
+
+    _literal = field_validator("requires", "unless")(classmethod(lambda cls, v: _literal_phrases(v)))
 
     @model_validator(mode="after")
     def _says_something(self) -> "CustomerCondition":
@@ -89,6 +109,8 @@ class RuleSpec(_Strict):
             except re.error as e:
                 raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from e
         return patterns
+
+    _literal = field_validator("phrases", "when")(classmethod(lambda cls, v: _literal_phrases(v)))
 
     @model_validator(mode="after")
     def _has_matcher(self) -> "RuleSpec":
