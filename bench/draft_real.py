@@ -44,7 +44,8 @@ _SUBSTANCE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 def _set_messages(path: Path) -> list[dict]:
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     return [{"id": r["id"], "source": "heldout", "lang": r["lang"], "message": r["text"],
-             "channel": "social" if "@" in r["text"] and r["lang"] == "en" else "chat"} for r in rows]
+             "channel": "social" if "@" in r["text"] and r["lang"] == "en" else "chat",
+             "policy": _addressee(r["text"])} for r in rows]
 
 
 def _jddc_messages(path: Path) -> list[dict]:
@@ -74,6 +75,27 @@ _INDUSTRY = {
 
 def _industry(company: str) -> str:
     return next((k for k, v in _INDUSTRY.items() if company.lower() in v), "mall")
+
+
+# A held-out message names no addressee, so its words stand in for one: a message about a
+# flight goes to the airline, one about a phone line or broadband to the operator, the rest
+# to the mall (a bank's or a restaurant's customer is answered on the mall's policy, as a
+# company with no policy of its own would be).
+_BUSINESS_WORDS = {
+    "airline": re.compile(r"航班|班機|班机|机票|機票|登机|登機|值机|報到櫃|地勤|机场|機場|航空|里程|"
+                          r"\b(?:flights?|airlines?|airport|boarding|check-in|layover|miles|cabin crew|gate agent)\b", re.I),
+    "telecom": re.compile(r"宽带|寬頻|宽频|话费|話費|流量|信号|訊號|信號|携号转网|攜碼|攜號|手机卡|電話卡|SIM|月租|套餐|"
+                          r"基站|网速|網速|光猫|數據|上网|上網|\b(?:broadband|data plan|carrier|signal|roaming|"
+                          r"cell service|phone plan|porting|wi-?fi|internet)\b", re.I),
+}
+
+
+def _addressee(text: str) -> str:
+    handles = [h.lower() for h in re.findall(r"@(\w+)", text)]
+    for handle in handles:
+        if (kind := _industry(handle)) != "mall":
+            return kind
+    return next((k for k, words in _BUSINESS_WORDS.items() if words.search(text)), "mall")
 
 
 def _twcs_messages(path: Path) -> list[dict]:

@@ -27,6 +27,10 @@ NOT_FLAGGED = [
     "有什么不明白的随时联系小妹哦",
     "您联系过商家了吗?",
     "I'm not sure what you mean, but I'd be glad to help. Which store was it?",
+    # contact with a time; sympathy for a feeling the problem caused
+    "Someone from the billing team will reach out to you by 5pm today.",
+    "专员会在今天18点前与您联系",
+    "I'm sorry you're feeling let down by the late delivery; the refund is on its way today.",
     # 保证 / 一定 / 包 in other senses
     "为保证数据准确,麻烦您核对一下收货人信息。",
     "退货时还请您保证配件齐全哦",
@@ -158,6 +162,20 @@ FLAGGED = [
     ("Sorry, this is a restriction from the rights holders.", "blame_shifting"),
     ("Individual restaurants set their own prices for delivery.", "blame_shifting"),
     ("发货时间提前不了的哦 给您带来不便了", "negative_wording"),
+    # an apology for how the customer feels, not for what happened
+    ("We apologize if you feel that way, but the fee stands.", "defensive_language"),
+    ("Sorry you see it like that.", "defensive_language"),
+    ("如果我们的解释让您有这样的误会,我们很抱歉", "defensive_language"),
+    ("您非要这么想的话我们也没办法", "defensive_language"),
+    # the cause put outside the company's power
+    ("Weather delays are beyond our control.", "blame_shifting"),
+    ("Unfortunately that's not up to us.", "blame_shifting"),
+    ("这个超出了我们的控制范围", "blame_shifting"),
+    ("退款时间我们这边也决定不了", "blame_shifting"),
+    # contact promised with no time
+    ("Someone from the billing team will reach out to you.", "vague_promise"),
+    ("We'll be in contact.", "vague_promise"),
+    ("专员会与您联系的", "vague_promise"),
 ]
 
 
