@@ -92,6 +92,9 @@ NOT_FLAGGED = [
     # a promise waiting on the details asked for; a standing promise about opening hours
     "full name and postcode. I'll get this sorted for you once we have them.",
     "Our team is online 24/7 and answers as quickly as we can.",
+    # the same no with the way forward beside it
+    "We're unable to help with that here, but you can reach the Holidays team on 0344 000 000.",
+    "We don't have that information yet; we'll update you by 5pm today.",
 ]
 
 # Not this category, whatever else the reply holds.
@@ -138,6 +141,12 @@ FLAGGED = [
     ("这是兼容性问题,和第三方应用有关", "blame_shifting"),
     ("不排除是运营商限速导致的", "blame_shifting"),
     ("由于您未提供订单号,所以无法处理", "defensive_language"),
+    # a refusal to help or to tell, with nothing in its place
+    ("Unfortunately we are not able to assist with this request.", "negative_wording"),
+    ("We don't have any information on that, sorry.", "negative_wording"),
+    # a duty or a law named as the reason for no
+    ("We're only required to refund unopened items.", "defensive_language"),
+    ("Bags cost 10p as per legislation.", "defensive_language"),
     ("这个不能添加的亲", "negative_wording"),
     ("建议您耐心等待下", "negative_wording"),
     ("This would be a question for your local store.", "negative_wording"),
