@@ -749,3 +749,34 @@ def test_set_twelve_kinds(text, value):
 
 def test_an_amount_before_a_street_word_is_not_an_address():
     assert not [f for f in find_pii("we paid $1,250 Main St rent last month") if f[0] == "ADDRESS"]
+
+
+@pytest.mark.parametrize("text,value", [
+    ("line/telegram both li_wen_07 找我", "li_wen_07"),  # several apps named before one handle
+    ("viber too: daria.k88", "daria.k88"),
+    ("登录用户 chen_lu2019 进不去了", "chen_lu2019"),  # a login after its label
+    ("username: kellyb please reset it", "kellyb"),
+    ("acct: gpark / phone on file", "gpark"),  # a bare word standing alone after "acct:"
+    ("暱稱：阿豪打球去 被盜用了", "阿豪打球去"),  # a Chinese nickname
+    ("my page https://forum.example.org/members/tina_w77 got locked", "tina_w77"),
+    ("[买家] 广州市天河区体育东路\n[买家] 118号财富广场2506", "118号财富广场2506"),  # road and number split
+    ("refund to account\n6222\n0210\n8833\n1047", "8833"),  # one group per line
+])
+def test_set_twelve_follow_up_kinds(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("refund to my account: sort code 20-11-04 please", "sort"),  # said of the account, not a login
+    ("I'm the account holder. Can you check?", "holder"),
+    ("Account no. is on the bill", "no."),
+    ("open https://shop.example.com/account/reset?step=2", "reset"),  # a site's page, not a person
+    ("see https://m.example.cn/member/center?from=app", "center"),
+    ("昵称改不了 一直报错", "改不了"),  # said of the nickname
+    ("用户名不对 登不上", "不对"),
+    ("游戏账号UID 305512 充值没到", "UID"),
+    ("message us on WhatsApp: https://wa.me/12025550100", "https"),
+])
+def test_words_after_login_and_app_labels_are_left(text, word):
+    start = text.index(word)
+    assert not [f for f in find_pii(text) if f[1] <= start < f[2]], find_pii(text)

@@ -652,16 +652,19 @@ _PASSPORT_NEAR = re.compile(r"(?i)护照|護照|passport")
 # "my WeChat ID is", "on WeChat (ID: …)", "my QQ number is"). With no explicit label ("ID", "号", ":")
 # the value must look like an id (a digit, "_", "." or "-" in it), so "WeChat is down" is no id;
 # after "微信" a bare name ("加我微信 zhangsan") is one.
+_APPS = r"(?:weixin|wechat|qq|line|telegram|skype|kik|snap|snapchat|discord|viber|whatsapp)"
+# several apps named before one handle ("kik/snap both jay_22") are label, not value
 _SOCIAL = re.compile(
-    r"(?i)(?:微信|(?<![A-Za-z])(?:weixin|wechat|qq|line|telegram|skype)(?![A-Za-z]))"
-    r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|:|：|#|=|\(|（|"
-    r"(?<![A-Za-z])(?:id|is|was|number|no|num|handle|username|user name|account|name)(?![A-Za-z])\.?)){0,4})\s*"
-    r"(@?(?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}|\d{5,11})(?![A-Za-z0-9_])")
+    r"(?i)(?:微信|(?<![A-Za-z])" + _APPS + r"(?![A-Za-z]))"
+    r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|:|：|#|=|\(|（|/|(?<![A-Za-z])" + _APPS + r"(?![A-Za-z])|"
+    r"(?<![A-Za-z])(?:id|is|was|number|no|num|handle|username|user name|account|name|both|also|too)(?![A-Za-z])\.?)){0,4})\s*"
+    r"(@?(?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}(?:#\d{4})?|\d{5,11})(?![A-Za-z0-9_])")
 _SOCIAL_LABEL = re.compile(r"(?i)id|号|號|:|：|#|=|number|no|num|handle|user|account|name")
 # what is said of an id rather than the id ("my WeChat ID is private")
 _NOT_AN_ID = frozenset("private secret same below above here there changed unchanged different correct wrong blocked "
                        "banned deleted new old available unavailable attached missing invalid fine gone hacked "
-                       "locked frozen suspended".split())
+                       "locked frozen suspended http https kik snap snapchat line wechat whatsapp telegram discord viber skype "
+                       "both also".split())
 _ID_LIKE = re.compile(r"[0-9_.\-]|[a-z][A-Z]")
 # A bank account after its label, with a number word or "is" between ("户口號碼", "account number is",
 # "Account no."); Hong Kong banks write it in several groups ("004-123456-838").
@@ -703,7 +706,46 @@ _AT_DOMAIN = re.compile(r"(?i) at \s*[a-z0-9][a-z0-9-]*(?:" + _DOT + r"[a-z]{2,1
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _PASSPORT_SPACED = re.compile(r"(?<![A-Za-z0-9])[EeGg][ \-]\d{4}[ \-]\d{4}(?!\d)")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
-_SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line", "telegram", "skype")
+_SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line", "telegram", "skype", "kik", "snap", "discord", "viber",
+                 "whatsapp")
+# A login name after its label ("用户sunny_wu88", "account: omarh", "登录账号 zhaolei@corp-mail",
+# "遊戲帳號 小熊不睡覺"). An ASCII value must look like an id (a digit, "_", "." or "-" in it) or
+# follow an explicit ":" / "是"; a Chinese nickname only follows a nickname or login-name label.
+_LOGIN_LABELLED = re.compile(
+    r"(?i)(?<![A-Za-z])(?:用户名|用戶名|用户|用戶|会员名|會員名|登录账号|登錄帳號|登入帳號|登录名|登錄名|账号|帳號|"
+    r"游戏账号|遊戲帳號|username|user name|user id|userid|login|log-in|account|acct)"
+    r"(\s*(?:名|是|为|為|係|:|：|=|(?<![A-Za-z])(?:is|name|id)(?![A-Za-z]))?\s*)"
+    r"([A-Za-z][A-Za-z0-9_.\-]{1,29}[A-Za-z0-9_](?:@[A-Za-z0-9\-]{2,30}(?![.A-Za-z0-9]))?)(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
+# A name-only login (no digit, "_" or ".") follows only a login-name label and an explicit ":" or
+# "是", or stands alone after "account:" ("account: omarh / email ..."): otherwise a bare word
+# is said of the account ("account: sort code", "account holder")
+_ALONE_AFTER = re.compile(r"\s*(?:$|[/,;)，；）\n|])")
+_LOGIN_NAME_LABEL = re.compile(r"(?i)用户名|用戶名|会员名|會員名|登录名|登錄名|username|user name|login")
+# a site's own pages in a profile-like path ("/member/center", "/users/settings")
+_PAGE_WORDS = frozenset("center centre settings setting profile edit login logout signin signup register reset home "
+                        "index orders order me self info account dashboard security password".split())
+_NICK_LABELLED = re.compile(r"(?:昵称|暱稱|用户名|用戶名|游戏账号|遊戲帳號|游戏帐号|遊戲帳户)((?:是|为|為|:|：)?)\s*"
+                            r"([\u4e00-\u9fffA-Za-z0-9_]{2,12})(?=\s|$|[,，。!！?？;；、])")
+# with no "是" or ":" after the label, what follows may be said of the name ("昵称改不了",
+# "用户名不对"), not the name: a value opening with a verb or negation is no nickname
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NICK_NOT = frozenset("改修换換不没沒无無被已怎可能要还還也都就在有会會显顯叫设設重忘找登")
+_LOGIN_WORDS = ("用户", "用戶", "会员名", "會員名", "账号", "帳號", "登录名", "登錄名", "昵称", "暱稱", "user", "login", "log-in",
+                "account", "acct")
+# a profile page on any site ("https://app.example.com/users/dan.hughes91")
+# ("/account/reset" is a settings page, not a person)
+_PROFILE_PATH = re.compile(r"(?i)https?://[^\s/]+/(?:users?|u|profiles?|people|members?|@)/"
+                           r"([A-Za-z0-9_.\-]{3,40}[A-Za-z0-9_])(?![A-Za-z0-9_.\-])")
+# an address whose road ends one line and whose house number starts the next, maybe after the
+# chat's speaker tag ("[买家] 天津市南开区鞍山西道\n[买家] 192号金谷大厦1203"): the rest of that
+# line is the building and the room
+_ZH_ADDRESS_SPLIT = re.compile(
+    r"((?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r" ?){1,5}" + _N + r"{1,8}?" + _ROAD_SUFFIX + r")[ \t]*\n[ \t]*"
+    r"(?:[\[【][^\]】\n]{1,10}[\]】][ \t]*)?(" + _HOUSE_NO + r"(?:[^\s，,。；;!！?？]{0,24}[^\s，,。；;!！?？的])?)")
+# a bank account read out in groups, one per line, after its label
+_ACCOUNT_LINES = re.compile(
+    r"(?i)(?:account|acct|账号|帳號|账户|帳戶|卡号|卡號|card)[^\n]{0,24}((?:\n[ \t]*(?:[\[【][^\]】\n]{1,12}[\]】][ \t]*)?"
+    r"\d{3,6}[ \t]*(?=\n|$)){2,6})")
 _ACCOUNT_WORDS = ("账号", "帳號", "帳戶", "账户", "户口", "戶口", "account", "acct")
 _PERMIT_WORDS = ("通行", "回乡", "回鄉", "permit", "证件", "證件")
 _TW_PERMIT_WORDS = ("台胞", "taiwan")
@@ -761,6 +803,8 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
             v, between = m.group(2), m.group(1).lower()
             if v.lower() in _NOT_AN_ID or not v.isdigit() and re.search(r"(?<![a-z])(?:number|no|num)(?![a-z])", between):
                 continue  # a "QQ number" is digits
+            if v.isdigit() and re.match(r"[ \-.]?\d", t[m.end(2):m.end(2) + 2]):
+                continue  # digits in groups ("WhatsApp 00852 7854 5346") are a phone's
             if _SOCIAL_LABEL.search(between) or _ID_LIKE.search(v) or not t[m.start()].isascii():
                 add(("SOCIAL", m.start(2), m.end(2), 2))
     if any(w in low for w in _ACCOUNT_WORDS):
@@ -781,6 +825,30 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
     if "romance" in named and _ROMANCE_HINT.search(t):
         for m in _ROMANCE_ADDRESS.finditer(t):
             add(("ADDRESS", m.start(), m.end(), 6))
+    if any(w in low for w in _LOGIN_WORDS):
+        for m in _LOGIN_LABELLED.finditer(t):
+            v, between = m.group(2), m.group(1)
+            if v.lower() in _NOT_AN_ID or not (_ID_LIKE.search(v) or between.strip() and not v.isupper() and (
+                    _LOGIN_NAME_LABEL.fullmatch(m.group(0)[:m.start(1) - m.start()])
+                    or _ALONE_AFTER.match(t, m.end(2)))):
+                continue
+            add(("ACCOUNT", m.start(2), m.end(2), 5))
+        for m in _NICK_LABELLED.finditer(t):
+            if not m.group(1) and m.group(2)[0] in _NICK_NOT or not _CJK.search(m.group(2)):
+                continue
+            add(("ACCOUNT", m.start(2), m.end(2), 5))
+        if "\n" in t:
+            for m in _ACCOUNT_LINES.finditer(t):
+                for d in re.finditer(r"\d{3,6}", m.group(1)):
+                    add(("ACCOUNT", m.start(1) + d.start(), m.start(1) + d.end(), 3))
+    if "://" in t and "/" in t[t.find("://") + 3:]:
+        for m in _PROFILE_PATH.finditer(t):
+            if m.group(1).lower() not in _PAGE_WORDS:
+                add(("SOCIAL", m.start(1), m.end(1), 6))
+    if "\n" in t and _ZH_HINT.search(t):
+        for m in _ZH_ADDRESS_SPLIT.finditer(t):
+            add(("ADDRESS", m.start(1), m.end(1), 6))
+            add(("ADDRESS", m.start(2), m.end(2), 6))
     if _IBAN_HINT.search(t):
         for m in _IBAN.finditer(t):
             if _iban_ok(m.group(1)):
