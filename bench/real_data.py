@@ -195,6 +195,9 @@ def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
     clean turns on the random sample only (the flagged sample was chosen by the checker)."""
     labels = [json.loads(line) for path in paths for line in path.open(encoding="utf-8")]
     flags, right = Counter(), Counter()
+    # a flag on a span the judge found a problem in, of whatever category: judges split on
+    # the category of the same words ("please wait patiently": a vague promise or a brush-off)
+    right_any = 0
     gold, found = Counter(), Counter()
     clean = clean_pass = clean_all = clean_all_pass = 0
     missing = 0
@@ -208,6 +211,7 @@ def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
         for f in ours:
             flags[f["category"]] += 1
             right[f["category"]] += any(g["category"] == f["category"] and overlaps(f, g) for g in row["problems"])
+            right_any += any(overlaps(f, g) for g in row["problems"])
         if row["chat_ok"]:
             clean_all += 1
             clean_all_pass += r["passed"]
@@ -227,6 +231,7 @@ def score_labels(paths: list[Path], reviews: dict[str, dict]) -> None:
         print(f"  {cat:<26}{flags[cat]:>6}{right[cat]:>6}{prec:>10}{gold[cat]:>6}{found[cat]:>6}{rec:>8}")
     tf, tr, tg, tfo = sum(flags.values()), sum(right.values()), sum(gold.values()), sum(found.values())
     print(f"  {'all phrase flags':<26}{tf:>6}{tr:>6}{tr / max(tf, 1):>10.2f}{tg:>6}{tfo:>6}{tfo / max(tg, 1):>8.2f}")
+    print(f"  flags on a judged problem of any category: {right_any}/{tf} ({right_any / max(tf, 1):.2f})")
     print(f"  clean turns that pass: {clean_pass}/{clean} of the random sample "
           f"({clean_pass / max(clean, 1):.1%}); {clean_all_pass}/{clean_all} of all judged")
     _stratified(labels, reviews)

@@ -95,6 +95,10 @@ NOT_FLAGGED = [
     # the same no with the way forward beside it
     "We're unable to help with that here, but you can reach the Holidays team on 0344 000 000.",
     "We don't have that information yet; we'll update you by 5pm today.",
+    # the rules told, not made the reason for no
+    "Standard fare rules apply: you can change the date for a fee of $75.",
+    "Our terms apply to every booking made after 1 May.",
+    "Yes, you can share the voucher with anyone in your household.",
 ]
 
 # Not this category, whatever else the reply holds.
@@ -185,6 +189,14 @@ FLAGGED = [
     ("Someone from the billing team will reach out to you.", "vague_promise"),
     ("We'll be in contact.", "vague_promise"),
     ("专员会与您联系的", "vague_promise"),
+    # fairness to others or the rules made the reason for no; the mishap made ordinary
+    ("We need to be consistent with every passenger, so the fee stays.", "defensive_language"),
+    ("The seat was sold out, hence ticketing rules apply.", "defensive_language"),
+    ("Sorry, but that may happen with any carrier on busy days.", "defensive_language"),
+    # a refusal to tell, or to talk in the customer's channel; a verdict on their ask
+    ("For privacy reasons we can't share any details about other guests.", "negative_wording"),
+    ("We won't be able to correspond via text message on this.", "negative_wording"),
+    ("A voucher is not going to change the outcome here.", "negative_wording"),
 ]
 
 
