@@ -780,3 +780,30 @@ def test_set_twelve_follow_up_kinds(text, value):
 def test_words_after_login_and_app_labels_are_left(text, word):
     start = text.index(word)
     assert not [f for f in find_pii(text) if f[1] <= start < f[2]], find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("邮箱：zhou.min 在 163点com", "zhou.min 在 163点com"),  # 在 for "at" after an email label
+    ("新地址 花蓮縣吉安鄉中山路三段二十之一號", "中山路三段二十之一號"),  # a numeral house number with 之
+    ("遊戲ID：夜雨聞鈴 伺服器二區", "夜雨聞鈴"),  # a game name after its label
+    ("角色名 北冥有鱼 被封号了", "北冥有鱼"),
+    ("登入名稱：hoyin_chan07 鎖咗", "hoyin_chan07"),
+    ("我個賬戶係 siuming_88", "siuming_88"),
+    ("crashes right after I log in as dana_k_1990", "dana_k_1990"),
+    ("抖音 @Zz小周在路上 私信我", "Zz小周在路上"),
+    ("Instagram @lily在台北 有照片", "lily在台北"),  # a handle running on into Chinese
+    ("企业微信搜 Chen-Rui-Ops 就能加", "Chen-Rui-Ops"),
+    ("IBAN: DE89 3704\n0044 0532 0130 00", "0044 0532 0130 00"),  # an IBAN wrapped onto the next line
+    ("ship to 88 Broadway Unit 402, Vancouver", "88 Broadway Unit 402"),  # no street word, a unit after
+])
+def test_set_thirteen_kinds(text, value):
+    assert _masked_whole(text, value), find_pii(text)
+
+
+@pytest.mark.parametrize("text", [
+    "we sell 300 Dell Unit 5 docks a month",  # a count and a product, not an address
+    "我在 qq 上看到的活动",  # 在 with no email label
+    "客服热线 400-820-1234 一直占线",  # a company hotline is not personal data
+])
+def test_set_thirteen_look_alikes_are_left(text):
+    assert not [f for f in find_pii(text) if f[0] in ("ADDRESS", "EMAIL", "PHONE")], find_pii(text)

@@ -368,7 +368,7 @@ _BLDG = (r"(?: ?附?" + _N + r"{0,8}?(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z]|" + _CN_N
 # Section (by number or by direction: "四段", "北段"), lane and alley, then the house number
 # ("四段二一六巷三弄五號", "三百九十八号", "十九号附一号")
 _HOUSE_NO = (r"(?:(?:\d+|" + _CN_NUM + r"{1,4}|[东南西北中東])段)? ?(?:(?:\d+|" + _CN_NUM + r"{1,5}) ?[巷弄] ?)*"
-             r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7}) ?[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
+             r"(?:\d+(?:-\d+)?(?:之\d+)?|" + _CN_NUM + r"{1,7}(?:之" + _CN_NUM + r"{1,3})?) ?[号號](?:院)?(?:附(?:\d+|" + _CN_NUM + r"{1,3})[号號])?"
              r"(?:-\d{1,4}(?:-\d{1,4})?(?!\d))?")
 _ZH_ADDRESS = re.compile(
     r"(?:香港|澳门|澳門|北京|上海|天津|重庆|重慶|台湾|台灣|臺灣)?(?:" + _N + r"{1,7}?" + _UNIT_SUFFIX + r" ?){0,5}"
@@ -617,7 +617,7 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
 
 # (the app names of the labelled values below are found by their own label scan, _labels_in)
 _WORDY = re.compile(r"(?i)微信|wechat|weixin|wxid|\bqq\b|\bline\b|telegram|skype|通行证|通行證| at |\[at\]|\(at\)|（at）|【at】|#|"
-                    r"艾特|老鼠|加薇|薇信|威信")
+                    r"艾特|老鼠|加薇|薇信|威信|昵称|暱稱|角色名|用户名|用戶名|游戏id|遊戲id|游戏账号|遊戲帳號")
 # an email written to dodge a filter: "wang at gmail dot com", "wang[at]qq.com", "li（at）163点com",
 # "wang@ qq .com", "gaoyan#sohu.com". Chinese text may touch it on either side ("发到li(at)qq.com"),
 # and a full stop may end the sentence after it ("... at fastmail dot com."); a dot with a space
@@ -656,7 +656,7 @@ _APPS = r"(?:weixin|wechat|qq|line|telegram|skype|kik|snap|snapchat|discord|vibe
 # several apps named before one handle ("kik/snap both jay_22") are label, not value
 _SOCIAL = re.compile(
     r"(?i)(?:微信|(?<![A-Za-z])" + _APPS + r"(?![A-Za-z]))"
-    r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|:|：|#|=|\(|（|/|(?<![A-Za-z])" + _APPS + r"(?![A-Za-z])|"
+    r"((?:\s*(?:号码|號碼|账号|帳號|号|號|是|为|為|係|搜索|搜尋|搜|:|：|#|=|\(|（|/|(?<![A-Za-z])" + _APPS + r"(?![A-Za-z])|"
     r"(?<![A-Za-z])(?:id|is|was|number|no|num|handle|username|user name|account|name|both|also|too)(?![A-Za-z])\.?)){0,4})\s*"
     r"(@?(?:wxid_)?[A-Za-z][A-Za-z0-9_.\-]{3,30}(?:#\d{4})?|\d{5,11})(?![A-Za-z0-9_])")
 _SOCIAL_LABEL = re.compile(r"(?i)id|号|號|:|：|#|=|number|no|num|handle|user|account|name")
@@ -672,7 +672,12 @@ _ACCOUNT_LABELLED = re.compile(
     r"(?i)(?:银行账号|銀行帳號|账号|帳號|帳戶|账户|户口|戶口|account|acct\.?)"
     r"(?:\s*(?:号码|號碼|号|號|是|为|為|係|:|：|#|(?<![a-z])(?:no\.?|number|num|is|was)(?![a-z])))*\s*"
     r"(\d[\d \-]{4,28}\d)(?!\d)")
-_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
+# (its groups may wrap onto the next line: "NL92 INGB\n7625 5662 58"; the checksum decides)
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:(?: ?| ?\n)[A-Z0-9]{4}){3,7}(?:(?: ?| ?\n)[A-Z0-9]{1,3})?)(?![A-Za-z0-9])")
+# a street with no street word, its house number before and its unit after ("455 Kingsway Unit 1208,"),
+# the line or the clause ending there ("300 Dell Unit 5 docks" is a count)
+_EN_UNIT_ADDRESS = re.compile(r"(?<![\w$£€.,])\d{1,5} [A-Z][a-z]{2,20}(?: [A-Z][a-z]{2,20})? (?:Unit|Apt\.?|Apartment|Suite|Ste\.?|#) ?"
+                              r"\d{1,5}[A-Z]?(?=\s*(?:[,;\n)]|$))")
 
 
 # a number read out in English words ("four one five, five five five, zero one nine one")
@@ -695,7 +700,7 @@ _ROMANCE_ADDRESS = re.compile(
 
 
 def _iban_ok(value: str) -> bool:
-    v = value.replace(" ", "")
+    v = value.replace(" ", "").replace("\n", "")
     if not 15 <= len(v) <= 34:
         return False
     n = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
@@ -712,7 +717,8 @@ _SOCIAL_WORDS = ("微信", "wechat", "weixin", "wxid", "qq", "line", "telegram",
 # "遊戲帳號 小熊不睡覺"). An ASCII value must look like an id (a digit, "_", "." or "-" in it) or
 # follow an explicit ":" / "是"; a Chinese nickname only follows a nickname or login-name label.
 _LOGIN_LABELLED = re.compile(
-    r"(?i)(?<![A-Za-z])(?:用户名|用戶名|用户|用戶|会员名|會員名|登录账号|登錄帳號|登入帳號|登录名|登錄名|账号|帳號|"
+    r"(?i)(?<![A-Za-z])(?:用户名|用戶名|用户|用戶|会员名|會員名|登录账号|登錄帳號|登入帳號|登录名称|登錄名稱|登入名稱|登录名|登錄名|"
+    r"登入名|账号|帳號|賬號|賬戶|账户|帳戶|(?:logged in|log in|login|signed in|sign in) as|"
     r"游戏账号|遊戲帳號|username|user name|user id|userid|login|log-in|account|acct)"
     r"(\s*(?:名|是|为|為|係|:|：|=|(?<![A-Za-z])(?:is|name|id)(?![A-Za-z]))?\s*)"
     r"([A-Za-z][A-Za-z0-9_.\-]{1,29}[A-Za-z0-9_](?:@[A-Za-z0-9\-]{2,30}(?![.A-Za-z0-9]))?)(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
@@ -724,13 +730,15 @@ _LOGIN_NAME_LABEL = re.compile(r"(?i)用户名|用戶名|会员名|會員名|登
 # a site's own pages in a profile-like path ("/member/center", "/users/settings")
 _PAGE_WORDS = frozenset("center centre settings setting profile edit login logout signin signup register reset home "
                         "index orders order me self info account dashboard security password".split())
-_NICK_LABELLED = re.compile(r"(?:昵称|暱稱|用户名|用戶名|游戏账号|遊戲帳號|游戏帐号|遊戲帳户)((?:是|为|為|:|：)?)\s*"
+_NICK_LABELLED = re.compile(r"(?:昵称|暱稱|用户名|用戶名|游戏账号|遊戲帳號|游戏帐号|遊戲帳户|游戏(?:ID|id)|遊戲(?:ID|id)|"
+                            r"(?:游戏|遊戲)?角色名(?:称|稱)?)((?:是|为|為|係|:|：)?)\s*"
                             r"([\u4e00-\u9fffA-Za-z0-9_]{2,12})(?=\s|$|[,，。!！?？;；、])")
 # with no "是" or ":" after the label, what follows may be said of the name ("昵称改不了",
 # "用户名不对"), not the name: a value opening with a verb or negation is no nickname
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NICK_NOT = frozenset("改修换換不没沒无無被已怎可能要还還也都就在有会會显顯叫设設重忘找登")
-_LOGIN_WORDS = ("用户", "用戶", "会员名", "會員名", "账号", "帳號", "登录名", "登錄名", "昵称", "暱稱", "user", "login", "log-in",
+_LOGIN_WORDS = ("用户", "用戶", "会员名", "會員名", "账号", "帳號", "賬號", "賬戶", "账户", "帳戶", "登录名", "登錄名", "登入名",
+                "昵称", "暱稱", "角色名", "游戏id", "遊戲id", "user", "login", "log-in", "log in", "logged in", "sign",
                 "account", "acct")
 # a profile page on any site ("https://app.example.com/users/dan.hughes91")
 # ("/account/reset" is a settings page, not a person)
@@ -849,6 +857,9 @@ def _more_spans(t: str, named: dict) -> list[tuple[str, int, int, int]]:
         for m in _ZH_ADDRESS_SPLIT.finditer(t):
             add(("ADDRESS", m.start(1), m.end(1), 6))
             add(("ADDRESS", m.start(2), m.end(2), 6))
+    if "Unit" in t or "Apt" in t or "Suite" in t or "Ste" in t or "Apartment" in t or " #" in t:
+        for m in _EN_UNIT_ADDRESS.finditer(t):
+            add(("ADDRESS", m.start(), m.end(), 6))
     if _IBAN_HINT.search(t):
         for m in _IBAN.finditer(t):
             if _iban_ok(m.group(1)):
@@ -966,11 +977,11 @@ _PROFILE_LINK = re.compile(
     r"|(?i:paypal\.me|cash\.app|venmo\.com(?:/u)?)/[$A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_]"
     r"|(?i:t\.me|telegram\.me|line\.me/ti/p)/[~@A-Za-z0-9_\-]{4,40}")
 # an email read out (a voice transcript): "邮箱是 w a n g l e i 八八 at 一六三 点 com",
-# "email 係 wing 底線 ling 八九 at gmail 點 com": after an email label, to its ending
+# "email 係 wing 底線 ling 八九 at gmail 點 com", "邮箱:yang 在 qq点com": after an email label, to its ending
 _SPOKEN_EMAIL = re.compile(
     r"(?i)(?:邮箱|郵箱|信箱|电邮|電郵|e-?mail|mail)(?:前缀|前綴)?\s*(?:是|係|为|為|:|：|is|address is)?\s*"
     r"((?:[a-z0-9_.\-]|\s|底线|底線|下划线|下劃線|点|點|dot|underscore|[零〇一幺么二两三四五六七八九]){2,60}?"
-    r"\s*(?:at|艾特|小老鼠|老鼠|@)\s*(?:[a-z0-9\-]|\s|[零〇一幺么二两三四五六七八九]){2,30}?"
+    r"\s*(?:at|艾特|小老鼠|老鼠|@|在)\s*(?:[a-z0-9\-]|\s|[零〇一幺么二两三四五六七八九]){2,30}?"
     r"\s*(?:点|點|dot|\.)\s*(?:com|net|org|edu|cn|hk|tw|sg|uk|co)(?:\s*(?:点|點|dot|\.)\s*(?:cn|hk|tw|uk|sg))?)(?![a-z])")
 _EMAIL_WORD = re.compile(r"(?i)mail|邮|郵|箱")  # (the label's words, before the long regex runs)
 # a payment address with no domain ending: an Indian UPI id ("rahul.k@okhdfcbank", "98203…@ybl")
@@ -981,8 +992,10 @@ _FIXED_ID = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{5}\d{4}[A-Z]|[STFGM]\d{7}[A-Z]
 # its owner. After its label only: "/K8Q2.P3" could be a path anywhere else.
 _CARRIER = re.compile(r"(?:載具|载具|手機條碼|手机条码|carrier)[^/\n]{0,8}(/[0-9A-Z+\-.]{7})(?![0-9A-Za-z+\-])")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[a-z0-9]{6,24}(?![A-Za-z0-9_])")
-# an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns")
-_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}(?![\w@(])")  # ("@SUM(A1)" is a formula)
+# an @handle anywhere: a person on a social network ("@mikeyb_reviews", "Instagram @lenakdesigns",
+# "@momo在吃饭" running on into Chinese up to a space or a stop)
+_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@])@[A-Za-z0-9_](?:[A-Za-z0-9_]|\.(?=[A-Za-z0-9_])){1,30}"
+                        r"(?:[\u4e00-\u9fff]{1,12}(?=[\s,，。!！?？]|$))?(?![\w@(])")  # ("@SUM(A1)" is a formula)
 _PHONE_LIKE = re.compile(r"\+?\d+(?:[\-.]\d+)+")
 _STOP_WORDS = frozenset("me us you him her them it is was the a an and or to at on in my your our if for of with "
                         "please pls thanks thank ok okay but so".split())
