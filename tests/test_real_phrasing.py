@@ -98,6 +98,9 @@ NOT_FLAGGED = [
     # the rules told, not made the reason for no
     "Standard fare rules apply: you can change the date for a fee of $75.",
     "Our terms apply to every booking made after 1 May.",
+    # a contact promised on a day the event fixes is a time
+    "安装师傅上门前一天会联系您确认时间",
+    "配送员当天会电话联系您的",
     "Yes, you can share the voucher with anyone in your household.",
 ]
 
@@ -197,6 +200,8 @@ FLAGGED = [
     ("For privacy reasons we can't share any details about other guests.", "negative_wording"),
     ("We won't be able to correspond via text message on this.", "negative_wording"),
     ("A voucher is not going to change the outcome here.", "negative_wording"),
+    # a no in netspeak, or a bare no with only a "sorry" after it
+    ("这个小妹也是木有办法的呢", "negative_wording"),
 ]
 
 
@@ -218,3 +223,13 @@ def test_real_phrasing_that_is_a_problem_is_flagged(reply, category):
 def test_an_apology_with_zhiqian_counts():
     r = check_reply(PLAYBOOK, "对于配送延误,我们深表致歉。")
     assert r.structure["apology"] == "present"
+
+
+def test_a_bare_no_with_only_a_sorry_after_it_is_curt():
+    """The customer asked; the whole answer is "can't" and a sorry, nothing offered instead."""
+    r = check_reply(PLAYBOOK, "这个订单小妹操作不了的哦 不好意思", complaint="能帮我把地址改一下吗",
+                    required=frozenset())
+    assert "negative_wording" in {f.category for f in r.findings}
+    r = check_reply(PLAYBOOK, "这个订单小妹操作不了的哦 不好意思 您可以取消后重新下单", complaint="能帮我把地址改一下吗",
+                    required=frozenset())
+    assert "negative_wording" not in {f.category for f in r.findings}
