@@ -101,6 +101,9 @@ NOT_FLAGGED = [
     # a contact promised on a day the event fixes is a time
     "安装师傅上门前一天会联系您确认时间",
     "配送员当天会电话联系您的",
+    # a note left or an escalation made, reported as done
+    "已经为您留言给站点了哦",
+    "小妹已经帮您升级处理了",
     "Yes, you can share the voucher with anyone in your household.",
 ]
 
@@ -192,6 +195,8 @@ FLAGGED = [
     ("Someone from the billing team will reach out to you.", "vague_promise"),
     ("We'll be in contact.", "vague_promise"),
     ("专员会与您联系的", "vague_promise"),
+    ("已经为您反馈给售后了", "vague_promise"),  # a feedback reported done still waits on an answer
+    ("小妹这边帮您留言一下", "vague_promise"),
     # fairness to others or the rules made the reason for no; the mishap made ordinary
     ("We need to be consistent with every passenger, so the fee stays.", "defensive_language"),
     ("The seat was sold out, hence ticketing rules apply.", "defensive_language"),
