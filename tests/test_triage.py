@@ -108,3 +108,22 @@ def test_topics_say_what_a_question_is_about(message, topics):
 ])
 def test_a_brush_with_death_is_a_danger_and_a_laugh_is_not(message, danger):
     assert triage(message, P).safety is danger
+
+
+@pytest.mark.parametrize("message,danger", [
+    # a body already hurt, said plainly, with no word of fire or injury
+    ("孩子把玩具里的纽扣电池误吞了 现在在去医院的路上", True),
+    ("送餐的电动车把我爸撞倒了，头上缝了三针", True),
+    ("my daughter broke her wrist when the scooter brake failed", True),
+    ("Son got hit by your courier van in our driveway", True),
+    ("the kettle lid flew off and scalded my hand", True),
+    ("we ordered the gluten free pizza and now my throat is swelling", True),
+    ("司机把车门锁着不让我下，我很害怕", True),
+    # a degree, a scare or a card machine: no danger
+    ("这个麻辣锅辣到爆炸 有没有微辣", False),
+    ("排队排得我头都要炸了", False),
+    ("your app almost gave me a heart attack with that balance", False),
+    ("the ATM swallowed my card again", False),
+])
+def test_a_hurt_said_plainly_is_a_danger_and_a_figure_is_not(message, danger):
+    assert triage(message, P).safety is danger
