@@ -193,19 +193,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _text(value: str | None, file: str | None, what: str, *, required: bool = True) -> str | None:
-    """A text argument: the text itself, "-" for stdin, or the --*-file given instead. Text is
-    never looked up as a path."""
+def _text(value: str | None, file: str | None, what: str, flags: str, *, required: bool = True) -> str | None:
+    """A text argument (`what`, given by `flags`): the text itself, "-" for stdin, or the file
+    given instead; neither, with text piped in, the text piped in. Text is never looked up as
+    a path."""
     if value is not None and file is not None:
         raise InputError(f"give the {what} as text or as a file, not both", field=what)
     if file is not None:
         data = Path(file).read_bytes()  # OSError: reported with the file name
     elif value == "-":
         data = sys.stdin.buffer.read()
+    elif value is None and required and not sys.stdin.isatty() and (data := sys.stdin.buffer.read()).strip():
+        pass  # piped in
     elif value is not None:
         return value
     elif required:
-        raise InputError(f"no {what}: give it as text, - for stdin, or with --{what}-file", field=what)
+        raise InputError(f"no {what}: give it as {flags}, - for stdin, or pipe it in", field=what)
     else:
         return None
     try:
@@ -225,8 +228,8 @@ def _review(args) -> int:
     from .checker.check import check_reply
     from .settings import get_settings
 
-    reply = _text(args.reply, args.file, "file")
-    complaint = _text(args.complaint, args.complaint_file, "complaint-file", required=False)
+    reply = _text(args.reply, args.file, "reply", "text or with --file")
+    complaint = _text(args.complaint, args.complaint_file, "complaint", "--complaint or --complaint-file", required=False)
     settings = get_settings()
     if args.rubric:
         settings = settings.replace(rubric_dir=Path(args.rubric))
@@ -402,7 +405,7 @@ def _draft(args) -> int:
         settings = settings.replace(model="" if args.model == "offline" else args.model)
     from pydantic import ValidationError
 
-    message = _text(args.message, args.message_file, "message-file")
+    message = _text(args.message, args.message_file, "message", "--message or --message-file")
     try:
         req = DraftRequest(message=message, customer_name=args.customer_name,
                            order_id=args.order_id, channel=args.channel, lang=args.lang,

@@ -44,6 +44,20 @@ def test_review_reads_a_file_and_stdin(tmp_path):
     assert from_file["findings"][0]["text"] == "稍后"
 
 
+def test_text_piped_in_with_no_argument_is_read():
+    piped = json.loads(tactful("review", "--format", "json", stdin="稍后联系您。".encode()).stdout)
+    assert piped["findings"][0]["text"] == "稍后"
+    draft = json.loads(tactful("draft", "--json", stdin="快递三天了还没收到".encode()).stdout)
+    assert draft["triage"]["scenario"] == "late_or_lost_parcel"
+
+
+def test_no_text_at_all_names_the_options_to_give_it():
+    res = subprocess.run([sys.executable, "-m", "service", "draft"], capture_output=True, cwd=ROOT, timeout=120,
+                         stdin=subprocess.DEVNULL)  # (an empty pipe: an empty message)
+    assert res.returncode == 2 and "Traceback" not in res.stderr.decode()
+    assert "no message: give it as --message or --message-file" in res.stderr.decode()
+
+
 @pytest.mark.parametrize("args,stdin,message", [
     (["review", "   "], None, "reply is empty"),
     (["review", "-"], b"\xff\xfe bad", "not valid UTF-8"),
@@ -125,7 +139,7 @@ def test_text_naming_a_file_is_still_text(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["review", "--file", "/no/such/reply.txt"], "/no/such/reply.txt: No such file or directory"),
     (["review", "好的", "--file", "x.txt"], "not both"),
-    (["review"], "no file"),
+    (["review"], "no reply: give it as text or with --file"),
     (["draft", "--message-file", "/no/such/ticket.txt"], "No such file or directory"),
 ])
 def test_errors_exit_2_with_one_line(args, message):
