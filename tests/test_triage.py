@@ -127,3 +127,25 @@ def test_a_brush_with_death_is_a_danger_and_a_laugh_is_not(message, danger):
 ])
 def test_a_hurt_said_plainly_is_a_danger_and_a_figure_is_not(message, danger):
     assert triage(message, P).safety is danger
+
+
+@pytest.mark.parametrize("message,issues", [
+    # a fee or a charge the customer did not expect, beside another problem
+    ("洗衣机才用三个月就漏水,叫维修还要收出勤费", {"defective_or_wrong_item", "billing"}),
+    ("gym app crashed during checkout and now I've been hit with a late fee", {"outage", "billing"}),
+    ("影音平台涨价也不通知,直接从信用卡扣新的价钱", {"billing"}),
+    # staff who deny it is theirs, or pass the customer between them
+    ("包裹卡在海关一个月了,物流说不关他们的事", {"late_or_lost_parcel", "poor_service"}),
+    ("my package still hasn't arrived after 12 days, courier says contact the sender", {"late_or_lost_parcel", "poor_service"}),
+])
+def test_a_second_problem_named_by_its_own_words_is_an_issue(message, issues):
+    assert issues <= {i.kind for i in triage(message, P).issues}
+
+
+@pytest.mark.parametrize("message,absent", [
+    ("等了两个月的退款还没到", "late_or_lost_parcel"),  # the 还没到 of 退款还没到 is the refund's
+    ("请问往境外汇款手续费怎么算?", "billing"),  # a question about a fee is no charge disputed
+    ("我的快递没有损坏,就是还没到", "defective_or_wrong_item"),  # a problem said not to be there
+])
+def test_a_word_inside_another_or_negated_names_no_problem(message, absent):
+    assert absent not in {i.kind for i in triage(message, P).issues}

@@ -350,6 +350,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     danger_said = hazard is not None and hazard.search(matched) is not None
     first: dict[str, int] = {}
     keyword_at: dict[str, tuple[int, int]] = {}
+    scenario_hits: list[tuple[str, int, int]] = []
     escalate = set()
     topics: list[str] = []
     topic_at: dict[str, tuple[int, int]] = {}
@@ -362,6 +363,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
             if kind == "scenario":
                 first.setdefault(name, start)
                 keyword_at.setdefault(name, (start, end + 1))
+                scenario_hits.append((name, start, end + 1))
             elif kind == "topic":
                 if name not in topics:
                     topics.append(name)
@@ -382,6 +384,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     for said, at, _ in praise_at:  # "退款已经到账了，谢谢": the refund is over, the thanks is not sarcasm
         if said != "resolved" and not (said == "no" and any(a <= at < b for a, b in resolved)):
             praise_said.add(said)
+    # each scenario's first keyword said on its own: not negated or quoted, nor inside a longer
+    # keyword of another scenario (the 还没到 of 退款还没到)
+    named: dict[str, tuple[int, int]] = {}
+    for name, at, end in scenario_hits:
+        if name not in named and not _marked(norm, at) and not any(
+                a <= at and end <= b and b - a > end - at and n != name for n, a, b in scenario_hits):
+            named[name] = (at, end)
     # said as a fact only: not negated, hypothetical or a near miss (severity_signals.py)
     signals = signals_in(matched, signal_hits, c.signal_patterns or {})
     rule_scenario = next((s for s in c.spec.scenarios if s in first), "other")
@@ -454,6 +463,15 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                 open_ = max(_OPEN_KINDS, key=lambda k: whole.get(k, 0.0))
                 kept = [Issue(scenario=open_, text=prepare(said).strip()[:200], score=round(whole.get(open_, 0.0), 3))]
             issues = kept
+        # a second problem named by its own keyword ("寄回两周了,退款还没到" of a parcel, "and
+        # the agent hung up"): an issue the classifier's clauses may not have been sure of
+        have = {i.scenario for i in issues}
+        for s in SCENARIOS[1:]:
+            if (s in named and s not in _OPEN_KINDS and s not in have
+                    and not ("safety_emergency" in have and _danger_word(hazard, matched, *named[s]))):
+                # (a danger's own word names no second problem: "my driver crashed")
+                text = _clause(message, *named[s]) or prepare(said).strip()
+                issues.append(Issue(scenario=s, text=text[:200], score=round(whole.get(s, 0.0), 3)))
     safety = rule_scenario == "safety_emergency" or any(i.scenario == "safety_emergency" for i in issues)
     asked = next((t for t in topics if t in c.spec.requests and not _their_words(norm, topic_at[t][0])), None)
     guess = max(whole, key=whole.get) if use_model else None  # the classifier's reading of the whole
