@@ -151,9 +151,10 @@ def test_the_mall_keeps_the_nine_built_in_scenarios_and_names_a_late_refund():
     for message, scenario in [("快递还没收到", "late_or_lost_parcel"), ("I was charged twice for my order", "billing")]:
         t = triage(message, PLAYBOOK)
         assert (t.scenario, t.kind) == (scenario, scenario)
-    # its scenarios of its own: a refund that is late is not a charge made in error, and a scam
-    # by someone posing as the mall is more than a break-in
+    # its scenarios of its own: a refund that is late and a fee in dispute are not a charge made
+    # in error, and a scam by someone posing as the mall is more than a break-in
     assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing"),
+                                                                    ("charge_dispute", "billing"),
                                                                     ("invoice_problem", "billing"),
                                                                     ("scam", "account_security")]
     t = triage("退货寄回去三周了，退款还没到账", PLAYBOOK)
@@ -252,6 +253,23 @@ def test_a_late_refund_is_chased_not_reversed_as_a_wrong_charge(client, message,
     d = client.post("/v1/drafts", json={"message": message, "lang": lang}).json()
     assert d["triage"]["scenario"] == "refund_delay", d["triage"]
     assert chase in d["text"], d["text"]
+    assert "多扣" not in d["text"] and "extra charge" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message,lang,review", [
+    ("洗衣机才用三个月就漏水,叫维修还要收出勤费", "zh-Hans", "24小时内核对这笔费用"),
+    ("點解我張單會有『行政費』$50？簽約嗰陣冇人講過", "zh-Hant", "24小時內核對這筆"),
+    ("Why is there a £4.99 'service fee' on a £6 order? That wasn't shown until the very last screen", "en",
+     "We check this charge within 24 hours"),
+])
+def test_a_disputed_fee_is_checked_not_refunded_on_the_spot(client, message, lang, review):
+    """A fee the customer did not expect may or may not be wrong: "the extra charge goes back
+    within 24 hours" promises a refund nobody has agreed to. It is checked within the policy's
+    time, and refunded only if it should not have been charged."""
+    d = client.post("/v1/drafts", json={"message": message, "lang": lang}).json()
+    assert d["triage"]["scenario"] == "charge_dispute", d["triage"]
+    assert review in d["text"], d["text"]
     assert "多扣" not in d["text"] and "extra charge" not in d["text"], d["text"]
     assert d["review"]["passed"], d["review"]["findings"]
 

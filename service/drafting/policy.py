@@ -59,6 +59,7 @@ class Refunds(_Strict):
     processing_business_days: int = Field(gt=0)
     duplicate_charge_hours: int = Field(gt=0)
     chase_hours: int | None = Field(default=None, gt=0)  # a refund that is late: where it is, within N hours
+    charge_review_hours: int | None = Field(default=None, gt=0)  # a disputed charge checked within N hours
 
 
 class Shipping(_Strict):
