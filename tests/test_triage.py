@@ -149,3 +149,13 @@ def test_a_second_problem_named_by_its_own_words_is_an_issue(message, issues):
 ])
 def test_a_word_inside_another_or_negated_names_no_problem(message, absent):
     assert absent not in {i.kind for i in triage(message, P).issues}
+
+
+@pytest.mark.parametrize("message,danger", [
+    ("Bought the season pass, got charged, DLC still shows as locked", False),  # a feature locked
+    ("my account is locked again, third time this week", False),
+    ("the driver locked the doors and won't let me out", True),  # a person locked in
+    ("my toddler got locked in the car in this heat", True),
+])
+def test_a_thing_locked_is_no_danger_and_a_person_locked_in_is(message, danger):
+    assert triage(message, P).safety is danger
