@@ -159,3 +159,13 @@ def test_a_word_inside_another_or_negated_names_no_problem(message, absent):
 ])
 def test_a_thing_locked_is_no_danger_and_a_person_locked_in_is(message, danger):
     assert triage(message, P).safety is danger
+
+
+@pytest.mark.parametrize("message,praise", [
+    ("Wow--great customer service @AlaskaAir! Thank you!", True),  # read as poor service by the classifier
+    ("東西很好用，出貨也超快，給你們一百個讚👍", True),
+    ("Ordered a size M hoodie, got an XL in a completely different colour. Great job 👏", False),  # sarcasm
+    ("the air fryer basket is warped and the handle came off thanks", False),  # a closing thanks
+])
+def test_praise_the_classifier_reads_as_a_complaint_is_praise_where_no_clause_complains(message, praise):
+    assert triage(message, P).praise is praise

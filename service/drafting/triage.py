@@ -262,6 +262,7 @@ _DIGITS = re.compile(r"[\d\W_]+")
 # fields, not the customer's words; the classifier does not read them as a charge
 _ORDER_CARD = re.compile(r"(?:咨询订单号|订单编号|订单号|订单金额|下单时间|商品ID|商家ID|商品编号|訂單編號|訂單金額|下單時間)\s*[:：]\s*"
                          r"[￥¥$]?(?:\[[^\]]*\](?:\s*\[[^\]]*\])?|[\w-]+)?", re.I)
+_COURTESY = re.compile(r"(?:thanks?(?: you)?(?: so much)?|thx|ty|cheers|谢谢(?:你们|您)?|多谢|感谢|唔该)", re.I)
 _URGENCY = {s: i for i, s in enumerate(SCENARIOS)}
 _TIER = {t: i for i, t in enumerate(TIERS)}
 
@@ -532,7 +533,8 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     over = bool(resolved) and thanks == {"yes"} and all(
         any(a <= at < b for a, b in resolved) for at, _ in keyword_at.values())
     praise = (not safety and danger < SAFETY_UNSURE and (rule_scenario in ("other", "inquiry") or over)
-              and (not sure or over) and not signals and not topics and thanks == {"yes"})
+              and (not sure or over or _praise_throughout(norm, praise_at, model if use_model else None))
+              and not signals and not topics and thanks == {"yes"})
     # nothing said yet ("在吗", "我要转人工", an order card alone, "hi @Delta"): no keyword, topic or
     # signal, no complaint the classifier is sure of, and no words left once greetings, filler,
     # handles and placeholders are taken out. An apology would be for nothing: the reply asks.
@@ -562,6 +564,26 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 
 
 _LINK = re.compile(r"https?://\S+")
+
+
+def _praise_throughout(norm: str, praise_at, model) -> bool:
+    """Praise the classifier misreads as a complaint ("great customer service! Thank you!" as
+    poor service): a word of praise beyond a courteous thanks, and no clause without one that
+    the classifier is sure is a complaint ("got an XL in a different colour. Great job 👏" is
+    not praise; "东西很好用，出货也超快，点个赞" is)."""
+    said = [(a, b) for kind, a, b in praise_at if kind == "yes"]
+    if model is None or not any(not _COURTESY.fullmatch(norm[a:b].strip()) for a, b in said):
+        return False
+    start = 0
+    for m in [*_CLAUSE_END.finditer(norm), None]:
+        end = m.start() if m else len(norm)
+        clause = norm[start:end]
+        if clause.strip() and not any(start <= a < end for a, _ in said):
+            p = model.proba(clause)
+            if any(p[k] >= CLAUSE_SURE for k in p if k not in _OPEN_KINDS):
+                return False
+        start = end + 1
+    return True
 
 
 def _danger_word(hazard: re.Pattern | None, matched: str, start: int, end: int) -> bool:
