@@ -156,6 +156,7 @@ def test_the_mall_keeps_the_nine_built_in_scenarios_and_names_a_late_refund():
     assert [(s.id, s.kind) for s in PLAYBOOK.policy.scenarios] == [("refund_delay", "billing"),
                                                                     ("charge_dispute", "billing"),
                                                                     ("invoice_problem", "billing"),
+                                                                    ("account_access", "account_security"),
                                                                     ("scam", "account_security")]
     t = triage("退货寄回去三周了，退款还没到账", PLAYBOOK)
     assert (t.scenario, t.kind) == ("refund_delay", "billing")
@@ -271,6 +272,24 @@ def test_a_disputed_fee_is_checked_not_refunded_on_the_spot(client, message, lan
     assert d["triage"]["scenario"] == "charge_dispute", d["triage"]
     assert review in d["text"], d["text"]
     assert "多扣" not in d["text"] and "extra charge" not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]["findings"]
+
+
+@pytest.mark.parametrize("message,scenario", [
+    ("@AskPlayStation Is there a way to get a psn account unbanned", "account_access"),
+    ("I can't log into my account, it says my password is incorrect but it's the one I've used for years", "account_access"),
+    ("我的账号被封了,我什么都没做", "account_access"),
+    ("账号被盗了,现在登不上,密码错误", "account_security"),  # someone else in it: a break-in
+    ("someone hacked my account and now it says my password is incorrect", "account_security"),
+])
+def test_a_locked_account_is_checked_and_a_break_in_is_frozen(client, message, scenario):
+    """"Is there a way to get my account unbanned" got "we can freeze your account" and a
+    security investigation: an account locked, banned or refusing a login, with no sign of
+    anyone else in it, gets a check of why and how to restore it; a break-in keeps the freeze."""
+    d = client.post("/v1/drafts", json={"message": message}).json()
+    assert d["triage"]["scenario"] == scenario, d["triage"]
+    restore = any(w in d["text"] for w in ("恢复的办法", "how to restore it"))
+    assert restore is (scenario == "account_access"), d["text"]
     assert d["review"]["passed"], d["review"]["findings"]
 
 

@@ -70,6 +70,7 @@ class Shipping(_Strict):
 class AccountSecurity(_Strict):
     freeze_minutes: int = Field(gt=0)
     investigation_hours: int = Field(gt=0)
+    access_check_hours: int | None = Field(default=None, gt=0)  # why an account cannot be used, within N hours
 
 
 class Outage(_Strict):
@@ -146,6 +147,9 @@ class CompanyScenario(_Strict):
     name: Localised  # how a draft names the problem: "航班延误或取消", "a delayed or cancelled flight"
     keywords: tuple[str, ...] = Field(min_length=1)  # simplified Chinese, lower-case English, as in triage.yaml
     severity: Tier | None = None  # default: the kind's (triage.yaml)
+    # words that, anywhere in the text, say it is not this scenario ("被盗" beside "密码错误": a
+    # break-in, not a locked account)
+    unless: tuple[str, ...] = ()
 
 
 # {section.field}, {voucher}, {charged|word}, {product|word}, {links.name}
@@ -271,8 +275,9 @@ class Policy(_Strict):
 
     def matching_scenarios(self, text: str) -> list[tuple[CompanyScenario, int, int]]:
         """The company scenarios whose keywords `text` (normalised: folded, simplified) holds,
-        in the file's order, each with where its first keyword is. Keywords match as
-        triage.yaml's do (checker.rubric.expand; an English word only as a whole word)."""
+        and none of their `unless` words, in the file's order, each with where its first
+        keyword is. Keywords match as triage.yaml's do (checker.rubric.expand; an English word
+        only as a whole word)."""
         if not self.scenarios:
             return []
         if self._matcher is None:
@@ -282,11 +287,12 @@ class Policy(_Strict):
             from ..checker.text import fold
 
             automaton = ahocorasick.Automaton()
-            entries: dict[str, list[int]] = {}
+            entries: dict[str, list[tuple[int, bool]]] = {}
             for n, sc in enumerate(self.scenarios):
-                for k in sc.keywords:
-                    for word in expand(k):
-                        entries.setdefault(fold(word), []).append(n)
+                for words, against in ((sc.keywords, False), (sc.unless, True)):
+                    for k in words:
+                        for word in expand(k):
+                            entries.setdefault(fold(word), []).append((n, against))
             for word, ns in entries.items():
                 automaton.add_word(word, (word, ns))
             automaton.make_automaton()
@@ -294,10 +300,14 @@ class Policy(_Strict):
         from .triage import keyword_hits
 
         first: dict[int, tuple[int, int]] = {}
+        ruled_out: set[int] = set()
         for start, end, ns in keyword_hits(self._matcher, text):
-            for n in ns:
-                first.setdefault(n, (start, end))
-        return [(self.scenarios[n], *first[n]) for n in sorted(first)]
+            for n, against in ns:
+                if against:
+                    ruled_out.add(n)
+                else:
+                    first.setdefault(n, (start, end))
+        return [(self.scenarios[n], *first[n]) for n in sorted(first) if n not in ruled_out]
 
     def slot_value(self, name: str, tier: str) -> str | None:
         """The policy's value of a slot ({refunds.processing_business_days}, {voucher},
