@@ -158,3 +158,20 @@ def test_a_restatement_quotes_the_problem_not_filler_or_insults(client, message,
     if quoted:
         assert quoted in text, text
     assert r.json()["review"]["passed"], r.json()["review"]
+
+
+@pytest.mark.parametrize("message,police,apart", [
+    ("An uber driver started petting my hair and then proceeded to touch my ass during a weird hug",
+     "call 911 now and get somewhere safe", "touch my ass"),
+    ("网约车司机一路摸我的腿,我很害怕", "110(报警)", "摸我的腿"),
+])
+def test_a_person_who_put_the_customer_in_danger_gets_the_police_line_and_is_not_read_back(client, message, police,
+                                                                                            apart):
+    """A passenger groped by a driver was answered as "a question for us" with a 24-hour answer:
+    a person's attack is a danger, the police's number comes first, the customer's account of
+    it is not quoted back, and nothing in the apology calls it frustrating or a bother."""
+    d = client.post("/v1/drafts", json={"message": message}).json()
+    assert d["triage"]["safety"] and d["triage"]["scenario"] == "safety_emergency", d["triage"]
+    assert d["text"].find(police) != -1 and d["text"].find(police) < 80, d["text"]
+    assert apart not in d["text"], d["text"]
+    assert not any(w in d["text"] for w in ("frustrating", "添了这么多麻烦", "outage", "服务中断")), d["text"]

@@ -147,7 +147,9 @@ def _context(triage: Triage, playbook: Playbook, *, lang: str, channel: str, ton
              customer_name: str | None, order_id: str | None, message: str | None = None) -> dict:
     policy, rubric = playbook.policy, playbook.rubric
     e = triage.entities
-    quote = _quote(e, message, playbook, channel, tuple(x for x in (order_id, e.order_id) if x), triage.kind)
+    # what a person did to the customer (a driver who groped them, a threat) is not read back
+    quote = None if triage.by_people and triage.safety else _quote(
+        e, message, playbook, channel, tuple(x for x in (order_id, e.order_id) if x), triage.kind)
     if quote != e.clause:
         e = e.model_copy(update={"clause": quote})
     hours = {"24h": 24, "8h": 8, "4h": 4, "immediate": 1}[triage.respond_within]
