@@ -807,3 +807,31 @@ def test_set_thirteen_kinds(text, value):
 ])
 def test_set_thirteen_look_alikes_are_left(text):
     assert not [f for f in find_pii(text) if f[0] in ("ADDRESS", "EMAIL", "PHONE")], find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("手机号138****8000已绑定，如非本人操作请尽快联系客服", "138****8000"),  # already masked
+    ("The email on the account shows as j***@gmail.com, is that mine?", "j***@gmail.com"),
+    ("腾讯会议号：582 771 903，九点准时开始", "582 771 903"),  # a meeting's number
+    ("申通 773219850346612 三天没更新了是不是丢件了", "773219850346612"),  # a courier's waybill
+    ("Track here: https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490", "9400111899223197428490"),
+    ("Tracking URL https://www.fedex.com/fedextrack/?trknbr=773122894457 shows an exception", "773122894457"),
+    ('{"ticket_id":"TK-20240618-0451","order_no":"SO88120937"}', "SO88120937"),  # a JSON key is a label
+    ("門市電話 (02)2345-8876，信義店，營業到晚上十點", "(02)2345-8876"),  # a shop's own line
+    ("品牌客服 kf@lemonbeauty.cn 让我直接回邮件", "kf@lemonbeauty.cn"),  # a desk's address
+])
+def test_what_looks_like_personal_data_but_is_not_is_left(text, value):
+    """Masking an order's waybill, a meeting number or a value the helpdesk already masked hides
+    what the agent and the reviewer need, and protects no one."""
+    at = text.index(value)
+    assert not any(s < at + len(value) and at < e for _, s, e in find_pii(text)), find_pii(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("https://example.com/track?phone=13912345678", "13912345678"),  # a link's query names a phone
+    ("我嘅Facebook專頁facebook.com/kitty.baking.hk 你哋點樣可以合作", "facebook.com/kitty.baking.hk"),
+    ("Account 31926819, sort code 40-12-76", "40-12-76"),  # with the account number, it is the account
+])
+def test_personal_data_beside_those_is_still_masked(text, value):
+    at = text.index(value)
+    assert any(s < at + len(value) and at < e for _, s, e in find_pii(text)), find_pii(text)

@@ -205,11 +205,14 @@ def test_pii_heldout_recall_and_precision():
 # still misses is an address's second building after a comma, and a phone in pieces after
 # "1/3：" markers with no label. Set 12 (first figure 0.93) is held at 0.97: what it still misses
 # is a login with no label of its own (a URL path, "用户x反馈", a nickname), bank account
-# pieces, and a Chinese address split over two chat lines.
+# pieces, and a Chinese address split over two chat lines. Set 13 (first figure 0.96) and set
+# 14 (first figure 0.98, precision 0.91) are held at 0.98: what they miss is a company hotline
+# (left unmasked by design), nicknames with no label, and a phone read out in English words.
 @pytest.mark.parametrize("name,floor", [("pii_heldout2.jsonl", 0.99), ("pii_heldout3.jsonl", 0.99),
                                         ("pii_heldout4.jsonl", 0.99), ("pii_heldout7.jsonl", 0.99),
                                         ("pii_heldout10.jsonl", 0.99), ("pii_heldout11.jsonl", 0.98),
-                                        ("pii_heldout12.jsonl", 0.97)])
+                                        ("pii_heldout12.jsonl", 0.97), ("pii_heldout13.jsonl", 0.98),
+                                        ("pii_heldout14.jsonl", 0.98)])
 def test_later_independent_sets_are_masked(name, floor):
     rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
     gold = hit = 0
