@@ -272,8 +272,8 @@ _LABELS = {
     "card": ["卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "儲蓄卡", "借记卡", "借記卡", "扣款卡", "账号", "帳號",
              "賬號", "账户", "帳戶", "card", "account", "acct", "iban"],
     # a company's number: not the customer's (before "phone", so that "客服电话" reads as one)
-    "hotline": ["热线", "熱線", "专线", "專線", "客服电话", "客服電話", "门店电话", "門店電話", "门市电话", "門市電話",
-                "店铺电话", "店舖電話", "店电话", "店電話", "hotline", "helpline", "toll free", "toll-free", "store phone"],
+    "hotline": ["热线", "熱線", "专线", "專線", "客服电话", "客服電話", "店电话", "店電話", "门市电话", "門市電話",  # (店电话: 门店电话 too)
+                "店铺电话", "店舖電話", "hotline", "helpline", "toll free", "toll-free", "store phone"],
     "phone": ["电话", "電話", "手机", "手機", "手提", "联系方式", "聯絡方式", "联系", "聯絡", "致电", "回电", "回電", "打给", "打給",
               "拨打", "撥打", "回拨", "回撥", "telephone", "phone", "mobile", "cell", "tel", "call", "whatsapp", "text",
               "reach", "contact",
