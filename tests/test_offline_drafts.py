@@ -148,6 +148,9 @@ def test_a_question_on_another_topic_gets_no_returns_answer(client):
     ("老板你好，请问这款保温杯能装热水多久", "zh-Hans", ["老板你好"], "保温杯"),
     ("@YuexiangHelp hey, you idiots charged me twice for the same order", "en", ["idiots", "hey", "@YuexiangHelp"], None),
     ("hi! my parcel still hasn't arrived after two weeks", "en", ["\"hi"], "parcel"),
+    # chat profanity, abbreviated: the fact beside it is quoted instead
+    ("Put the phone down on me twice now. Your agents are rude af", "en", ["rude af"], "Put the phone down on me"),
+    ("快递员态度差的tmd，包裹直接扔门口也不打电话", "zh-Hans", ["tmd"], "包裹直接扔门口"),
 ])
 def test_a_restatement_quotes_the_problem_not_filler_or_insults(client, message, lang, never, quoted):
     r = client.post("/v1/drafts", json={"message": message, "lang": lang, "channel": "chat"})
@@ -158,6 +161,21 @@ def test_a_restatement_quotes_the_problem_not_filler_or_insults(client, message,
     if quoted:
         assert quoted in text, text
     assert r.json()["review"]["passed"], r.json()["review"]
+
+
+@pytest.mark.parametrize("message,lang,said,never", [
+    ("想改一下清关证件号码", "zh-Hans", "10分钟内在这里", "24小时"),
+    ("the new update removed dark mode and the night reading is gone", "en", "here within 10 minutes", "24 hours"),
+])
+def test_something_else_asked_in_a_chat_is_answered_in_the_chat_not_in_a_day(client, message, lang, said, never):
+    """A request none of the scenarios names ("想改一下清关证件号码") in a live chat was told "a
+    clear outcome within 24 hours": a chat answers in the chat, in the policy's minutes."""
+    d = client.post("/v1/drafts", json={"message": message, "lang": lang, "channel": "chat"}).json()
+    assert d["triage"]["scenario"] == "other", d["triage"]
+    assert said in d["text"] and never not in d["text"], d["text"]
+    assert d["review"]["passed"], d["review"]
+    e = client.post("/v1/drafts", json={"message": message, "lang": lang, "channel": "email"}).json()
+    assert ("24" in e["text"]) and said not in e["text"], e["text"]
 
 
 @pytest.mark.parametrize("message,police,apart", [
