@@ -835,3 +835,23 @@ def test_what_looks_like_personal_data_but_is_not_is_left(text, value):
 def test_personal_data_beside_those_is_still_masked(text, value):
     at = text.index(value)
     assert any(s < at + len(value) and at < e for _, s, e in find_pii(text)), find_pii(text)
+
+
+# Set 15's two misses, by kind, and a label inside a name: the model's prompt lists the remedy
+# "change_address (for …): 订单发货前可以修改收货地址,我们会在6小时内…", which was masked as an
+# address (the word after "change_" read as a label), so the model never saw that remedy's text.
+@pytest.mark.parametrize("text,value", [
+    ('{"line1":"88 Orchard St","line2":"Apt 5F","city":"New York"}', "Apt 5F"),
+    ("address2: Unit 12B, Springfield", "Unit 12B"),
+    ("游戏ID：夜雨听风#5521 王者荣耀微信区 充值没到账", "夜雨听风#5521"),
+])
+def test_an_address_second_line_and_a_game_tag_are_masked(text, value):
+    assert value not in mask(text), mask(text)
+
+
+@pytest.mark.parametrize("text", [
+    "- change_address (for inquiry, other, late_or_lost_parcel): 订单发货前可以修改收货地址,我们会在6小时内为您改好",
+    "line 2: 3 items left in the cart",
+])
+def test_a_label_inside_a_name_or_a_numbered_line_masks_nothing(text):
+    assert mask(text) == text

@@ -208,11 +208,14 @@ def test_pii_heldout_recall_and_precision():
 # pieces, and a Chinese address split over two chat lines. Set 13 (first figure 0.96) and set
 # 14 (first figure 0.98, precision 0.91) are held at 0.98: what they miss is a company hotline
 # (left unmasked by design), nicknames with no label, and a phone read out in English words.
+# Set 15 (442 texts, 434 items; first figure 0.995, 432 of 434, precision 0.94) is held at 0.99:
+# its two misses (a game tag "夜雨听风#5521" after its label, an address's "line2" field alone)
+# are masked since; it is also sent through every way in (test_privacy_heldout.py).
 @pytest.mark.parametrize("name,floor", [("pii_heldout2.jsonl", 0.99), ("pii_heldout3.jsonl", 0.99),
                                         ("pii_heldout4.jsonl", 0.99), ("pii_heldout7.jsonl", 0.99),
                                         ("pii_heldout10.jsonl", 0.99), ("pii_heldout11.jsonl", 0.98),
                                         ("pii_heldout12.jsonl", 0.97), ("pii_heldout13.jsonl", 0.98),
-                                        ("pii_heldout14.jsonl", 0.98)])
+                                        ("pii_heldout14.jsonl", 0.98), ("pii_heldout15.jsonl", 0.99)])
 def test_later_independent_sets_are_masked(name, floor):
     rows = [json.loads(line) for line in (DATA.parent / name).open(encoding="utf-8") if line.strip()]
     gold = hit = 0

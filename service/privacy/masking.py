@@ -430,6 +430,8 @@ _EN_FLAT = re.compile(
     r"(?<![A-Za-z0-9])(?:" + _UNIT + r",?\s+){2,}" + _NOT_CITY + r"[A-Z][A-Za-z'’\-]+(?:\s[A-Z][A-Za-z'’\-]+){0,3}"
     r"(?:,\s*" + _CITY + r"){0,3}")
 _FLAT_WORDS = ("/F", "Flat", "Room", "Rm", "Unit", "Floor", "Block", "Blk", "Tower")
+_SECOND_LINE = re.compile(r"(?i)(?<![a-z0-9])(?:(?:address|addr|street)(?:[_ ]?line)?[_ ]?2|line_?2)\\?\"?\s*[:=]\s*\\?\"?"
+                          r"([^\"\\\n,;]{1,40}?)(?=\\?\"|[\n,;]|$)")
 
 # Written in lower case ("310 w 72nd st, new york ny 10023"): only with a state and a ZIP code at
 # the end, or "2 park avenue bags" would be an address.
@@ -605,6 +607,10 @@ def _spans(t: str) -> list[tuple[str, int, int, int]]:
     if any(w in t for w in _FLAT_WORDS):
         for m in _EN_FLAT.finditer(t):
             add(("ADDRESS", m.start(), m.end(), 7))
+    if "2" in t:  # an address's second line as a field of its own ("line2": "Apt 5F", address2: Unit 12)
+        for m in _SECOND_LINE.finditer(t):
+            if any(c.isdigit() for c in m.group(1)):
+                add(("ADDRESS", m.start(1), m.end(1), 7))
     if _ZIP_HINT.search(t):
         for m in _EN_ADDRESS_ZIP.finditer(t):
             s = m.start()
@@ -733,7 +739,7 @@ _PAGE_WORDS = frozenset("center centre settings setting profile edit login logou
                         "index orders order me self info account dashboard security password".split())
 _NICK_LABELLED = re.compile(r"(?:昵称|暱稱|用户名|用戶名|游戏账号|遊戲帳號|游戏帐号|遊戲帳户|游戏(?:ID|id)|遊戲(?:ID|id)|"
                             r"(?:游戏|遊戲)?角色名(?:称|稱)?)((?:是|为|為|係|:|：)?)\s*"
-                            r"([\u4e00-\u9fffA-Za-z0-9_]{2,12})(?=\s|$|[,，。!！?？;；、])")
+                            r"([\u4e00-\u9fffA-Za-z0-9_]{2,12}(?:#\d{3,6})?)(?=\s|$|[,，。!！?？;；、])")  # (a game's "#5521" tag too)
 # with no "是" or ":" after the label, what follows may be said of the name ("昵称改不了",
 # "用户名不对"), not the name: a value opening with a verb or negation is no nickname
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -1109,7 +1115,7 @@ def _value_label(t: str, start: int) -> str | None:
 # whatever its country's format ("address is RR 2 Box 148, Hazard, KY 41701", "address Rua de
 # Pedro Coutinho, No. 27, …, Macau"), if it holds a number.
 _ADDRESS_LABEL = re.compile(
-    r"(?i)(?:(?<![a-z])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?:\s+is)?"
+    r"(?i)(?:(?<![a-z_])(?:(?:home|mailing|postal|delivery|shipping|billing|new|my)\s+)?address(?![a-z_])(?:\s+is)?"
     r"|(?<![a-z])(?:ship|deliver|delivery|send|mail|post)(?:\s+[a-z']+){0,3}?\s+to"
     r"|(?<![a-z])(?:moved|moving|move)\s+to|(?<![a-z])(?:i\s+)?(?:live|living|stay|staying)\s+at"
     r"|(?<![a-z])(?:addres|adress|addr)\.?"
