@@ -10,6 +10,11 @@ insult, no punctuation, English typos. Each row has the held-out set's shape:
 {"id", "lang", "text", "issues", "severity", "safety", "signals"}.
 
 `{p}` in a sentence is a product of that language; `{n}` a small number; `{o}` an order number.
+
+Beside them, bench/triage_written.jsonl holds whole messages a helper session wrote for training
+from the label definitions alone (it never saw the rules, the held-out sets or a public corpus),
+in the register the composed rows only imitate: tweets to a brand, JD-style chat fragments,
+Taiwan Facebook-page posts, across many businesses. They are added as they are, one row each.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+WRITTEN = ROOT / "bench" / "triage_written.jsonl"
 sys.path.insert(0, str(ROOT))
 
 # ------------------------------------------------------------------------ zh-Hans sentences
@@ -542,7 +548,37 @@ def build(seed: int, n: int) -> list[dict]:
         for i, w in enumerate(fillers):
             rows.append({"id": f"tt-{len(rows) + 1:04d}", "lang": lang, "text": w, "issues": ["other"],
                          "severity": "low", "safety": False, "signals": [], "src": [f"fill/{lang}/{i}"]})
+    for i, w in enumerate(written()):
+        rows.append({"id": f"tt-{len(rows) + 1:04d}", **w, "src": [f"written/{i}"]})
     return rows
+
+
+LABELS = {"safety_emergency", "account_security", "billing", "outage", "defective_or_wrong_item",
+          "late_or_lost_parcel", "poor_service", "inquiry", "other"}
+
+
+def written(path: Path = WRITTEN) -> list[dict]:
+    """The whole messages of bench/triage_written.jsonl, checked: a line that does not parse or
+    names a label the classifier does not know is reported with its line number and left out."""
+    if not path.is_file():
+        return []
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            issues = row["issues"]
+            if not issues or set(issues) - LABELS or row["lang"] not in ("en", "zh-Hans", "zh-Hant"):
+                raise ValueError(f"labels {issues} / lang {row['lang']!r}")
+            safety = bool(row.get("safety")) or "safety_emergency" in issues
+            signals = sorted(set(row.get("signals") or []))
+            out.append({"lang": row["lang"], "text": row["text"].strip(), "issues": list(dict.fromkeys(issues)),
+                        "severity": row.get("severity") if row.get("severity") in ("urgent", "high", "normal", "low")
+                        else severity_of(issues, safety, signals), "safety": safety, "signals": signals})
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            print(f"{path.name}:{n}: left out: {e}", file=sys.stderr)
+    return out
 
 
 def main(argv=None) -> int:

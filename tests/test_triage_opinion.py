@@ -82,10 +82,10 @@ def test_a_model_that_sees_no_danger_in_a_fire_keeps_the_emergency_line(app):
 
 @respx.mock
 def test_a_model_sure_there_is_no_danger_does_not_remove_the_unsure_line(app):
-    message = "电饭煲的插头有点松"
+    message = "充电器用久了有点烫手"
     assert local(message)["safety_uncertain"]
     d, _ = draft(app, message, {"issues": ["defective_or_wrong_item"], "severity": "minor", "safety": False, "signals": []},
-                 restatement="电饭煲的插头有些松动。", remedies=["exchange_defect"])
+                 restatement="充电器用久了会发烫。", remedies=["exchange_defect"])
     assert d["triage"]["safety_uncertain"] and not d["triage"]["safety"]
     assert d["sections"]["emergency"].startswith("如有人受伤或有危险,请先拨打120")
 

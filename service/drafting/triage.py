@@ -400,13 +400,14 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
     safety_score = danger = 0.0  # the classifier's probability of a danger; what triage acts on
     uncarded = _ORDER_CARD.sub(" ", message)  # the customer's words, not the helpdesk's order card
     if use_model:
-        from .triage_model import load_model, prepare, segments
+        from .triage_model import load_danger_model, load_model, prepare, segments
 
         model = load_model(playbook.rubric_dir, playbook.cache_dir)
+        dangers = load_danger_model(playbook.rubric_dir, playbook.cache_dir)
         said = uncarded.strip() or message
         whole = model.proba(said)
         top = max(whole, key=whole.get)
-        safety_score = whole.get("safety_emergency", 0.0)
+        safety_score = _danger_of(whole, dangers.proba(said))
         clauses = segments(said)
         if rule_scenario not in ("inquiry", "other", "safety_emergency") and (
                 whole[rule_scenario] >= RULE_KEEP or not _marked(norm, keyword_at[rule_scenario][0])) and not (
@@ -426,7 +427,7 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
                     found = {top: Issue(scenario=top, text=prepare(message).strip()[:200], score=round(p[top], 3))}
             for clause, (best, p) in tops.items():
                 if len(_DIGITS.sub("", clause)) >= 4:  # "订单20261101208" says nothing of a danger
-                    safety_score = max(safety_score, p.get("safety_emergency", 0.0))
+                    safety_score = max(safety_score, _danger_of(p, dangers.proba(clause, prepared=True)))
                 if best not in found and p[best] >= CLAUSE_ISSUE and best != "other":
                     found[best] = Issue(scenario=best, text=clause[:200], score=round(p[best], 3))
                 elif best in found and found[best].score < p[best]:
@@ -564,6 +565,13 @@ def triage(message: str, playbook: Playbook, *, lang: str | None = None, order_i
 
 
 _LINK = re.compile(r"https?://\S+")
+
+
+def _danger_of(scenarios: dict[str, float], danger: dict[str, float]) -> float:
+    """A text's danger: the scenario model's reading or the yes/no danger model's, the higher
+    (on held-out sets 2-5 the pair called 0.96-0.98 of dangers where the scenario model alone
+    called 0.79-0.95, once the helper-written training messages were in)."""
+    return max(scenarios.get("safety_emergency", 0.0), danger.get("danger", 0.0))
 
 
 def _praise_throughout(norm: str, praise_at, model) -> bool:

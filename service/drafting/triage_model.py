@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..checker.classifier import Model, features, load, prepare, read_rows, train
 
-__all__ = ["Model", "load_model", "train", "features", "segments", "prepare", "read_rows", "BUILTIN_DATA"]
+__all__ = ["Model", "load_model", "load_danger_model", "train", "features", "segments", "prepare", "read_rows", "BUILTIN_DATA"]
 
 BUILTIN_DATA = Path(__file__).resolve().parent.parent / "defaults" / "rubrics" / "triage_train.jsonl"
 
@@ -36,11 +36,27 @@ def _trained(data: bytes) -> Model:
     return train([json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()])
 
 
+def _trained_danger(data: bytes) -> Model:
+    rows = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    return train([{"text": r["text"], "issues": ["danger" if r.get("safety") else "safe"]} for r in rows],
+                 fallback="safe")
+
+
+def _training_file(rubric_dir: Path) -> Path:
+    path = Path(rubric_dir) / "triage_train.jsonl"
+    return path if path.is_file() else BUILTIN_DATA
+
+
+def load_danger_model(rubric_dir: Path, cache_dir: str = "") -> Model:
+    """A second model of the same training set with one question: is anyone in danger (the
+    rows' `safety`), yes or no. The scenario model shares a message's target among its issues,
+    so a danger told beside a faulty product ("the charger sparked and burned my hand") reads
+    half a danger there; here it is a whole one. Cached like load_model."""
+    return load("triage-danger", _training_file(rubric_dir), cache_dir, _trained_danger)
+
+
 def load_model(rubric_dir: Path, cache_dir: str = "") -> Model:
     """The model of the playbook's training set (its rubric folder's triage_train.jsonl, else
     the built-in one): trained once per version of the file (about 4 s), then read back from a
     cache file in Settings.cache_dir (about 0.2 s) and kept in memory."""
-    path = Path(rubric_dir) / "triage_train.jsonl"
-    if not path.is_file():
-        path = BUILTIN_DATA
-    return load("triage", path, cache_dir, _trained)
+    return load("triage", _training_file(rubric_dir), cache_dir, _trained)
